@@ -1,0 +1,19 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const serverUrl = `http://127.0.0.1:${process.env.PORT ?? '8787'}`;
+
+/** The client lives in client/; `npm run build` writes it to dist/client, which the server serves. */
+export default defineConfig({
+  root: 'client',
+  plugins: [react()],
+  build: { outDir: '../dist/client', emptyOutDir: true },
+  server: {
+    // `npm run dev`: Vite serves the app with hot reload and forwards /api and /sync to the server.
+    port: 5173,
+    proxy: {
+      '/api': serverUrl,
+      '/sync': { target: serverUrl.replace('http', 'ws'), ws: true },
+    },
+  },
+});

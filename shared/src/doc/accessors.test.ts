@@ -1,0 +1,41 @@
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { addPlanStep, readMeta, readPlan, readTranscript, removePlanStep, updatePlanStep, writeMeta } from './accessors.js';
+import { DocOrigin } from './origins.js';
+import { planArray, transcriptArray } from './schema.js';
+
+describe('doc accessors', () => {
+  it('adds, renames, completes and removes plan steps', () => {
+    const doc = new Y.Doc();
+    addPlanStep(doc, { id: 'a', title: 'Read the code' }, DocOrigin.User);
+    addPlanStep(doc, { id: 'b', title: 'Fix it' }, DocOrigin.User);
+    expect(updatePlanStep(doc, 'a', { title: 'Read the parser', status: 'done' }, DocOrigin.User)).toBe(true);
+    expect(updatePlanStep(doc, 'missing', { title: 'x' }, DocOrigin.User)).toBe(false);
+    expect(readPlan(doc).map((step) => [step.title, step.status])).toEqual([
+      ['Read the parser', 'done'],
+      ['Fix it', 'pending'],
+    ]);
+    expect(removePlanStep(doc, 'a', DocOrigin.User)).toBe(true);
+    expect(readPlan(doc).map((step) => step.id)).toEqual(['b']);
+  });
+
+  it('skips transcript entries and plan steps a peer wrote with the wrong shape', () => {
+    const doc = new Y.Doc();
+    const bogus = new Y.Map<unknown>();
+    bogus.set('kind', 'user-message');
+    bogus.set('text', 42);
+    transcriptArray(doc).push([bogus]);
+    const stepWithoutId = new Y.Map<unknown>();
+    stepWithoutId.set('title', 'no id');
+    planArray(doc).push([stepWithoutId]);
+    expect(readTranscript(doc)).toEqual([]);
+    expect(readPlan(doc)).toEqual([]);
+  });
+
+  it('falls back to defaults for meta fields of the wrong type', () => {
+    const doc = new Y.Doc();
+    writeMeta(doc, { title: 'T', createdAt: 5 }, DocOrigin.User);
+    doc.getMap('meta').set('status', 'exploded');
+    expect(readMeta(doc)).toMatchObject({ title: 'T', status: 'idle', createdAt: 5, timings: {} });
+  });
+});

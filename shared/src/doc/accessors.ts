@@ -1,0 +1,123 @@
+import * as Y from 'yjs';
+import type { DocOrigin } from './origins.js';
+import {
+  fileInfoMap,
+  fileInfoSchema,
+  filesMap,
+  metaMap,
+  planArray,
+  planStepSchema,
+  sessionMetaSchema,
+  transcriptArray,
+  transcriptEntrySchema,
+  type FileListing,
+  type PlanStep,
+  type SessionMeta,
+  type SessionTimings,
+  type TimingStage,
+  type TranscriptEntry,
+  type UserMessageEntry,
+} from './schema.js';
+
+/** Reads the meta map; fields a peer wrote with the wrong type fall back to defaults. */
+export function readMeta(doc: Y.Doc): SessionMeta {
+  return sessionMetaSchema.parse(metaMap(doc).toJSON());
+}
+
+export function writeMeta(doc: Y.Doc, patch: Partial<SessionMeta>, origin: DocOrigin): void {
+  doc.transact(() => {
+    const map = metaMap(doc);
+    for (const [key, value] of Object.entries(patch)) {
+      if (value !== undefined) map.set(key, value);
+    }
+  }, origin);
+}
+
+/** Entries that fail validation (written by a buggy or hostile peer) are skipped, not shown. */
+export function readTranscript(doc: Y.Doc): TranscriptEntry[] {
+  const entries: TranscriptEntry[] = [];
+  for (const item of transcriptArray(doc)) {
+    const parsed = transcriptEntrySchema.safeParse(item.toJSON());
+    if (parsed.success) entries.push(parsed.data);
+  }
+  return entries;
+}
+
+function mapFrom(record: Record<string, unknown>): Y.Map<unknown> {
+  const map = new Y.Map<unknown>();
+  for (const [key, value] of Object.entries(record)) {
+    if (value !== undefined) map.set(key, value);
+  }
+  return map;
+}
+
+export function appendTranscriptEntry(doc: Y.Doc, entry: TranscriptEntry, origin: DocOrigin): void {
+  doc.transact(() => transcriptArray(doc).push([mapFrom(entry)]), origin);
+}
+
+export function appendUserMessage(doc: Y.Doc, message: Omit<UserMessageEntry, 'kind'>, origin: DocOrigin): void {
+  appendTranscriptEntry(doc, { kind: 'user-message', ...message }, origin);
+}
+
+export function readPlan(doc: Y.Doc): PlanStep[] {
+  const steps: PlanStep[] = [];
+  for (const item of planArray(doc)) {
+    const parsed = planStepSchema.safeParse(item.toJSON());
+    if (parsed.success) steps.push(parsed.data);
+  }
+  return steps;
+}
+
+function findPlanStep(doc: Y.Doc, stepId: string): Y.Map<unknown> | undefined {
+  return planArray(doc)
+    .toArray()
+    .find((item) => item.get('id') === stepId);
+}
+
+export function addPlanStep(doc: Y.Doc, step: Pick<PlanStep, 'id' | 'title'> & Partial<PlanStep>, origin: DocOrigin): void {
+  const full: PlanStep = { status: 'pending', kind: 'agent', attempts: 0, ...step };
+  doc.transact(() => planArray(doc).push([mapFrom(full)]), origin);
+}
+
+export function updatePlanStep(
+  doc: Y.Doc,
+  stepId: string,
+  patch: Partial<Pick<PlanStep, 'title' | 'status' | 'note' | 'attempts'>>,
+  origin: DocOrigin,
+): boolean {
+  const step = findPlanStep(doc, stepId);
+  if (!step) return false;
+  doc.transact(() => {
+    for (const [key, value] of Object.entries(patch)) {
+      if (value !== undefined) step.set(key, value);
+    }
+  }, origin);
+  return true;
+}
+
+export function removePlanStep(doc: Y.Doc, stepId: string, origin: DocOrigin): boolean {
+  const index = planArray(doc)
+    .toArray()
+    .findIndex((item) => item.get('id') === stepId);
+  if (index < 0) return false;
+  doc.transact(() => planArray(doc).delete(index, 1), origin);
+  return true;
+}
+
+/** The whole tree from `fileInfo`, plus whether each file is in the live working set. */
+export function readFileListing(doc: Y.Doc): FileListing[] {
+  const live = filesMap(doc);
+  const listing: FileListing[] = [];
+  for (const [path, info] of fileInfoMap(doc).entries()) {
+    const parsed = fileInfoSchema.safeParse(info.toJSON());
+    if (parsed.success) listing.push({ path, live: live.has(path), ...parsed.data });
+  }
+  return listing.sort((left, right) => left.path.localeCompare(right.path));
+}
+
+/** Records when a start-up stage finished; `reset` starts a new waterfall (a new boot). */
+export function recordTiming(doc: Y.Doc, stage: TimingStage, atMs: number, origin: DocOrigin, reset = false): void {
+  const timings: SessionTimings = reset ? {} : { ...readMeta(doc).timings };
+  timings[stage] = atMs;
+  writeMeta(doc, { timings }, origin);
+}

@@ -1,0 +1,3 @@
+export * from './accessors.js';
+export * from './origins.js';
+export * from './schema.js';

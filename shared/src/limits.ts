@@ -1,0 +1,18 @@
+/** Every size and rate limit of the wire and the doc, defined once and used by client and server. */
+
+/** Largest WebSocket frame accepted on /sync; bigger frames close the connection (1009). */
+export const MAX_SYNC_MESSAGE_BYTES = 1024 * 1024;
+/** A doc whose persisted state would grow past this refuses further updates. */
+export const MAX_DOC_BYTES = 32 * 1024 * 1024;
+/** Largest JSON body accepted on /api. */
+export const MAX_HTTP_BODY_BYTES = 64 * 1024;
+
+export const MAX_DISPLAY_NAME_CHARS = 40;
+export const MAX_SESSION_TITLE_CHARS = 120;
+export const MAX_REPO_PATH_CHARS = 1024;
+export const MAX_CHAT_MESSAGE_CHARS = 8000;
+export const MAX_PLAN_STEP_TITLE_CHARS = 200;
+
+/** Chat messages one person may post per window, per session. */
+export const CHAT_RATE_LIMIT_COUNT = 20;
+export const CHAT_RATE_LIMIT_WINDOW_MS = 10_000;

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import {
+  MAX_CHAT_MESSAGE_CHARS,
+  MAX_DISPLAY_NAME_CHARS,
+  MAX_REPO_PATH_CHARS,
+  MAX_SESSION_TITLE_CHARS,
+} from '../limits.js';
+import { sessionRoleSchema, shareRoleSchema } from '../roles.js';
+import { sessionStatusSchema } from '../doc/schema.js';
+import type { ErrorCode } from './errors.js';
+
+/** Request and response bodies of /api, shared by the server (validation) and the client (types). */
+
+const trimmed = (max: number, what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${what} must not be empty`)
+    .max(max, `${what} must be at most ${max} characters`);
+
+export const userSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  color: z.string(),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const createIdentityBodySchema = z.object({ name: trimmed(MAX_DISPLAY_NAME_CHARS, 'Name') });
+export type CreateIdentityBody = z.infer<typeof createIdentityBodySchema>;
+export interface IdentityResponse {
+  token: string;
+  user: User;
+}
+
+export const createSessionBodySchema = z.object({
+  title: trimmed(MAX_SESSION_TITLE_CHARS, 'Title'),
+  repo: trimmed(MAX_REPO_PATH_CHARS, 'Repo path'),
+});
+export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
+
+export const sessionSummarySchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  repo: z.string(),
+  status: sessionStatusSchema,
+  ownerId: z.string(),
+  ownerName: z.string(),
+  role: sessionRoleSchema,
+  createdAt: z.number(),
+});
+export type SessionSummary = z.infer<typeof sessionSummarySchema>;
+export interface SessionResponse {
+  session: SessionSummary;
+}
+export interface SessionListResponse {
+  sessions: SessionSummary[];
+}
+
+export const postMessageBodySchema = z.object({ text: trimmed(MAX_CHAT_MESSAGE_CHARS, 'Message') });
+export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
+export interface PostMessageResponse {
+  entryId: string;
+}
+
+export const createShareLinkBodySchema = z.object({ role: shareRoleSchema });
+export type CreateShareLinkBody = z.infer<typeof createShareLinkBodySchema>;
+export const shareLinkSchema = z.object({
+  id: z.string(),
+  role: shareRoleSchema,
+  token: z.string(),
+  createdAt: z.number(),
+  revokedAt: z.number().nullable(),
+});
+export type ShareLink = z.infer<typeof shareLinkSchema>;
+export interface ShareLinkResponse {
+  link: ShareLink;
+}
+export interface ShareLinkListResponse {
+  links: ShareLink[];
+}
+
+export const joinBodySchema = z.object({ token: z.string().min(1).max(200) });
+export type JoinBody = z.infer<typeof joinBodySchema>;
+export interface JoinResponse {
+  session: SessionSummary;
+}
+
+export interface OpenTerminalResponse {
+  terminalId: string;
+}
+
+export interface ErrorResponse {
+  error: { code: ErrorCode; message: string };
+}
+
+/** Path of the page a share link opens; the token is the whole capability. */
+export function joinPath(token: string): string {
+  return `/join/${encodeURIComponent(token)}`;
+}
+export function sessionPath(sessionId: string): string {
+  return `/s/${encodeURIComponent(sessionId)}`;
+}
+/** Sync endpoint base; y-websocket appends `/<sessionId>`. */
+export const SYNC_PATH = '/sync';
+/** Query parameter carrying the identity token on WebSocket URLs (browsers cannot set headers). */
+export const TOKEN_QUERY_PARAM = 'token';

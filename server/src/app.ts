@@ -1,0 +1,64 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { MAX_HTTP_BODY_BYTES } from '../../shared/src/limits.js';
+import { ErrorCode } from '../../shared/src/protocol/errors.js';
+import type { IdentityTokens } from './auth/identity-token.js';
+import type { UsersRepository } from './db/repositories/users.js';
+import { clientAssetRoutes } from './http/client-assets.js';
+import { errorResponse, HttpError } from './http/http-error.js';
+import { identityMiddleware, type AppEnv } from './http/identity-middleware.js';
+import { identityRoutes } from './routes/identity.js';
+import { joinRoutes } from './routes/join.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { syncRoutes } from './routes/sync.js';
+import type { SessionRuntime } from './session/session-runtime.js';
+import type { SessionService } from './session/session-service.js';
+import { terminalRoutes } from './routes/terminal.js';
+
+import type { DocHost } from './sync/doc-host.js';
+
+export interface AppLogger {
+  error(message: string, error?: unknown): void;
+}
+
+export interface AppDeps {
+  tokens: IdentityTokens;
+  users: UsersRepository;
+  sessions: SessionService;
+  docHost: DocHost;
+  /** Sandboxes and terminals; null when the server runs without them (doc-only tests). */
+  runtime: SessionRuntime | null;
+  clientDir: string;
+  logger: AppLogger;
+}
+
+/** The whole HTTP surface: /api, /sync and the web app. Dependencies come in; nothing is global. */
+export function createApp(deps: AppDeps) {
+  const api = new Hono<AppEnv>()
+    .use(
+      bodyLimit({
+        maxSize: MAX_HTTP_BODY_BYTES,
+        onError: (c) =>
+          errorResponse(c, 413, ErrorCode.PayloadTooLarge, `Request body is larger than ${MAX_HTTP_BODY_BYTES} bytes`),
+      }),
+    )
+    .get('/health', (c) => c.json({ ok: true }))
+    .route('/identity', identityRoutes({ tokens: deps.tokens, users: deps.users }))
+    .route('/sessions', sessionRoutes(deps.sessions, deps.runtime))
+    .route('/join', joinRoutes(deps.sessions))
+    .all('*', (c) => errorResponse(c, 404, ErrorCode.NotFound, `No API route ${c.req.method} ${c.req.path}`));
+
+  const app = new Hono<AppEnv>()
+    .use('*', identityMiddleware(deps.tokens))
+    .route('/api', api)
+    .route('/sync', syncRoutes({ service: deps.sessions, docHost: deps.docHost, logger: deps.logger }))
+    .route('/terminal', terminalRoutes({ service: deps.sessions, runtime: deps.runtime }))
+    .route('/', clientAssetRoutes(deps.clientDir));
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) return errorResponse(c, error.status, error.code, error.message);
+    deps.logger.error(`unhandled error on ${c.req.method} ${c.req.path}`, error);
+    return errorResponse(c, 500, ErrorCode.Internal, 'Something went wrong on the server; try again, and check the server log');
+  });
+  return app;
+}

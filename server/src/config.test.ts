@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PORT, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(DEFAULT_PORT);
+    expect(config.database.kind).toBe('pglite');
+    expect(config.sandbox.provider).toBe('local');
+  });
+  it('uses PostgreSQL when DATABASE_URL is set, and treats an empty one as unset', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+    expect(loadConfig({ DATABASE_URL: '' }).database.kind).toBe('pglite');
+  });
+  it('names the variable that is wrong and what to do', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL must start with postgres/);
+    expect(() => loadConfig({ TANDEM_SANDBOX: 'e2b' })).toThrow(/E2B_API_KEY/);
+  });
+});

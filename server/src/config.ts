@@ -1,0 +1,80 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_SNAPSHOT_REBUILD_INTERVAL_MS } from './sandbox/snapshot-manager.js';
+import { DEFAULT_WARM_POOL_SIZE } from './sandbox/warm-pool.js';
+import { E2B_DEFAULT_TEMPLATE } from './sandbox/e2b/e2b-provider.js';
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_DATA_DIR = './.tandem-data';
+export const DEFAULT_CLIENT_DIST_DIR = './dist/client';
+
+const portSchema = z.coerce.number().int().min(0).max(65535);
+
+const envSchema = z.object({
+  PORT: portSchema.default(DEFAULT_PORT),
+  HOST: z.string().min(1).default(DEFAULT_HOST),
+  TANDEM_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
+    .optional(),
+  TANDEM_SECRET: z.string().min(32, 'TANDEM_SECRET must be at least 32 characters').optional(),
+  TANDEM_CLIENT_DIR: z.string().min(1).default(DEFAULT_CLIENT_DIST_DIR),
+  TANDEM_SANDBOX: z.enum(['local', 'e2b']).default('local'),
+  E2B_API_KEY: z.string().min(1).optional(),
+  TANDEM_E2B_TEMPLATE: z.string().min(1).default(E2B_DEFAULT_TEMPLATE),
+  TANDEM_WARM_POOL_SIZE: z.coerce.number().int().min(0).max(32).default(DEFAULT_WARM_POOL_SIZE),
+  TANDEM_SNAPSHOT_REBUILD_MINUTES: z.coerce.number().positive().default(DEFAULT_SNAPSHOT_REBUILD_INTERVAL_MS / 60_000),
+  TANDEM_REPO_ROOTS: z.string().optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+  /** Signs identity tokens; generated and stored in the database when not given. */
+  secret?: string;
+  clientDir: string;
+  sandbox: {
+    provider: 'local' | 'e2b';
+    /** The e2b template new sandboxes start from (TANDEM_SANDBOX=e2b). */
+    e2bTemplate: string;
+    warmPoolSize: number;
+    snapshotRebuildIntervalMs: number;
+    /** Local repo paths a session may snapshot must lie under one of these. */
+    repoRoots: string[];
+  };
+}
+
+/** Parses the environment once; a bad value stops start-up with a message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable (`DATABASE_URL=`) means unset, as in most tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+    throw new Error(`Invalid environment:\n${problems}`);
+  }
+  const values = parsed.data;
+  if (values.TANDEM_SANDBOX === 'e2b' && !values.E2B_API_KEY) {
+    throw new Error('Invalid environment:\n  TANDEM_SANDBOX=e2b needs E2B_API_KEY (from your e2b dashboard); or use TANDEM_SANDBOX=local');
+  }
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    database: values.DATABASE_URL
+      ? { kind: 'postgres', url: values.DATABASE_URL }
+      : { kind: 'pglite', dataDir: path.resolve(values.TANDEM_DATA_DIR) },
+    secret: values.TANDEM_SECRET,
+    clientDir: path.resolve(values.TANDEM_CLIENT_DIR),
+    sandbox: {
+      provider: values.TANDEM_SANDBOX,
+      e2bTemplate: values.TANDEM_E2B_TEMPLATE,
+      warmPoolSize: values.TANDEM_WARM_POOL_SIZE,
+      snapshotRebuildIntervalMs: values.TANDEM_SNAPSHOT_REBUILD_MINUTES * 60_000,
+      repoRoots: (values.TANDEM_REPO_ROOTS?.split(',') ?? [process.cwd(), os.homedir()]).map((root) => path.resolve(root.trim())),
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
+import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface DatabaseHandle {
+  db: Database;
+  /** `pglite` (embedded, a data directory) or `postgres` (DATABASE_URL). */
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
+
+export type DatabaseTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+
+/** Opens the store and applies every pending drizzle-kit migration before anything else reads it. */
+export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
+  switch (target.kind) {
+    case 'pglite': {
+      await mkdir(target.dataDir, { recursive: true });
+      const client = await PGlite.create(target.dataDir);
+      const db = drizzlePglite({ client, schema });
+      await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      return { db, kind: 'pglite', close: () => client.close() };
+    }
+    case 'postgres': {
+      const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+      const db = drizzlePostgres({ client: pool, schema });
+      await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      return { db, kind: 'postgres', close: () => pool.end() };
+    }
+    default:
+      return target satisfies never;
+  }
+}

@@ -1,0 +1,81 @@
+import { and, desc, eq, isNull, or } from 'drizzle-orm';
+import type { SessionRole } from '../../../../shared/src/roles.js';
+import type { Database } from '../database.js';
+import { sessionMembers, sessions, shareLinks, users } from '../schema.js';
+
+export interface SessionRow {
+  id: string;
+  title: string;
+  repo: string;
+  ownerId: string;
+  ownerName: string;
+  status: string;
+  createdAt: Date;
+}
+
+/** A session as one person sees it: the row plus the role they hold (owner, or a live link's role). */
+export interface SessionWithRole extends SessionRow {
+  role: SessionRole;
+}
+
+const sessionColumns = {
+  id: sessions.id,
+  title: sessions.title,
+  repo: sessions.repo,
+  ownerId: sessions.ownerId,
+  ownerName: users.name,
+  status: sessions.status,
+  createdAt: sessions.createdAt,
+};
+
+export function createSessionsRepository(db: Database) {
+  return {
+    async create(session: { id: string; title: string; repo: string; ownerId: string }): Promise<void> {
+      await db.insert(sessions).values(session);
+    },
+
+    async findById(id: string): Promise<SessionRow | undefined> {
+      const [row] = await db
+        .select(sessionColumns)
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.ownerId))
+        .where(eq(sessions.id, id));
+      return row;
+    },
+
+    /** The role a person holds through a link that is still live, if any. */
+    async findMemberRole(sessionId: string, userId: string): Promise<{ role: 'viewer' | 'editor'; linkId: string } | undefined> {
+      const [row] = await db
+        .select({ role: shareLinks.role, linkId: shareLinks.id })
+        .from(sessionMembers)
+        .innerJoin(shareLinks, eq(shareLinks.id, sessionMembers.linkId))
+        .where(
+          and(eq(sessionMembers.sessionId, sessionId), eq(sessionMembers.userId, userId), isNull(shareLinks.revokedAt)),
+        );
+      return row;
+    },
+
+    /** Sessions a person owns or joined through a link that is still live, newest first. */
+    async listVisibleTo(userId: string): Promise<SessionWithRole[]> {
+      const rows = await db
+        .select({ ...sessionColumns, memberRole: shareLinks.role })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.ownerId))
+        .leftJoin(sessionMembers, and(eq(sessionMembers.sessionId, sessions.id), eq(sessionMembers.userId, userId)))
+        .leftJoin(shareLinks, and(eq(shareLinks.id, sessionMembers.linkId), isNull(shareLinks.revokedAt)))
+        .where(or(eq(sessions.ownerId, userId), and(eq(sessionMembers.userId, userId), isNull(shareLinks.revokedAt))))
+        .orderBy(desc(sessions.createdAt));
+      const visible: SessionWithRole[] = [];
+      for (const { memberRole, ...row } of rows) {
+        const role: SessionRole | null = row.ownerId === userId ? 'owner' : memberRole;
+        if (role) visible.push({ ...row, role });
+      }
+      return visible;
+    },
+
+    async setStatus(id: string, status: string): Promise<void> {
+      await db.update(sessions).set({ status }).where(eq(sessions.id, id));
+    },
+  };
+}
+export type SessionsRepository = ReturnType<typeof createSessionsRepository>;

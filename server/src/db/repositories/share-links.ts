@@ -1,0 +1,63 @@
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { ShareRole } from '../../../../shared/src/roles.js';
+import type { Database } from '../database.js';
+import { sessionMembers, shareLinks } from '../schema.js';
+
+export interface ShareLinkRow {
+  id: string;
+  sessionId: string;
+  role: ShareRole;
+  token: string;
+  createdBy: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export function createShareLinksRepository(db: Database) {
+  return {
+    async create(link: { id: string; sessionId: string; role: ShareRole; token: string; createdBy: string }): Promise<ShareLinkRow> {
+      const [row] = await db.insert(shareLinks).values(link).returning();
+      if (!row) throw new Error('insert into share_links returned no row');
+      return row;
+    },
+
+    async listForSession(sessionId: string): Promise<ShareLinkRow[]> {
+      return db.select().from(shareLinks).where(eq(shareLinks.sessionId, sessionId)).orderBy(asc(shareLinks.createdAt));
+    },
+
+    async findLiveByToken(token: string): Promise<ShareLinkRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(shareLinks)
+        .where(and(eq(shareLinks.token, token), isNull(shareLinks.revokedAt)));
+      return row;
+    },
+
+    /** Marks a link revoked; returns it, or undefined when it is not a link of this session. */
+    async revoke(sessionId: string, linkId: string, nowMs: number): Promise<ShareLinkRow | undefined> {
+      const [existing] = await db
+        .select()
+        .from(shareLinks)
+        .where(and(eq(shareLinks.id, linkId), eq(shareLinks.sessionId, sessionId)));
+      if (!existing || existing.revokedAt) return existing;
+      const [row] = await db
+        .update(shareLinks)
+        .set({ revokedAt: new Date(nowMs) })
+        .where(eq(shareLinks.id, linkId))
+        .returning();
+      return row;
+    },
+
+    /** Records that a person joined through a link; a later link replaces an earlier one. */
+    async addMember(member: { sessionId: string; userId: string; linkId: string }): Promise<void> {
+      await db
+        .insert(sessionMembers)
+        .values(member)
+        .onConflictDoUpdate({
+          target: [sessionMembers.sessionId, sessionMembers.userId],
+          set: { linkId: member.linkId, joinedAt: new Date() },
+        });
+    },
+  };
+}
+export type ShareLinksRepository = ReturnType<typeof createShareLinksRepository>;

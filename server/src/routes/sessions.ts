@@ -1,0 +1,77 @@
+import { Hono } from 'hono';
+import {
+  createSessionBodySchema,
+  createShareLinkBodySchema,
+  postMessageBodySchema,
+  type OpenTerminalResponse,
+  type PostMessageResponse,
+  type SessionListResponse,
+  type SessionResponse,
+  type ShareLinkListResponse,
+  type ShareLinkResponse,
+} from '../../../shared/src/protocol/http.js';
+import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import { parseJsonBody } from '../http/json-body.js';
+import type { SessionRuntime } from '../session/session-runtime.js';
+import type { SessionService } from '../session/session-service.js';
+import { canEditSession } from '../../../shared/src/roles.js';
+import { forbidden, HttpError } from '../http/http-error.js';
+import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+
+/** /api/sessions: list, create, read, chat, and the owner's share links. */
+export function sessionRoutes(service: SessionService, runtime: SessionRuntime | null) {
+  // Opening a session starts its sandbox in the background; progress and failures land in the doc.
+  const warmUp = (session: { id: string; repo: string }) => void runtime?.ensureStarted(session.id, session.repo).catch(() => {});
+  return new Hono<AppEnv>()
+    .get('/', async (c) => {
+      const body: SessionListResponse = { sessions: await service.list(requireIdentity(c.get('identity'))) };
+      return c.json(body);
+    })
+    .post('/', async (c) => {
+      const identity = requireIdentity(c.get('identity'));
+      const body: SessionResponse = { session: await service.create(identity, await parseJsonBody(c, createSessionBodySchema)) };
+      warmUp(body.session);
+      return c.json(body, 201);
+    })
+    .get('/:sessionId', async (c) => {
+      const body: SessionResponse = { session: await service.get(c.req.param('sessionId'), requireIdentity(c.get('identity'))) };
+      warmUp(body.session);
+      return c.json(body);
+    })
+    .post('/:sessionId/terminals', async (c) => {
+      const session = await service.get(c.req.param('sessionId'), requireIdentity(c.get('identity')));
+      if (!canEditSession(session.role)) throw forbidden('Viewers cannot open terminals');
+      if (!runtime) throw new HttpError(503, ErrorCode.Internal, 'This server runs without sandboxes');
+      try {
+        const body: OpenTerminalResponse = { terminalId: await runtime.addTerminal(session.id, session.repo) };
+        return c.json(body, 201);
+      } catch (error) {
+        throw new HttpError(409, ErrorCode.BadRequest, error instanceof Error ? error.message : 'Could not open a terminal');
+      }
+    })
+    .post('/:sessionId/messages', async (c) => {
+      const identity = requireIdentity(c.get('identity'));
+      const { text } = await parseJsonBody(c, postMessageBodySchema);
+      const body: PostMessageResponse = { entryId: await service.postMessage(c.req.param('sessionId'), identity, text) };
+      return c.json(body, 201);
+    })
+    .get('/:sessionId/links', async (c) => {
+      const body: ShareLinkListResponse = {
+        links: await service.listLinks(c.req.param('sessionId'), requireIdentity(c.get('identity'))),
+      };
+      return c.json(body);
+    })
+    .post('/:sessionId/links', async (c) => {
+      const identity = requireIdentity(c.get('identity'));
+      const { role } = await parseJsonBody(c, createShareLinkBodySchema);
+      const body: ShareLinkResponse = { link: await service.createLink(c.req.param('sessionId'), identity, role) };
+      return c.json(body, 201);
+    })
+    .delete('/:sessionId/links/:linkId', async (c) => {
+      const identity = requireIdentity(c.get('identity'));
+      const body: ShareLinkResponse = {
+        link: await service.revokeLink(c.req.param('sessionId'), identity, c.req.param('linkId')),
+      };
+      return c.json(body);
+    });
+}

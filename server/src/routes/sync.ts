@@ -1,0 +1,58 @@
+import { upgradeWebSocket } from '@hono/node-server';
+import { Hono } from 'hono';
+import { decideSocketAccess } from '../http/socket-access.js';
+import type { AppEnv } from '../http/identity-middleware.js';
+import type { SessionService } from '../session/session-service.js';
+import type { ConnectionHandlers, DocHost } from '../sync/doc-host.js';
+
+export interface SyncLogger {
+  error(message: string, error: unknown): void;
+}
+
+/** Frames a client may send while its session doc is still loading. */
+const MAX_FRAMES_BEFORE_LOAD = 64;
+
+/** GET /sync/:sessionId — the y-websocket protocol; access is decided before the upgrade completes. */
+export function syncRoutes(deps: { service: SessionService; docHost: DocHost; logger: SyncLogger }) {
+  return new Hono<AppEnv>().get(
+    '/:sessionId',
+    upgradeWebSocket(async (c) => {
+      const decided = await decideSocketAccess(c, deps.service);
+      if (!decided.ok) return decided.events;
+      const { identity, access } = decided;
+
+      let handlers: ConnectionHandlers | null = null;
+      const early: (ArrayBuffer | string)[] = [];
+      let closedEarly = false;
+      return {
+        onOpen(_event, ws) {
+          const transport = {
+            send: (data: Uint8Array) => ws.send(data as Uint8Array<ArrayBuffer>),
+            close: (code: number, reason: string) => ws.close(code, reason),
+          };
+          deps.docHost
+            .connect(access.session.id, transport, { identity, role: access.role, linkId: access.linkId })
+            .then((connected) => {
+              handlers = connected;
+              for (const data of early.splice(0)) connected.receive(data);
+              if (closedEarly) connected.closed();
+            })
+            .catch((error: unknown) => {
+              deps.logger.error(`could not open session ${access.session.id}`, error);
+              ws.close(1011, 'session could not be loaded; try again');
+            });
+        },
+        onMessage(event, ws) {
+          const data = event.data as ArrayBuffer | string;
+          if (handlers) handlers.receive(data);
+          else if (early.length < MAX_FRAMES_BEFORE_LOAD) early.push(data);
+          else ws.close(1008, 'too many frames before the session loaded');
+        },
+        onClose() {
+          if (handlers) handlers.closed();
+          else closedEarly = true;
+        },
+      };
+    }),
+  );
+}

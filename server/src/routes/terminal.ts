@@ -1,0 +1,96 @@
+import { upgradeWebSocket } from '@hono/node-server';
+import { Hono } from 'hono';
+import { CloseCode } from '../../../shared/src/protocol/errors.js';
+import { terminalClientMessageSchema, terminalIdSchema, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
+import { canEditSession } from '../../../shared/src/roles.js';
+import { decideSocketAccess, refuseSocket } from '../http/socket-access.js';
+import type { AppEnv } from '../http/identity-middleware.js';
+import type { SessionRuntime } from '../session/session-runtime.js';
+import type { SessionService } from '../session/session-service.js';
+import type { SharedTerminal, TerminalViewer } from '../terminal/shared-terminal.js';
+
+/** Close code for a terminal id the session does not have. */
+export const TERMINAL_NOT_FOUND_CLOSE = 4414;
+
+/**
+ * GET /terminal/:sessionId/:terminalId — one shared PTY: output as binary frames to everyone,
+ * input and resize as JSON text frames (zod-checked); viewers' input is refused with a message.
+ */
+export function terminalRoutes(deps: { service: SessionService; runtime: SessionRuntime | null }) {
+  return new Hono<AppEnv>().get(
+    '/:sessionId/:terminalId',
+    upgradeWebSocket(async (c) => {
+      const runtime = deps.runtime;
+      if (!runtime) return refuseSocket(1011, 'this server runs without sandboxes');
+      const decided = await decideSocketAccess(c, deps.service);
+      if (!decided.ok) return decided.events;
+      const terminalId = terminalIdSchema.safeParse(c.req.param('terminalId'));
+      if (!terminalId.success) return refuseSocket(CloseCode.ProtocolError, 'bad terminal id');
+      const { session, role } = decided.access;
+
+      let terminal: SharedTerminal | undefined;
+      let viewer: TerminalViewer | undefined;
+      let closed = false;
+      return {
+        onOpen(_event, ws) {
+          const send = (message: TerminalServerMessage) => ws.send(JSON.stringify(message));
+          viewer = {
+            canType: canEditSession(role),
+            sendOutput: (data) => ws.send(data as Uint8Array<ArrayBuffer>),
+            sendMessage: send,
+          };
+          runtime
+            .ensureStarted(session.id, session.repo)
+            .then(() => runtime.terminal(session.id, terminalId.data))
+            .then((found) => {
+              if (closed || !viewer) return;
+              if (!found) {
+                ws.close(TERMINAL_NOT_FOUND_CLOSE, `no terminal ${terminalId.data} in this session`);
+                return;
+              }
+              terminal = found;
+              found.attach(viewer);
+            })
+            .catch((error: unknown) => {
+              const reason = error instanceof Error ? error.message : 'sandbox failed to start';
+              ws.close(1011, reason.slice(0, 120));
+            });
+        },
+        onMessage(event, ws) {
+          if (typeof event.data !== 'string') {
+            ws.close(CloseCode.ProtocolError, 'terminal input is JSON text frames');
+            return;
+          }
+          let parsed;
+          try {
+            parsed = terminalClientMessageSchema.safeParse(JSON.parse(event.data));
+          } catch {
+            parsed = null;
+          }
+          if (!parsed?.success) {
+            ws.close(CloseCode.ProtocolError, 'malformed terminal message');
+            return;
+          }
+          if (!terminal || !viewer) return;
+          const message = parsed.data;
+          switch (message.type) {
+            case 'input':
+              if (!terminal.input(viewer, message.data)) {
+                viewer.sendMessage({ type: 'refused', message: 'You are viewing this session; only editors can type. Ask the owner for an editor link.' });
+              }
+              return;
+            case 'resize':
+              terminal.resize(viewer, { cols: message.cols, rows: message.rows });
+              return;
+            default:
+              message satisfies never;
+          }
+        },
+        onClose() {
+          closed = true;
+          if (terminal && viewer) terminal.detach(viewer);
+        },
+      };
+    }),
+  );
+}

@@ -1,0 +1,127 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
+import { MAX_SYNC_MESSAGE_BYTES } from '../../shared/src/limits.js';
+import { createApp, type AppLogger } from './app.js';
+import { createIdentityTokens, newSigningSecret } from './auth/identity-token.js';
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_DATA_DIR, type Config } from './config.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { createDrizzleDocStore } from './db/repositories/doc-updates.js';
+import { getOrCreateSecret } from './db/repositories/secrets.js';
+import { createSessionsRepository } from './db/repositories/sessions.js';
+import { createShareLinksRepository } from './db/repositories/share-links.js';
+import { createUsersRepository } from './db/repositories/users.js';
+import { checkLocalSandboxTools, createLocalSandboxProvider } from './sandbox/local/local-provider.js';
+import { createSnapshotStore } from './sandbox/local/snapshots.js';
+import { createE2bSdkClient } from './sandbox/e2b/e2b-client.js';
+import { createE2bSandboxProvider, E2B_SNAPSHOT_FORMAT_VERSION } from './sandbox/e2b/e2b-provider.js';
+import { createSnapshotManager, createTemplateSnapshotSource } from './sandbox/snapshot-manager.js';
+import { createWarmPool } from './sandbox/warm-pool.js';
+import { createSessionRuntime, type SessionRuntime } from './session/session-runtime.js';
+import { createSessionService } from './session/session-service.js';
+import { DocHost } from './sync/doc-host.js';
+import { createInProcessFanoutBus, type DocFanout } from './sync/fanout.js';
+
+const IDENTITY_SECRET_NAME = 'identity-signing-key';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  database: DatabaseHandle;
+  docHost: DocHost;
+  runtime: SessionRuntime | null;
+  /** Flushes every doc, closes connections (clients reconnect), the HTTP server and the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: AppLogger;
+  /** Nodes given the same fan-out serve the same sessions together. */
+  fanout?: DocFanout;
+  /** An already-open store (tests share one per file). */
+  database?: DatabaseHandle;
+  /** Sandboxes and terminals (on by default; tests of the doc alone turn them off). */
+  sandboxes?: boolean;
+}
+
+export const consoleLogger: AppLogger & { info(message: string): void } = {
+  error: (message, error) => console.error(`[tandem] ${message}`, error ?? ''),
+  info: (message) => console.log(`[tandem] ${message}`),
+};
+
+/** Snapshots and sandbox workspaces live beside the PGlite data, or in TANDEM_DATA_DIR with PostgreSQL. */
+async function sandboxRuntime(config: Config, docHost: DocHost, logger: AppLogger): Promise<SessionRuntime> {
+  if (config.sandbox.provider === 'e2b') {
+    const provider = createE2bSandboxProvider({ client: createE2bSdkClient() });
+    const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
+    const snapshots = createTemplateSnapshotSource(config.sandbox.e2bTemplate, E2B_SNAPSHOT_FORMAT_VERSION);
+    return createSessionRuntime({ docHost, provider, snapshots, pool, logger });
+  }
+  checkLocalSandboxTools();
+  const dataDir = config.database.kind === 'pglite' ? config.database.dataDir : path.resolve(process.env.TANDEM_DATA_DIR ?? DEFAULT_DATA_DIR);
+  // Sandbox uids must be able to pass through the data dir to the workspaces bound from it.
+  await mkdir(dataDir, { recursive: true });
+  await chmod(dataDir, 0o711);
+  const snapshots = createSnapshotStore({
+    dir: path.join(dataDir, 'snapshots'),
+    allowedRepoRoots: config.sandbox.repoRoots,
+    runSetup: (treeDir, script) => provider.runSetup(treeDir, script),
+  });
+  const provider = createLocalSandboxProvider({ dir: path.join(dataDir, 'sandboxes'), snapshots });
+  const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
+  const manager = createSnapshotManager({ store: snapshots, pool, rebuildIntervalMs: config.sandbox.snapshotRebuildIntervalMs, logger: { info: consoleLogger.info, error: logger.error } });
+  manager.startSchedule();
+  const runtime = createSessionRuntime({ docHost, provider, snapshots: manager, pool, logger });
+  return {
+    ...runtime,
+    async close() {
+      manager.stop();
+      await runtime.close();
+    },
+  };
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? consoleLogger;
+  const database = options.database ?? (await openDatabase(config.database));
+  const secret = config.secret ?? (await getOrCreateSecret(database.db, IDENTITY_SECRET_NAME, newSigningSecret));
+  const tokens = createIdentityTokens(secret);
+  const docHost = new DocHost({
+    store: createDrizzleDocStore(database.db),
+    fanout: options.fanout ?? createInProcessFanoutBus().join(),
+    logger,
+  });
+  const sessions = createSessionService({
+    sessions: createSessionsRepository(database.db),
+    shareLinks: createShareLinksRepository(database.db),
+    docHost,
+  });
+  const runtime = options.sandboxes === false ? null : await sandboxRuntime(config, docHost, logger);
+  const app = createApp({ tokens, users: createUsersRepository(database.db), sessions, docHost, runtime, clientDir: config.clientDir, logger });
+
+  const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: MAX_SYNC_MESSAGE_BYTES });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const created = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket: { server: webSocketServer } }, () =>
+      resolve(created),
+    );
+    created.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${config.host}:${port}`,
+    port,
+    database,
+    docHost,
+    runtime,
+    async close() {
+      await runtime?.close();
+      await docHost.close();
+      for (const client of webSocketServer.clients) client.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (!options.database) await database.close();
+    },
+  };
+}

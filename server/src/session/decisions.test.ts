@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { decideSessionAccess } from './decisions.js';
+
+describe('decideSessionAccess', () => {
+  const session = { ownerId: 'u_owner' };
+
+  it('grants the owner whatever links exist', () => {
+    expect(decideSessionAccess({ session, userId: 'u_owner', membership: undefined })).toEqual({ kind: 'granted', role: 'owner', linkId: null });
+  });
+
+  it('grants a member the role of their live link', () => {
+    expect(decideSessionAccess({ session, userId: 'u_bob', membership: { role: 'viewer', linkId: 'l_1' } })).toEqual({
+      kind: 'granted',
+      role: 'viewer',
+      linkId: 'l_1',
+    });
+  });
+
+  it('refuses a stranger and reports a missing session', () => {
+    expect(decideSessionAccess({ session, userId: 'u_eve', membership: undefined }).kind).toBe('forbidden');
+    expect(decideSessionAccess({ session: undefined, userId: 'u_owner', membership: undefined }).kind).toBe('not-found');
+  });
+});

@@ -1,0 +1,141 @@
+import { appendTranscriptEntry, recordTiming, writeMeta } from '../../../shared/src/doc/accessors.js';
+import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import type { SessionMeta } from '../../../shared/src/doc/schema.js';
+import { DEFAULT_TERMINAL_ID } from '../../../shared/src/protocol/terminal.js';
+import type { Sandbox, SandboxProvider } from '../sandbox/provider.js';
+import type { SnapshotSource } from '../sandbox/snapshot-manager.js';
+import type { WarmPool } from '../sandbox/warm-pool.js';
+import { SharedTerminal } from '../terminal/shared-terminal.js';
+import type { DocHost } from '../sync/doc-host.js';
+
+/** Most terminals one session may have open at once. */
+export const MAX_TERMINALS_PER_SESSION = 8;
+
+export interface RuntimeLogger {
+  error(message: string, error?: unknown): void;
+}
+
+interface LiveSession {
+  sandbox: Sandbox;
+  terminals: Map<string, SharedTerminal>;
+}
+
+/**
+ * A session's running parts: its sandbox (from the warm pool, or booted cold over the repo's
+ * snapshot) and its shared terminals. Every stage is written to the doc as it happens, so every
+ * viewer sees the start-up waterfall and, on failure, what to do next.
+ */
+export function createSessionRuntime(deps: {
+  docHost: DocHost;
+  provider: SandboxProvider;
+  snapshots: SnapshotSource;
+  pool: WarmPool;
+  logger: RuntimeLogger;
+}) {
+  const live = new Map<string, Promise<LiveSession>>();
+  const meta = (sessionId: string, patch: Partial<SessionMeta>) =>
+    deps.docHost.change(sessionId, (doc) => writeMeta(doc, patch, DocOrigin.Sandbox));
+  const timing = (sessionId: string, stage: Parameters<typeof recordTiming>[1], reset = false) =>
+    deps.docHost.change(sessionId, (doc) => recordTiming(doc, stage, Date.now(), DocOrigin.Sandbox, reset));
+
+  async function openTerminal(sessionId: string, session: LiveSession, terminalId: string): Promise<SharedTerminal> {
+    const terminal = new SharedTerminal(terminalId, session.sandbox);
+    await terminal.start();
+    session.terminals.set(terminalId, terminal);
+    await meta(sessionId, { terminals: [...session.terminals.keys()] });
+    return terminal;
+  }
+
+  async function boot(sessionId: string, repo: string): Promise<LiveSession> {
+    await timing(sessionId, 'requestedAt', true);
+    await meta(sessionId, { sandbox: deps.provider.name, sandboxState: 'booting', sandboxMessage: 'Preparing the snapshot', terminals: [] });
+    try {
+      const snapshot = await deps.snapshots.ensure(repo, (step) => void meta(sessionId, { sandboxMessage: step }));
+      await timing(sessionId, 'snapshotReadyAt');
+      const pooled = deps.pool.take(snapshot);
+      await meta(sessionId, { sandboxMessage: pooled ? 'Taking a warm sandbox' : 'Booting a sandbox' });
+      const sandbox = pooled ?? (await deps.provider.create({ sessionId, snapshot }));
+      await timing(sessionId, 'sandboxAcquiredAt');
+      await sandbox.listFiles('.');
+      await timing(sessionId, 'workspaceMountedAt');
+      const session: LiveSession = { sandbox, terminals: new Map() };
+      const terminal = await openTerminal(sessionId, session, DEFAULT_TERMINAL_ID);
+      await terminal.firstOutput;
+      await timing(sessionId, 'terminalReadyAt');
+      await meta(sessionId, { sandboxState: 'ready', sandboxSource: pooled ? 'warm-pool' : 'cold', sandboxMessage: '' });
+      return session;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      deps.logger.error(`session ${sessionId}: sandbox failed to start`, error);
+      await deps.docHost.change(sessionId, (doc) => {
+        writeMeta(doc, { sandboxState: 'failed', sandboxMessage: reason }, DocOrigin.Sandbox);
+        appendTranscriptEntry(
+          doc,
+          {
+            kind: 'system-notice',
+            id: `n_${Date.now().toString(36)}`,
+            level: 'error',
+            text: `The sandbox could not start: ${reason}. Fix the repo path or its .tandem/setup.sh, then reload the page to try again.`,
+            createdAt: Date.now(),
+          },
+          DocOrigin.Sandbox,
+        );
+      });
+      throw error;
+    }
+  }
+
+  return {
+    /** Starts the session's sandbox and first terminal once; later calls share the same start. */
+    ensureStarted(sessionId: string, repo: string): Promise<LiveSession> {
+      let session = live.get(sessionId);
+      if (!session) {
+        session = boot(sessionId, repo);
+        live.set(sessionId, session);
+        // A failed start is forgotten, so the next visit tries again.
+        session.catch(() => live.delete(sessionId));
+      }
+      return session;
+    },
+
+    async terminal(sessionId: string, terminalId: string): Promise<SharedTerminal | undefined> {
+      return (await live.get(sessionId))?.terminals.get(terminalId);
+    },
+
+    async addTerminal(sessionId: string, repo: string): Promise<string> {
+      const session = await this.ensureStarted(sessionId, repo);
+      if (session.terminals.size >= MAX_TERMINALS_PER_SESSION) {
+        throw new Error(`A session has at most ${MAX_TERMINALS_PER_SESSION} terminals; close one first`);
+      }
+      let number = 1;
+      while (session.terminals.has(`t${number}`)) number += 1;
+      await openTerminal(sessionId, session, `t${number}`);
+      return `t${number}`;
+    },
+
+    async stop(sessionId: string): Promise<void> {
+      const session = await live.get(sessionId)?.catch(() => undefined);
+      live.delete(sessionId);
+      if (!session) return;
+      for (const terminal of session.terminals.values()) terminal.close();
+      await session.sandbox.close();
+      await meta(sessionId, { sandboxState: 'stopped', terminals: [] });
+    },
+
+    /** Resolves once the warm pool has finished booting (benchmarks measure a full pool). */
+    warmPoolSettled: () => deps.pool.settled(),
+
+    /** Server shutdown: closes every sandbox (they cannot outlive their server). */
+    async close(): Promise<void> {
+      const sessions = await Promise.allSettled(live.values());
+      live.clear();
+      for (const result of sessions) {
+        if (result.status !== 'fulfilled') continue;
+        for (const terminal of result.value.terminals.values()) terminal.close();
+        await result.value.sandbox.close().catch((error: unknown) => deps.logger.error('sandbox close failed', error));
+      }
+      await deps.pool.close();
+    },
+  };
+}
+export type SessionRuntime = ReturnType<typeof createSessionRuntime>;

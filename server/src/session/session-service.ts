@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { appendUserMessage, writeMeta } from '../../../shared/src/doc/accessors.js';
+import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import { sessionStatusSchema } from '../../../shared/src/doc/schema.js';
+import { CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS } from '../../../shared/src/limits.js';
+import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import type { CreateSessionBody, SessionSummary, ShareLink } from '../../../shared/src/protocol/http.js';
+import { canEditSession, canManageSharing, type ShareRole } from '../../../shared/src/roles.js';
+import type { Identity } from '../auth/identity-token.js';
+import type { SessionRow, SessionsRepository } from '../db/repositories/sessions.js';
+import type { ShareLinkRow, ShareLinksRepository } from '../db/repositories/share-links.js';
+import { forbidden, HttpError, notFound } from '../http/http-error.js';
+import type { DocHost } from '../sync/doc-host.js';
+import { decideSessionAccess, type SessionAccessDecision } from './decisions.js';
+import { createRateLimiter } from './rate-limiter.js';
+
+export interface SessionServiceDeps {
+  sessions: SessionsRepository;
+  shareLinks: ShareLinksRepository;
+  docHost: DocHost;
+  nowMs?: () => number;
+}
+
+export type GrantedAccess = Extract<SessionAccessDecision, { kind: 'granted' }> & { session: SessionRow };
+
+const newId = (prefix: string, bytes: number) => `${prefix}_${randomBytes(bytes).toString('base64url')}`;
+
+function toSummary(row: SessionRow, role: SessionSummary['role']): SessionSummary {
+  const status = sessionStatusSchema.safeParse(row.status);
+  return {
+    id: row.id,
+    title: row.title,
+    repo: row.repo,
+    status: status.success ? status.data : 'idle',
+    ownerId: row.ownerId,
+    ownerName: row.ownerName,
+    role,
+    createdAt: row.createdAt.getTime(),
+  };
+}
+
+function toShareLink(row: ShareLinkRow): ShareLink {
+  return {
+    id: row.id,
+    role: row.role,
+    token: row.token,
+    createdAt: row.createdAt.getTime(),
+    revokedAt: row.revokedAt?.getTime() ?? null,
+  };
+}
+
+/** Session lifecycle, ownership and sharing; every access check for HTTP and /sync goes through here. */
+export function createSessionService(deps: SessionServiceDeps) {
+  const nowMs = deps.nowMs ?? Date.now;
+  const chatLimiter = createRateLimiter(CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS);
+
+  async function decideAccess(sessionId: string, userId: string): Promise<SessionAccessDecision & { session?: SessionRow }> {
+    const session = await deps.sessions.findById(sessionId);
+    const membership = session && session.ownerId !== userId ? await deps.sessions.findMemberRole(sessionId, userId) : undefined;
+    const decision = decideSessionAccess({ session, userId, membership });
+    return { ...decision, session };
+  }
+
+  /** Access for an HTTP call: 404 for an unknown session, 403 without a role. */
+  async function requireAccess(sessionId: string, identity: Identity): Promise<GrantedAccess> {
+    const decision = await decideAccess(sessionId, identity.id);
+    switch (decision.kind) {
+      case 'not-found':
+        throw notFound('Session');
+      case 'forbidden':
+        throw forbidden('You have no access to this session. Ask its owner for a share link.');
+      case 'granted':
+        if (!decision.session) throw notFound('Session');
+        return { ...decision, session: decision.session };
+      default:
+        return decision satisfies never;
+    }
+  }
+
+  async function requireOwner(sessionId: string, identity: Identity): Promise<GrantedAccess> {
+    const access = await requireAccess(sessionId, identity);
+    if (!canManageSharing(access.role)) throw forbidden('Only the session owner manages share links');
+    return access;
+  }
+
+  return {
+    decideAccess,
+    requireAccess,
+
+    async create(identity: Identity, body: CreateSessionBody): Promise<SessionSummary> {
+      const id = newId('s', 9);
+      const createdAt = nowMs();
+      await deps.sessions.create({ id, title: body.title, repo: body.repo, ownerId: identity.id });
+      await deps.docHost.change(id, (doc) =>
+        writeMeta(
+          doc,
+          {
+            title: body.title,
+            repo: body.repo,
+            status: 'idle',
+            ownerId: identity.id,
+            ownerName: identity.name,
+            createdAt,
+            timings: { requestedAt: createdAt },
+          },
+          DocOrigin.User,
+        ),
+      );
+      const row = await deps.sessions.findById(id);
+      if (!row) throw new Error(`session ${id} vanished after insert`);
+      return toSummary(row, 'owner');
+    },
+
+    async list(identity: Identity): Promise<SessionSummary[]> {
+      const rows = await deps.sessions.listVisibleTo(identity.id);
+      return rows.map((row) => toSummary(row, row.role));
+    },
+
+    async get(sessionId: string, identity: Identity): Promise<SessionSummary> {
+      const access = await requireAccess(sessionId, identity);
+      return toSummary(access.session, access.role);
+    },
+
+    /** A person's chat message, written by the server so its author is the signed identity. */
+    async postMessage(sessionId: string, identity: Identity, text: string): Promise<string> {
+      const access = await requireAccess(sessionId, identity);
+      if (!canEditSession(access.role)) throw forbidden('Viewers cannot post in this session');
+      if (!chatLimiter.tryTake(`${sessionId}:${identity.id}`, nowMs())) {
+        throw new HttpError(429, ErrorCode.RateLimited, 'Too many messages; wait a few seconds and send again');
+      }
+      const entryId = newId('m', 9);
+      await deps.docHost.change(sessionId, (doc) =>
+        appendUserMessage(
+          doc,
+          { id: entryId, authorId: identity.id, authorName: identity.name, text, delivery: 'chat', createdAt: nowMs() },
+          DocOrigin.User,
+        ),
+      );
+      return entryId;
+    },
+
+    async createLink(sessionId: string, identity: Identity, role: ShareRole): Promise<ShareLink> {
+      await requireOwner(sessionId, identity);
+      const row = await deps.shareLinks.create({
+        id: newId('l', 9),
+        sessionId,
+        role,
+        token: randomBytes(24).toString('base64url'),
+        createdBy: identity.id,
+      });
+      return toShareLink(row);
+    },
+
+    async listLinks(sessionId: string, identity: Identity): Promise<ShareLink[]> {
+      await requireOwner(sessionId, identity);
+      return (await deps.shareLinks.listForSession(sessionId)).map(toShareLink);
+    },
+
+    /** Revokes a link and closes every open connection that joined through it. */
+    async revokeLink(sessionId: string, identity: Identity, linkId: string): Promise<ShareLink> {
+      await requireOwner(sessionId, identity);
+      const row = await deps.shareLinks.revoke(sessionId, linkId, nowMs());
+      if (!row) throw notFound('Share link');
+      await deps.docHost.closeConnectionsOfLink(sessionId, linkId);
+      return toShareLink(row);
+    },
+
+    /** Opens a share link: the person becomes a member with the link's role (the owner stays owner). */
+    async join(identity: Identity, token: string): Promise<SessionSummary> {
+      const link = await deps.shareLinks.findLiveByToken(token);
+      if (!link) throw notFound('Share link (it may have been revoked)');
+      const session = await deps.sessions.findById(link.sessionId);
+      if (!session) throw notFound('Session');
+      if (session.ownerId === identity.id) return toSummary(session, 'owner');
+      await deps.shareLinks.addMember({ sessionId: session.id, userId: identity.id, linkId: link.id });
+      return toSummary(session, link.role);
+    },
+  };
+}
+export type SessionService = ReturnType<typeof createSessionService>;

@@ -1,0 +1,89 @@
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import type { DocPersister } from './doc-persister.js';
+import type { DocFanout } from './fanout.js';
+import type { SyncConnection } from './sync-connection.js';
+import { encodeAwarenessMessage, encodeUpdateMessage } from './sync-connection.js';
+
+/** One session's live doc on this node: its connections, presence, persistence and fan-out. */
+export class Room {
+  readonly doc = new Y.Doc({ gc: true });
+  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  readonly connections = new Set<SyncConnection>();
+  /** Server-side users of the doc (HTTP writes, later the agent) that keep it loaded. */
+  holds = 0;
+  private persister: DocPersister | null = null;
+  private unsubscribeFanout: (() => void) | null = null;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly fanout: DocFanout,
+  ) {
+    // The server has no presence of its own.
+    this.awareness.setLocalState(null);
+    this.doc.on('update', this.onDocUpdate);
+    this.awareness.on('update', this.onAwarenessUpdate);
+  }
+
+  attach(persister: DocPersister): void {
+    this.persister = persister;
+    this.unsubscribeFanout = this.fanout.subscribe(this.sessionId, (update) =>
+      Y.applyUpdate(this.doc, update, DocOrigin.RemoteNode),
+    );
+  }
+
+  get persistedBytes(): number {
+    return this.persister?.persistedBytes ?? 0;
+  }
+
+  get idle(): boolean {
+    return this.connections.size === 0 && this.holds === 0;
+  }
+
+  add(connection: SyncConnection): void {
+    this.connections.add(connection);
+    connection.start();
+  }
+
+  remove(connection: SyncConnection): void {
+    this.connections.delete(connection);
+    awarenessProtocol.removeAwarenessStates(this.awareness, [...connection.awarenessClientIds], null);
+  }
+
+  /** Whether an awareness client id was claimed by a connection other than `connection`. */
+  ownsClientElsewhere(clientId: number, connection: SyncConnection): boolean {
+    for (const other of this.connections) {
+      if (other !== connection && other.awarenessClientIds.has(clientId)) return true;
+    }
+    return false;
+  }
+
+  flush(): Promise<void> {
+    return this.persister?.flush() ?? Promise.resolve();
+  }
+
+  destroy(): void {
+    this.persister?.detach();
+    this.unsubscribeFanout?.();
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
+    const message = encodeUpdateMessage(update);
+    for (const connection of this.connections) {
+      if (connection !== origin) connection.send(message);
+    }
+    if (origin !== DocOrigin.RemoteNode && origin !== DocOrigin.Persistence) this.fanout.publish(this.sessionId, update);
+  };
+
+  private readonly onAwarenessUpdate = (
+    changes: { added: number[]; updated: number[]; removed: number[] },
+    _origin: unknown,
+  ) => {
+    const changed = [...changes.added, ...changes.updated, ...changes.removed];
+    const message = encodeAwarenessMessage(this, changed);
+    for (const connection of this.connections) connection.send(message);
+  };
+}

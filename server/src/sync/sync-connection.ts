@@ -1,0 +1,171 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as authProtocol from 'y-protocols/auth';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import { CloseCode } from '../../../shared/src/protocol/errors.js';
+import { MAX_DOC_BYTES } from '../../../shared/src/limits.js';
+import { canEditSession, type SessionRole } from '../../../shared/src/roles.js';
+import type { Identity } from '../auth/identity-token.js';
+import { checkAwarenessUpdate } from './awareness-validation.js';
+import type { Room } from './room.js';
+
+/** y-websocket message types (the first varUint of every frame). */
+export const MessageType = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3 } as const;
+
+export interface SyncTransport {
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+export interface ConnectionAccess {
+  identity: Identity;
+  role: SessionRole;
+  /** The share link this person's access comes from; null for the owner. */
+  linkId: string | null;
+}
+
+class ProtocolViolation extends Error {}
+
+/** One WebSocket on /sync: speaks the y-websocket protocol for one person with one role. */
+export class SyncConnection {
+  /** Awareness client ids this connection set, removed when it closes. */
+  readonly awarenessClientIds = new Set<number>();
+  private closed = false;
+
+  constructor(
+    readonly room: Room,
+    readonly transport: SyncTransport,
+    readonly access: ConnectionAccess,
+  ) {}
+
+  /** Sends sync step 1 and everyone's presence, as the y-websocket server does on connect. */
+  start(): void {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MessageType.Sync);
+    syncProtocol.writeSyncStep1(encoder, this.room.doc);
+    this.send(encoding.toUint8Array(encoder));
+    const states = this.room.awareness.getStates();
+    if (states.size > 0) this.send(encodeAwarenessMessage(this.room, [...states.keys()]));
+  }
+
+  send(data: Uint8Array): void {
+    if (!this.closed) this.transport.send(data);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.transport.close(code, reason);
+  }
+
+  /** Handles one frame. Anything malformed closes the connection and leaves the doc untouched. */
+  receive(data: ArrayBuffer | string): void {
+    if (this.closed) return;
+    if (typeof data === 'string') {
+      this.close(CloseCode.ProtocolError, 'text frames are not part of the sync protocol');
+      return;
+    }
+    try {
+      this.dispatch(decoding.createDecoder(new Uint8Array(data)));
+    } catch (error) {
+      const reason = error instanceof ProtocolViolation ? error.message : 'frame could not be decoded';
+      this.close(CloseCode.ProtocolError, reason);
+    }
+  }
+
+  private dispatch(decoder: decoding.Decoder): void {
+    const messageType = decoding.readVarUint(decoder);
+    switch (messageType) {
+      case MessageType.Sync:
+        this.receiveSync(decoder);
+        return;
+      case MessageType.Awareness:
+        this.receiveAwareness(decoding.readVarUint8Array(decoder));
+        return;
+      case MessageType.QueryAwareness:
+        this.send(encodeAwarenessMessage(this.room, [...this.room.awareness.getStates().keys()]));
+        return;
+      default:
+        throw new ProtocolViolation(`unknown message type ${messageType}`);
+    }
+  }
+
+  private receiveSync(decoder: decoding.Decoder): void {
+    const syncType = decoding.readVarUint(decoder);
+    switch (syncType) {
+      case syncProtocol.messageYjsSyncStep1: {
+        const encoder = encoding.createEncoder();
+        encoding.writeVarUint(encoder, MessageType.Sync);
+        syncProtocol.writeSyncStep2(encoder, this.room.doc, decoding.readVarUint8Array(decoder));
+        this.send(encoding.toUint8Array(encoder));
+        return;
+      }
+      case syncProtocol.messageYjsSyncStep2:
+      case syncProtocol.messageYjsUpdate:
+        this.receiveUpdate(decoding.readVarUint8Array(decoder));
+        return;
+      default:
+        throw new ProtocolViolation(`unknown sync message type ${syncType}`);
+    }
+  }
+
+  private receiveUpdate(update: Uint8Array): void {
+    if (!canEditSession(this.access.role)) {
+      // Refused, not applied: the stock client logs the reason and keeps watching.
+      if (isEmptyUpdate(update)) return;
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MessageType.Auth);
+      authProtocol.writePermissionDenied(encoder, 'viewers cannot change this session');
+      this.send(encoding.toUint8Array(encoder));
+      return;
+    }
+    try {
+      Y.decodeUpdate(update); // parses the whole update without applying it: garbage throws here
+    } catch {
+      throw new ProtocolViolation('update could not be decoded');
+    }
+    if (this.room.persistedBytes + update.byteLength > MAX_DOC_BYTES) {
+      this.close(CloseCode.DocTooLarge, `session reached its size limit of ${MAX_DOC_BYTES} bytes`);
+      return;
+    }
+    Y.applyUpdate(this.room.doc, update, this);
+  }
+
+  private receiveAwareness(update: Uint8Array): void {
+    let check;
+    try {
+      check = checkAwarenessUpdate(update, this.access.identity, (clientId) => this.room.ownsClientElsewhere(clientId, this));
+    } catch {
+      throw new ProtocolViolation('awareness update could not be decoded');
+    }
+    if (!check.ok) throw new ProtocolViolation(check.reason);
+    for (const clientId of check.clientIds) this.awarenessClientIds.add(clientId);
+    if (check.update) awarenessProtocol.applyAwarenessUpdate(this.room.awareness, check.update, this);
+  }
+}
+
+/** An empty update is what a client with nothing new sends in sync step 2. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  try {
+    const decoded = Y.decodeUpdate(update);
+    return decoded.structs.length === 0 && decoded.ds.clients.size === 0;
+  } catch {
+    return false;
+  }
+}
+
+export function encodeAwarenessMessage(room: Room, clientIds: number[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Awareness);
+  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(room.awareness, clientIds));
+  return encoding.toUint8Array(encoder);
+}
+
+export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Sync);
+  syncProtocol.writeUpdate(encoder, update);
+  return encoding.toUint8Array(encoder);
+}

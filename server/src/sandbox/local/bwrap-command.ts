@@ -1,0 +1,79 @@
+import path from 'node:path';
+
+/** Where the workspace appears inside every local sandbox. */
+export const SANDBOX_WORKSPACE_DIR = '/workspace';
+export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface SandboxLimits {
+  processes: number;
+  openFiles: number;
+  fileSizeBytes: number;
+}
+
+export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
+  processes: 256,
+  openFiles: 1024,
+  fileSizeBytes: 512 * 1024 * 1024,
+};
+
+export interface SandboxCommandOptions {
+  /** Unprivileged host uid (and gid) the sandbox runs as; one per live sandbox. */
+  uid: number;
+  /** Host directory mounted read-write at /workspace. */
+  workspaceHostDir: string;
+  /** Host files bound over /etc/passwd and /etc/group so the uid has a name and a home. */
+  passwdFile: string;
+  groupFile: string;
+  network: boolean;
+  limits: SandboxLimits;
+  env: Record<string, string>;
+  cwd?: string;
+  /** Host directories outside /usr that tools need (e.g. where node lives), bound read-only. */
+  extraReadOnlyDirs?: string[];
+  /** A new session (setsid) for non-interactive runs; a PTY keeps its controlling terminal. */
+  newSession: boolean;
+}
+
+/**
+ * The argv that runs `command` isolated: drop to the unprivileged uid with setpriv first (as root,
+ * otherwise files land owned by root), then bubblewrap with every namespace unshared, no
+ * capabilities, read-only /usr and /etc, fresh /proc, /dev and /tmp, an explicit environment, and
+ * prlimit on processes, open files and file size.
+ */
+export function buildSandboxCommand(options: SandboxCommandOptions, command: string[]): { file: string; args: string[] } {
+  const id = String(options.uid);
+  const args = ['--reuid', id, '--regid', id, '--clear-groups', '--inh-caps=-all', '--', 'bwrap'];
+  args.push('--unshare-all', '--unshare-user', '--disable-userns', '--cap-drop', 'ALL', '--die-with-parent');
+  if (options.network) args.push('--share-net');
+  if (options.newSession) args.push('--new-session');
+  args.push('--ro-bind', '/usr', '/usr');
+  for (const link of ['bin', 'lib', 'lib64', 'sbin']) args.push('--symlink', `usr/${link}`, `/${link}`);
+  args.push('--ro-bind', '/etc', '/etc', '--ro-bind', options.passwdFile, '/etc/passwd', '--ro-bind', options.groupFile, '/etc/group');
+  for (const dir of options.extraReadOnlyDirs ?? []) {
+    if (!dir.startsWith('/usr/')) args.push('--ro-bind', dir, dir);
+  }
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  args.push('--bind', options.workspaceHostDir, SANDBOX_WORKSPACE_DIR);
+  args.push('--chdir', options.cwd ? path.posix.resolve(SANDBOX_WORKSPACE_DIR, options.cwd) : SANDBOX_WORKSPACE_DIR);
+  args.push('--hostname', 'sandbox', '--clearenv');
+  const env = { PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE_DIR, USER: 'tandem', LANG: 'C.UTF-8', ...options.env };
+  for (const [key, value] of Object.entries(env)) args.push('--setenv', key, value);
+  args.push(
+    '--',
+    'prlimit',
+    `--nproc=${options.limits.processes}`,
+    `--nofile=${options.limits.openFiles}`,
+    `--fsize=${options.limits.fileSizeBytes}`,
+    '--',
+    ...command,
+  );
+  return { file: 'setpriv', args };
+}
+
+export function passwdFileContents(uid: number): string {
+  return `root:x:0:0:root:/root:/usr/sbin/nologin\ntandem:x:${uid}:${uid}:Tandem sandbox:${SANDBOX_WORKSPACE_DIR}:/bin/bash\n`;
+}
+
+export function groupFileContents(uid: number): string {
+  return `root:x:0:\ntandem:x:${uid}:\n`;
+}

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_EXEC_MAX_OUTPUT_BYTES, DEFAULT_EXEC_TIMEOUT_MS, SandboxError, type ExecResult } from '../provider.js';
+
+export interface RunOptions {
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+  stdin?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs a host command to completion with a timeout, an output cap (the rest is read and dropped so
+ * the process never blocks on a full pipe) and abort; resolves with its exit code and output.
+ */
+export function runProcess(file: string, args: string[], options: RunOptions = {}): Promise<ExecResult> {
+  if (options.signal?.aborted) return Promise.reject(new SandboxError('the call was aborted', 'aborted'));
+  const maxBytes = options.maxOutputBytes ?? DEFAULT_EXEC_MAX_OUTPUT_BYTES;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
+    const buffers = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    let kept = 0;
+    let truncated = false;
+    let timedOut = false;
+    const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      const room = maxBytes - kept;
+      if (room <= 0) {
+        truncated = true;
+        return;
+      }
+      const part = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
+      if (part !== chunk) truncated = true;
+      buffers[stream].push(part);
+      kept += part.byteLength;
+    };
+    child.stdout.on('data', collect('stdout'));
+    child.stderr.on('data', collect('stderr'));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
+    const onAbort = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (options.signal?.aborted) {
+        reject(new SandboxError('the call was aborted', 'aborted'));
+        return;
+      }
+      resolve({
+        exitCode: timedOut ? null : exitCode,
+        stdout: Buffer.concat(buffers.stdout).toString('utf8'),
+        stderr: Buffer.concat(buffers.stderr).toString('utf8'),
+        truncated,
+        timedOut,
+        durationMs: performance.now() - started,
+      });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.stdin ?? '');
+  });
+}

@@ -1,0 +1,126 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The sandbox seam. Every run gets its own isolated workspace; `local` (bubblewrap) and `e2b`
+ * implement it, and one contract suite (sandbox.contract.ts) runs against both.
+ * Paths given to file calls are relative to the workspace root; every call takes an AbortSignal.
+ */
+
+export interface SnapshotRef {
+  id: string;
+  repo: string;
+  /** The repo commit the snapshot was built from, or 'none' for a directory that is not a git repo. */
+  commit: string;
+  builtAtMs: number;
+  /** Bumped when the layout of a snapshot changes; older snapshots are retired, never revived. */
+  formatVersion: number;
+}
+
+export interface SandboxSpec {
+  sessionId: string;
+  snapshot: SnapshotRef;
+  /** Network access; off by default. */
+  network?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ExecOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+  stdin?: string;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** True when output went past maxOutputBytes and was cut. */
+  truncated: boolean;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface SpawnedProcess {
+  stdout: Readable;
+  stderr: Readable;
+  write(data: string): void;
+  kill(): void;
+  exited: Promise<number | null>;
+}
+
+export interface PtyOptions {
+  cols: number;
+  rows: number;
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface SandboxPty {
+  onData(listener: (data: string) => void): () => void;
+  onExit(listener: (exitCode: number) => void): () => void;
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  kill(): void;
+}
+
+export interface FileEntry {
+  path: string;
+  size: number;
+  kind: 'file' | 'directory' | 'symlink';
+}
+
+export interface WatchEvent {
+  path: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  readonly providerName: string;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  spawn(command: string, options?: Omit<ExecOptions, 'timeoutMs' | 'maxOutputBytes' | 'stdin'>): SpawnedProcess;
+  openPty(options: PtyOptions): Promise<SandboxPty>;
+  readFile(path: string, options?: CallOptions): Promise<Uint8Array>;
+  writeFile(path: string, data: Uint8Array | string, options?: CallOptions): Promise<void>;
+  listFiles(path: string, options?: CallOptions & { recursive?: boolean }): Promise<FileEntry[]>;
+  watch(onChange: (event: WatchEvent) => void, options?: CallOptions): () => void;
+  snapshot?(options?: CallOptions): Promise<SnapshotRef>;
+  pause?(options?: CallOptions): Promise<void>;
+  close(options?: CallOptions): Promise<void>;
+}
+
+export interface SandboxProviderCapabilities {
+  snapshots: boolean;
+  pause: boolean;
+  network: boolean;
+}
+
+export interface SandboxProvider {
+  readonly name: string;
+  readonly capabilities: SandboxProviderCapabilities;
+  create(spec: SandboxSpec): Promise<Sandbox>;
+  resume?(sandboxId: string, options?: CallOptions): Promise<Sandbox>;
+}
+
+/** Defaults for exec, defined once. */
+export const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
+export const DEFAULT_EXEC_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+export class SandboxError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'not-found' | 'outside-workspace' | 'aborted' | 'closed' | 'unavailable',
+  ) {
+    super(message);
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SandboxError('the call was aborted', 'aborted');
+}

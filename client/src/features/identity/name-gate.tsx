@@ -1,0 +1,60 @@
+import { useState, type FormEvent } from 'react';
+import { MAX_DISPLAY_NAME_CHARS } from '../../../../shared/src/limits.js';
+import { api, ApiError } from '../../lib/api.js';
+import { saveIdentity } from '../../lib/identity.js';
+
+/** Asks for a display name once; the server signs it and this browser keeps the token. */
+export function NameGate({ reason }: { reason?: string }) {
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      saveIdentity(await api.createIdentity(name));
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : 'Could not save your name; try again.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="gate">
+      <form className="card gate-card" onSubmit={submit}>
+        <div className="brand brand-large">
+          <Logo /> Tandem
+        </div>
+        <p className="muted">{reason ?? 'Coding agents you run together. Pick the name others will see next to your cursor and messages.'}</p>
+        <label className="field">
+          <span>Your name</span>
+          <input
+            autoFocus
+            value={name}
+            maxLength={MAX_DISPLAY_NAME_CHARS}
+            onChange={(event) => setName(event.target.value)}
+            placeholder="e.g. Ada Lovelace"
+            aria-label="Your name"
+          />
+        </label>
+        {error && <p className="error-text">{error}</p>}
+        <button className="button primary" disabled={busy || name.trim().length === 0}>
+          {busy ? 'Saving…' : 'Continue'}
+        </button>
+      </form>
+    </div>
+  );
+}
+
+export function Logo() {
+  return (
+    <svg className="logo" viewBox="0 0 32 32" aria-hidden>
+      <rect width="32" height="32" rx="8" fill="#6e56cf" />
+      <circle cx="12" cy="16" r="6" fill="none" stroke="#fff" strokeWidth="2.5" />
+      <circle cx="20" cy="16" r="6" fill="none" stroke="#fff" strokeWidth="2.5" />
+    </svg>
+  );
+}

@@ -1,0 +1,150 @@
+import { useEffect, useState } from 'react';
+import { readMeta } from '../../../../shared/src/doc/accessors.js';
+import type { SessionSummary } from '../../../../shared/src/protocol/http.js';
+import { canEditSession, canManageSharing } from '../../../../shared/src/roles.js';
+import { api, ApiError } from '../../lib/api.js';
+import type { StoredIdentity } from '../../lib/identity.js';
+import { useDocValue, useSessionSync, type ConnectionState, type SessionSync } from '../../lib/session-sync.js';
+import { ComingSoon, Panel } from '../../ui/panel.js';
+import { TopBar } from '../../ui/top-bar.js';
+import { FilesPanelBody } from '../files/files-panel.js';
+import { PlanPanelBody } from '../plan/plan-panel.js';
+import { PanelPresence, PresenceBar } from '../presence/presence-bar.js';
+import { setFocus, useParticipants } from '../presence/use-presence.js';
+import { ShareDialog } from '../sharing/share-dialog.js';
+import { TerminalPanelBody } from '../terminal/terminal-panel.js';
+import { TranscriptPanelBody } from '../transcript/transcript-panel.js';
+
+export function SessionPage({ sessionId, identity }: { sessionId: string; identity: StoredIdentity }) {
+  const [summary, setSummary] = useState<SessionSummary | null>(null);
+  const [accessError, setAccessError] = useState<string | null>(null);
+
+  useEffect(() => {
+    setSummary(null);
+    setAccessError(null);
+    api.getSession(sessionId).then(
+      (response) => setSummary(response.session),
+      (error: unknown) => setAccessError(error instanceof ApiError ? error.message : 'Could not open this session.'),
+    );
+  }, [sessionId]);
+
+  if (accessError) {
+    return (
+      <div className="page">
+        <TopBar />
+        <main className="centered">
+          <div className="card notice-card">
+            <h2>Cannot open this session</h2>
+            <p className="error-text">{accessError}</p>
+            <a className="button" href="/">
+              Back to your sessions
+            </a>
+          </div>
+        </main>
+      </div>
+    );
+  }
+  if (!summary) {
+    return (
+      <div className="page">
+        <TopBar />
+        <main className="centered muted">Opening session…</main>
+      </div>
+    );
+  }
+  return <LiveSession summary={summary} identity={identity} />;
+}
+
+function LiveSession({ summary, identity }: { summary: SessionSummary; identity: StoredIdentity }) {
+  const { sync, connection } = useSessionSync(summary.id, identity);
+  if (!sync) return null;
+  return <SessionLayout summary={summary} identity={identity} sync={sync} connection={connection} />;
+}
+
+function ConnectionBadge({ connection }: { connection: ConnectionState }) {
+  const label = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', closed: 'Disconnected' }[connection.kind];
+  return (
+    <span className={`connection connection-${connection.kind}`} data-testid="connection" data-state={connection.kind}>
+      <span className="connection-dot" aria-hidden />
+      {label}
+    </span>
+  );
+}
+
+function SessionLayout({
+  summary,
+  identity,
+  sync,
+  connection,
+}: {
+  summary: SessionSummary;
+  identity: StoredIdentity;
+  sync: SessionSync;
+  connection: ConnectionState;
+}) {
+  const meta = useDocValue(sync.doc, readMeta);
+  const participants = useParticipants(sync.provider);
+  const [sharing, setSharing] = useState(false);
+  const canEdit = canEditSession(summary.role) && connection.kind !== 'closed';
+  const focus = (panel: Parameters<typeof setFocus>[1]) => () => setFocus(sync.provider, panel);
+
+  return (
+    <div className="page session-page">
+      <TopBar>
+        <div className="session-heading">
+          <h1 data-testid="session-title">{meta.title || summary.title}</h1>
+          <code className="repo">{meta.repo || summary.repo}</code>
+          <span className={`chip status-${meta.status}`}>{meta.status}</span>
+          {summary.role !== 'owner' && <span className="chip role">{summary.role === 'viewer' ? 'Viewing' : 'Editor'}</span>}
+        </div>
+        <div className="session-tools">
+          <ConnectionBadge connection={connection} />
+          <PresenceBar participants={participants} />
+          {canManageSharing(summary.role) && (
+            <button className="button primary small" onClick={() => setSharing(true)}>
+              Share
+            </button>
+          )}
+        </div>
+      </TopBar>
+      {connection.kind === 'closed' && <div className="banner banner-error">{connection.message}</div>}
+      {connection.kind === 'reconnecting' && <div className="banner">{connection.message}</div>}
+      <main className="workspace">
+        <div className="column column-left">
+          <Panel title="Plan" icon="☰" testId="plan-panel" onFocus={focus('plan')} actions={<PanelPresence participants={participants} focus="plan" />}>
+            <PlanPanelBody doc={sync.doc} canEdit={canEdit} />
+          </Panel>
+          <Panel title="Files" icon="▤" testId="files-panel" onFocus={focus('files')} actions={<PanelPresence participants={participants} focus="files" />}>
+            <FilesPanelBody doc={sync.doc} />
+          </Panel>
+        </div>
+        <Panel
+          title="Conversation"
+          icon="✎"
+          className="column-center"
+          testId="transcript-panel"
+          onFocus={focus('transcript')}
+          actions={<PanelPresence participants={participants} focus="transcript" />}
+        >
+          <TranscriptPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} />
+        </Panel>
+        <div className="column column-right">
+          <Panel
+            title="Terminal"
+            icon="›_"
+            className="terminal-panel-frame"
+            testId="terminal-panel"
+            onFocus={focus('terminal')}
+            actions={<PanelPresence participants={participants} focus="terminal" />}
+          >
+            <TerminalPanelBody sessionId={summary.id} token={identity.token} meta={meta} canEdit={canEdit} provider={sync.provider} participants={participants} />
+          </Panel>
+          <Panel title="Editor" icon="{ }" className="placeholder-panel" testId="editor-panel">
+            <ComingSoon title="Live editor" text="Open a file from the tree and edit it together with the agent. Arrives with live files." />
+          </Panel>
+        </div>
+      </main>
+      {sharing && <ShareDialog sessionId={summary.id} onClose={() => setSharing(false)} />}
+    </div>
+  );
+}

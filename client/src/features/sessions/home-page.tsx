@@ -1,0 +1,109 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { MAX_REPO_PATH_CHARS, MAX_SESSION_TITLE_CHARS } from '../../../../shared/src/limits.js';
+import { sessionPath, type SessionSummary } from '../../../../shared/src/protocol/http.js';
+import { api, ApiError } from '../../lib/api.js';
+import { navigate } from '../../lib/router.js';
+import { relativeTime } from '../../ui/panel.js';
+import { TopBar } from '../../ui/top-bar.js';
+
+const DEFAULT_REPO = 'examples/hello-tandem';
+
+export function HomePage() {
+  const [sessions, setSessions] = useState<SessionSummary[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    api.listSessions().then(
+      (response) => setSessions(response.sessions),
+      (error: unknown) => setLoadError(error instanceof ApiError ? error.message : 'Could not load sessions'),
+    );
+  }, []);
+  useEffect(load, [load]);
+
+  return (
+    <div className="page">
+      <TopBar />
+      <main className="home">
+        <section className="home-hero">
+          <h1>Sessions</h1>
+          <p className="muted">Each session is one sandbox, one agent run and one shared document. Open it with others to watch, chat and steer together.</p>
+        </section>
+        <div className="home-grid">
+          <CreateSessionForm />
+          <section className="card session-list-card" aria-label="Your sessions">
+            <h2>Your sessions</h2>
+            {loadError && <p className="error-text">{loadError}</p>}
+            {!sessions && !loadError && <p className="muted">Loading…</p>}
+            {sessions?.length === 0 && (
+              <div className="empty-state">
+                <p>No sessions yet.</p>
+                <p className="muted">Create one on the left, or open a share link someone sent you.</p>
+              </div>
+            )}
+            <ul className="session-list">
+              {sessions?.map((session) => (
+                <li key={session.id}>
+                  <a
+                    href={sessionPath(session.id)}
+                    onClick={(event) => {
+                      event.preventDefault();
+                      navigate(sessionPath(session.id));
+                    }}
+                  >
+                    <span className="session-title">{session.title}</span>
+                    <span className="session-meta">
+                      <code>{session.repo}</code> · {session.role === 'owner' ? 'yours' : `shared by ${session.ownerName}`} · {relativeTime(session.createdAt)}
+                    </span>
+                    <span className="session-badges">
+                      <span className={`chip status-${session.status}`}>{session.status}</span>
+                      <span className="chip role">{session.role}</span>
+                    </span>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </section>
+        </div>
+      </main>
+    </div>
+  );
+}
+
+function CreateSessionForm() {
+  const [title, setTitle] = useState('');
+  const [repo, setRepo] = useState(DEFAULT_REPO);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const { session } = await api.createSession({ title, repo });
+      navigate(sessionPath(session.id));
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : 'Could not create the session; try again.');
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="card create-card" onSubmit={submit} aria-label="New session">
+      <h2>New session</h2>
+      <label className="field">
+        <span>Title</span>
+        <input value={title} maxLength={MAX_SESSION_TITLE_CHARS} onChange={(event) => setTitle(event.target.value)} placeholder="Fix the failing date test" aria-label="Title" />
+      </label>
+      <label className="field">
+        <span>Repository path</span>
+        <input value={repo} maxLength={MAX_REPO_PATH_CHARS} onChange={(event) => setRepo(event.target.value)} aria-label="Repository path" />
+        <small className="muted">A local path or git URL. The bundled example works with no repo of your own.</small>
+      </label>
+      {error && <p className="error-text">{error}</p>}
+      <button className="button primary" disabled={busy || title.trim().length === 0 || repo.trim().length === 0}>
+        {busy ? 'Creating…' : 'Create session'}
+      </button>
+    </form>
+  );
+}

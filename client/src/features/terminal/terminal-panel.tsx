@@ -1,0 +1,109 @@
+import { useEffect, useRef, useState } from 'react';
+import type { WebsocketProvider } from 'y-websocket';
+import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
+import { DEFAULT_TERMINAL_ID } from '../../../../shared/src/protocol/terminal.js';
+import { api, ApiError } from '../../lib/api.js';
+import type { Participant } from '../presence/use-presence.js';
+import { StartupWaterfall } from './startup-waterfall.js';
+import { TerminalView, type TerminalStatus } from './terminal-view.js';
+
+/** Typing presence stays on this long after the last keystroke. */
+const TYPING_IDLE_MS = 1500;
+
+/** The session's shared terminals: tabs, the live view, the start-up waterfall and who is typing. */
+export function TerminalPanelBody({
+  sessionId,
+  token,
+  meta,
+  canEdit,
+  provider,
+  participants,
+}: {
+  sessionId: string;
+  token: string;
+  meta: SessionMeta;
+  canEdit: boolean;
+  provider: WebsocketProvider;
+  participants: Participant[];
+}) {
+  const terminals = meta.terminals.length > 0 ? meta.terminals : [DEFAULT_TERMINAL_ID];
+  const [selected, setSelected] = useState(DEFAULT_TERMINAL_ID);
+  const [status, setStatus] = useState<TerminalStatus>({ kind: 'connecting' });
+  const [error, setError] = useState<string | null>(null);
+  const typingTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const active = terminals.includes(selected) ? selected : terminals[0]!;
+
+  useEffect(
+    () => () => {
+      if (typingTimer.current) clearTimeout(typingTimer.current);
+    },
+    [],
+  );
+  const markTyping = () => {
+    if (!provider.awareness.getLocalState()?.typing) provider.awareness.setLocalStateField('typing', true);
+    if (typingTimer.current) clearTimeout(typingTimer.current);
+    typingTimer.current = setTimeout(() => provider.awareness.setLocalStateField('typing', false), TYPING_IDLE_MS);
+  };
+
+  async function addTerminal() {
+    setError(null);
+    try {
+      const { terminalId } = await api.openTerminal(sessionId);
+      setSelected(terminalId);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : 'Could not open a terminal');
+    }
+  }
+
+  if (meta.sandboxState === 'failed') {
+    return (
+      <div className="sandbox-state failed" role="alert">
+        <strong>The sandbox could not start</strong>
+        <p>{meta.sandboxMessage}</p>
+        <p className="muted">Fix the repo path or its .tandem/setup.sh, then reload the page to try again.</p>
+      </div>
+    );
+  }
+  if (meta.sandboxState !== 'ready') {
+    return (
+      <div className="sandbox-state" data-testid="sandbox-booting">
+        <span className="spinner" aria-hidden />
+        <strong>Starting the sandbox…</strong>
+        <p className="muted">{meta.sandboxMessage || 'Waiting for the server'}</p>
+        <StartupWaterfall meta={meta} />
+      </div>
+    );
+  }
+
+  const typers = participants.filter((participant) => participant.typing && participant.focus === 'terminal' && !participant.isSelf);
+  return (
+    <div className="terminal-panel">
+      <div className="terminal-tabs" role="tablist">
+        {terminals.map((terminalId) => (
+          <button key={terminalId} role="tab" aria-selected={terminalId === active} className={terminalId === active ? 'tab active' : 'tab'} onClick={() => setSelected(terminalId)}>
+            {terminalId.replace('t', 'shell ')}
+          </button>
+        ))}
+        {canEdit && (
+          <button className="tab add" onClick={() => void addTerminal()} title="Open another terminal" aria-label="Open another terminal">
+            +
+          </button>
+        )}
+        <span className="terminal-status">
+          {typers.length > 0 ? (
+            <span className="typing" data-testid="typing">
+              {typers.map((participant) => participant.user.name).join(', ')} typing…
+            </span>
+          ) : status.kind === 'live' && !status.canType ? (
+            'view only'
+          ) : status.kind === 'closed' ? (
+            status.message
+          ) : null}
+        </span>
+      </div>
+      {error && <p className="error-text">{error}</p>}
+      <TerminalView key={active} sessionId={sessionId} terminalId={active} token={token} onTyping={markTyping} onStatus={setStatus} />
+      <StartupWaterfall meta={meta} />
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+import type {
+  CreateSessionBody,
+  ErrorResponse,
+  IdentityResponse,
+  JoinResponse,
+  OpenTerminalResponse,
+  PostMessageResponse,
+  SessionListResponse,
+  SessionResponse,
+  ShareLinkListResponse,
+  ShareLinkResponse,
+} from '../../../shared/src/protocol/http.js';
+import type { ShareRole } from '../../../shared/src/roles.js';
+import { getIdentity } from './identity.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, route: string, body?: unknown): Promise<T> {
+  const token = getIdentity()?.token;
+  let response: Response;
+  try {
+    response = await fetch(`/api${route}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'The server did not answer. Check that it is running, then try again.');
+  }
+  const json: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = (json as ErrorResponse | null)?.error;
+    throw new ApiError(response.status, error?.code ?? 'unknown', error?.message ?? `Request failed (${response.status})`);
+  }
+  return json as T;
+}
+
+export const api = {
+  createIdentity: (name: string) => call<IdentityResponse>('POST', '/identity', { name }),
+  listSessions: () => call<SessionListResponse>('GET', '/sessions'),
+  createSession: (body: CreateSessionBody) => call<SessionResponse>('POST', '/sessions', body),
+  getSession: (sessionId: string) => call<SessionResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}`),
+  postMessage: (sessionId: string, text: string) =>
+    call<PostMessageResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/messages`, { text }),
+  listLinks: (sessionId: string) => call<ShareLinkListResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}/links`),
+  createLink: (sessionId: string, role: ShareRole) =>
+    call<ShareLinkResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/links`, { role }),
+  revokeLink: (sessionId: string, linkId: string) =>
+    call<ShareLinkResponse>('DELETE', `/sessions/${encodeURIComponent(sessionId)}/links/${encodeURIComponent(linkId)}`),
+  join: (token: string) => call<JoinResponse>('POST', '/join', { token }),
+  openTerminal: (sessionId: string) => call<OpenTerminalResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/terminals`),
+};

@@ -1,0 +1,22 @@
+import { benchSessionReady } from './session-ready.bench.js';
+import { benchSyncFanout } from './sync-fanout.bench.js';
+import { benchTerminalEcho } from './terminal-echo.bench.js';
+
+/** `npm run bench`: every benchmark in turn; each prints a table and writes bench/results/<name>.json. */
+const benches: Record<string, () => Promise<void>> = {
+  'sync-fanout': benchSyncFanout,
+  'session-ready': benchSessionReady,
+  'terminal-echo': benchTerminalEcho,
+};
+
+const selected = process.argv.slice(2);
+for (const name of selected) {
+  if (!(name in benches)) {
+    console.error(`Unknown bench "${name}". Available: ${Object.keys(benches).join(', ')}`);
+    process.exit(2);
+  }
+}
+for (const [name, run] of Object.entries(benches)) {
+  if (selected.length === 0 || selected.includes(name)) await run();
+}
+process.exit(0);

@@ -7,10 +7,15 @@ import {
   metaMap,
   planArray,
   planStepSchema,
+  queueArray,
+  queuedMessageSchema,
   sessionMetaSchema,
   transcriptArray,
   transcriptEntrySchema,
+  type AgentState,
   type FileListing,
+  type QueuedMessage,
+  type ToolCallEntry,
   type PlanStep,
   type SessionMeta,
   type SessionTimings,
@@ -120,4 +125,102 @@ export function recordTiming(doc: Y.Doc, stage: TimingStage, atMs: number, origi
   const timings: SessionTimings = reset ? {} : { ...readMeta(doc).timings };
   timings[stage] = atMs;
   writeMeta(doc, { timings }, origin);
+}
+
+/** Finds a transcript entry by id, newest first (the entries the agent updates are recent). */
+function findTranscriptEntry(doc: Y.Doc, entryId: string): Y.Map<unknown> | undefined {
+  const entries = transcriptArray(doc);
+  for (let index = entries.length - 1; index >= 0; index -= 1) {
+    const entry = entries.get(index);
+    if (entry.get('id') === entryId) return entry;
+  }
+  return undefined;
+}
+
+/** Starts an assistant text entry whose Y.Text the agent appends to while it streams. */
+export function appendAssistantText(doc: Y.Doc, entry: { id: string; runId: string; createdAt: number }, origin: DocOrigin): void {
+  doc.transact(() => {
+    const map = mapFrom({ kind: 'assistant-text', streaming: true, ...entry });
+    map.set('text', new Y.Text());
+    transcriptArray(doc).push([map]);
+  }, origin);
+}
+
+export function appendAssistantDelta(doc: Y.Doc, entryId: string, delta: string, origin: DocOrigin): boolean {
+  const text = findTranscriptEntry(doc, entryId)?.get('text');
+  if (!(text instanceof Y.Text)) return false;
+  doc.transact(() => text.insert(text.length, delta), origin);
+  return true;
+}
+
+export function finishAssistantText(doc: Y.Doc, entryId: string, origin: DocOrigin): void {
+  const entry = findTranscriptEntry(doc, entryId);
+  if (entry) doc.transact(() => entry.set('streaming', false), origin);
+}
+
+/** Removes a transcript entry (an assistant reply discarded before a retry). */
+export function removeTranscriptEntry(doc: Y.Doc, entryId: string, origin: DocOrigin): boolean {
+  const entries = transcriptArray(doc);
+  for (let index = entries.length - 1; index >= 0; index -= 1) {
+    if (entries.get(index).get('id') === entryId) {
+      doc.transact(() => entries.delete(index, 1), origin);
+      return true;
+    }
+  }
+  return false;
+}
+
+export function updateToolCall(
+  doc: Y.Doc,
+  entryId: string,
+  patch: Partial<Pick<ToolCallEntry, 'status' | 'input' | 'durationMs' | 'output' | 'outputTruncated' | 'files'>>,
+  origin: DocOrigin,
+): boolean {
+  const entry = findTranscriptEntry(doc, entryId);
+  if (!entry) return false;
+  doc.transact(() => {
+    for (const [key, value] of Object.entries(patch)) {
+      if (value !== undefined) entry.set(key, value);
+    }
+  }, origin);
+  return true;
+}
+
+export function readQueue(doc: Y.Doc): QueuedMessage[] {
+  const items: QueuedMessage[] = [];
+  for (const item of queueArray(doc)) {
+    const parsed = queuedMessageSchema.safeParse(item.toJSON());
+    if (parsed.success) items.push(parsed.data);
+  }
+  return items;
+}
+
+export function enqueueMessage(doc: Y.Doc, message: QueuedMessage, origin: DocOrigin): void {
+  doc.transact(() => queueArray(doc).push([mapFrom(message)]), origin);
+}
+
+/** Takes the queued messages `pick` chooses out of the queue, in queue order. */
+export function takeQueuedMessages(doc: Y.Doc, pick: (message: QueuedMessage) => boolean, origin: DocOrigin): QueuedMessage[] {
+  const queue = queueArray(doc);
+  const taken: QueuedMessage[] = [];
+  doc.transact(() => {
+    for (let index = queue.length - 1; index >= 0; index -= 1) {
+      const parsed = queuedMessageSchema.safeParse(queue.get(index).toJSON());
+      if (!parsed.success) {
+        queue.delete(index, 1);
+      } else if (pick(parsed.data)) {
+        taken.unshift(parsed.data);
+        queue.delete(index, 1);
+      }
+    }
+  }, origin);
+  return taken;
+}
+
+export function readAgentState(doc: Y.Doc): AgentState | undefined {
+  return readMeta(doc).agent;
+}
+
+export function writeAgentState(doc: Y.Doc, state: AgentState, origin: DocOrigin): void {
+  writeMeta(doc, { agent: state }, origin);
 }

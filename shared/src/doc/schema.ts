@@ -29,6 +29,25 @@ export const SANDBOX_STATES = ['none', 'booting', 'ready', 'failed', 'stopped'] 
 export const sandboxStateSchema = z.enum(SANDBOX_STATES);
 export type SandboxState = z.infer<typeof sandboxStateSchema>;
 
+export const AGENT_RUN_STATES = ['idle', 'running', 'retrying', 'stopping', 'done', 'failed', 'stopped'] as const;
+export type AgentRunState = (typeof AGENT_RUN_STATES)[number];
+/** The agent's state, budget and spend, written by the server only. */
+export const agentStateSchema = z.object({
+  state: z.enum(AGENT_RUN_STATES).catch('idle'),
+  runId: z.string().optional().catch(undefined),
+  startedBy: z.string().optional().catch(undefined),
+  model: z.string().catch(''),
+  turns: z.number().catch(0),
+  maxTurns: z.number().catch(0),
+  inputTokens: z.number().catch(0),
+  outputTokens: z.number().catch(0),
+  maxOutputTokens: z.number().catch(0),
+  costUsd: z.number().catch(0),
+  /** Why the run ended or what it is waiting for. */
+  message: z.string().optional().catch(undefined),
+});
+export type AgentState = z.infer<typeof agentStateSchema>;
+
 export const sessionMetaSchema = z.object({
   title: z.string().catch(''),
   repo: z.string().catch(''),
@@ -47,8 +66,17 @@ export const sessionMetaSchema = z.object({
   sandboxMessage: z.string().optional().catch(undefined),
   timings: sessionTimingsSchema.catch({}),
   terminals: z.array(z.string()).catch([]),
+  agent: agentStateSchema.optional().catch(undefined),
 });
 export type SessionMeta = z.infer<typeof sessionMetaSchema>;
+
+/**
+ * How a person's message reaches the agent: `chat` is for people only; `prompt` starts a run;
+ * `steer` lands at the next tool boundary; `queue` runs after the current turn; `interrupt` aborts now.
+ */
+export const DELIVERY_MODES = ['chat', 'prompt', 'steer', 'queue', 'interrupt'] as const;
+export const deliveryModeSchema = z.enum(DELIVERY_MODES);
+export type DeliveryMode = z.infer<typeof deliveryModeSchema>;
 
 export const userMessageEntrySchema = z.object({
   kind: z.literal('user-message'),
@@ -56,8 +84,35 @@ export const userMessageEntrySchema = z.object({
   authorId: z.string(),
   authorName: z.string(),
   text: z.string().max(MAX_CHAT_MESSAGE_CHARS),
-  delivery: z.enum(['chat', 'steer', 'queue', 'interrupt']),
+  delivery: deliveryModeSchema,
   createdAt: z.number(),
+});
+/** The agent's streamed words; `text` is a Y.Text in the doc, appended in batches while it streams. */
+export const assistantTextEntrySchema = z.object({
+  kind: z.literal('assistant-text'),
+  id: z.string(),
+  runId: z.string(),
+  text: z.string(),
+  streaming: z.boolean().catch(false),
+  createdAt: z.number(),
+});
+export const TOOL_CALL_STATUSES = ['pending', 'running', 'done', 'error'] as const;
+export type ToolCallStatus = (typeof TOOL_CALL_STATUSES)[number];
+/** One tool call of the agent; `id` is the model's tool_use id. Input and output are capped. */
+export const toolCallEntrySchema = z.object({
+  kind: z.literal('tool-call'),
+  id: z.string(),
+  runId: z.string(),
+  name: z.string(),
+  /** The call's input as JSON text (capped). */
+  input: z.string(),
+  status: z.enum(TOOL_CALL_STATUSES),
+  createdAt: z.number(),
+  durationMs: z.number().optional(),
+  output: z.string().optional(),
+  outputTruncated: z.boolean().optional(),
+  /** Workspace paths the call read or wrote, so the transcript can link them to the editor. */
+  files: z.array(z.string()).optional(),
 });
 export const systemNoticeEntrySchema = z.object({
   kind: z.literal('system-notice'),
@@ -66,10 +121,28 @@ export const systemNoticeEntrySchema = z.object({
   level: z.enum(['info', 'warning', 'error']),
   createdAt: z.number(),
 });
-export const transcriptEntrySchema = z.discriminatedUnion('kind', [userMessageEntrySchema, systemNoticeEntrySchema]);
+export const transcriptEntrySchema = z.discriminatedUnion('kind', [
+  userMessageEntrySchema,
+  systemNoticeEntrySchema,
+  assistantTextEntrySchema,
+  toolCallEntrySchema,
+]);
 export type UserMessageEntry = z.infer<typeof userMessageEntrySchema>;
+export type AssistantTextEntry = z.infer<typeof assistantTextEntrySchema>;
+export type ToolCallEntry = z.infer<typeof toolCallEntrySchema>;
 export type SystemNoticeEntry = z.infer<typeof systemNoticeEntrySchema>;
 export type TranscriptEntry = z.infer<typeof transcriptEntrySchema>;
+
+/** A steering message waiting for its delivery point; visible to all, cancellable by its author or the owner. */
+export const queuedMessageSchema = z.object({
+  id: z.string(),
+  authorId: z.string(),
+  authorName: z.string(),
+  text: z.string().max(MAX_CHAT_MESSAGE_CHARS),
+  delivery: z.enum(['steer', 'queue']),
+  createdAt: z.number(),
+});
+export type QueuedMessage = z.infer<typeof queuedMessageSchema>;
 
 export const PLAN_STEP_STATUSES = ['pending', 'in_progress', 'done', 'failed', 'skipped'] as const;
 export const planStepStatusSchema = z.enum(PLAN_STEP_STATUSES);

@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+import type { Sandbox } from '../../sandbox/provider.js';
+import type { PlanStep } from '../../../../shared/src/doc/schema.js';
+
+/** Most characters of one tool result sent back to the model. */
+export const MAX_TOOL_RESULT_CHARS = 30_000;
+
+export interface ToolContext {
+  sandbox: Sandbox;
+  signal: AbortSignal;
+  /** Replaces the agent's view of the plan in the doc; returns the plan as it now stands. */
+  updatePlan(steps: Array<{ id?: string; title: string; status: PlanStep['status'] }>): Promise<PlanStep[]>;
+}
+
+export interface ToolResult {
+  output: string;
+  isError: boolean;
+  /** Workspace paths read or written, linked from the transcript to the editor. */
+  files?: string[];
+}
+
+/** A tool the agent may call: its input is validated with `input` before `run` sees it. */
+export interface AgentTool<Input = unknown> {
+  name: string;
+  description: string;
+  input: z.ZodType<Input>;
+  run(input: Input, context: ToolContext): Promise<ToolResult>;
+}
+
+export function defineTool<Schema extends z.ZodType>(tool: {
+  name: string;
+  description: string;
+  input: Schema;
+  run(input: z.infer<Schema>, context: ToolContext): Promise<ToolResult>;
+}): AgentTool {
+  return tool as AgentTool;
+}
+
+/** Cuts text to `maxChars`, keeping the head and the tail (errors tend to be at the end). */
+export function capText(text: string, maxChars = MAX_TOOL_RESULT_CHARS): { text: string; truncated: boolean } {
+  if (text.length <= maxChars) return { text, truncated: false };
+  const half = Math.floor(maxChars / 2);
+  const dropped = text.length - 2 * half;
+  return { text: `${text.slice(0, half)}\n… [${dropped} characters cut] …\n${text.slice(-half)}`, truncated: true };
+}
+
+export function errorResult(message: string): ToolResult {
+  return { output: message, isError: true };
+}
+
+/** Workspace-relative path with no leading `./`, rejected when it tries to leave the workspace. */
+export function workspacePath(raw: string): string {
+  const trimmed = raw.trim().replace(/^\.\/+/, '').replace(/^\/workspace\/?/, '');
+  return trimmed === '' ? '.' : trimmed;
+}
+
+/** Decodes a file for the model; binary files are refused with a clear message. */
+export function decodeText(bytes: Uint8Array): string | null {
+  if (bytes.subarray(0, 8000).includes(0)) return null;
+  return new TextDecoder('utf-8').decode(bytes);
+}

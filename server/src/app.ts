@@ -12,6 +12,8 @@ import { joinRoutes } from './routes/join.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { syncRoutes } from './routes/sync.js';
 import type { SessionRuntime } from './session/session-runtime.js';
+import type { AgentService } from './agent/agent-service.js';
+import type { ServerInfoResponse } from '../../shared/src/protocol/http.js';
 import type { SessionService } from './session/session-service.js';
 import { terminalRoutes } from './routes/terminal.js';
 
@@ -28,6 +30,7 @@ export interface AppDeps {
   docHost: DocHost;
   /** Sandboxes and terminals; null when the server runs without them (doc-only tests). */
   runtime: SessionRuntime | null;
+  agents: AgentService;
   clientDir: string;
   logger: AppLogger;
 }
@@ -43,8 +46,12 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .get('/health', (c) => c.json({ ok: true }))
+    .get('/info', (c) => {
+      const body: ServerInfoResponse = { agent: deps.agents.info(), sandbox: deps.runtime?.providerName ?? null };
+      return c.json(body);
+    })
     .route('/identity', identityRoutes({ tokens: deps.tokens, users: deps.users }))
-    .route('/sessions', sessionRoutes(deps.sessions, deps.runtime))
+    .route('/sessions', sessionRoutes(deps.sessions, deps.runtime, deps.agents))
     .route('/join', joinRoutes(deps.sessions))
     .all('*', (c) => errorResponse(c, 404, ErrorCode.NotFound, `No API route ${c.req.method} ${c.req.path}`));
 

@@ -4,6 +4,10 @@ import { z } from 'zod';
 import { DEFAULT_SNAPSHOT_REBUILD_INTERVAL_MS } from './sandbox/snapshot-manager.js';
 import { DEFAULT_WARM_POOL_SIZE } from './sandbox/warm-pool.js';
 import { E2B_DEFAULT_TEMPLATE } from './sandbox/e2b/e2b-provider.js';
+import { DEFAULT_MODEL, DEFAULT_MODEL_REQUEST_TIMEOUT_MS, type ModelConfig } from './model/model-client.js';
+import { DEFAULT_MODEL_RETRY_BUDGET, DEFAULT_RETRY_BASE_DELAY_MS, type RetryPolicy } from './model/retry-policy.js';
+import { DEFAULT_RUN_BUDGET } from './agent/agent-service.js';
+import type { RunBudget } from './agent/agent-run.js';
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -28,6 +32,13 @@ const envSchema = z.object({
   TANDEM_WARM_POOL_SIZE: z.coerce.number().int().min(0).max(32).default(DEFAULT_WARM_POOL_SIZE),
   TANDEM_SNAPSHOT_REBUILD_MINUTES: z.coerce.number().positive().default(DEFAULT_SNAPSHOT_REBUILD_INTERVAL_MS / 60_000),
   TANDEM_REPO_ROOTS: z.string().optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.url('ANTHROPIC_BASE_URL must be a URL such as https://api.anthropic.com').optional(),
+  TANDEM_MODEL: z.string().min(1).default(DEFAULT_MODEL),
+  TANDEM_AGENT_MAX_TURNS: z.coerce.number().int().min(1).max(1_000).default(DEFAULT_RUN_BUDGET.maxTurns),
+  TANDEM_AGENT_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1_000).default(DEFAULT_RUN_BUDGET.maxOutputTokens),
+  TANDEM_MODEL_RETRIES: z.coerce.number().int().min(0).max(20).default(DEFAULT_MODEL_RETRY_BUDGET),
+  TANDEM_MODEL_RETRY_BASE_MS: z.coerce.number().int().min(1).default(DEFAULT_RETRY_BASE_DELAY_MS),
 });
 
 export interface Config {
@@ -45,6 +56,11 @@ export interface Config {
     snapshotRebuildIntervalMs: number;
     /** Local repo paths a session may snapshot must lie under one of these. */
     repoRoots: string[];
+  };
+  agent: {
+    model: ModelConfig;
+    budget: RunBudget;
+    retry: RetryPolicy;
   };
 }
 
@@ -75,6 +91,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       warmPoolSize: values.TANDEM_WARM_POOL_SIZE,
       snapshotRebuildIntervalMs: values.TANDEM_SNAPSHOT_REBUILD_MINUTES * 60_000,
       repoRoots: (values.TANDEM_REPO_ROOTS?.split(',') ?? [process.cwd(), os.homedir()]).map((root) => path.resolve(root.trim())),
+    },
+    agent: {
+      model: {
+        apiKey: values.ANTHROPIC_API_KEY,
+        baseUrl: values.ANTHROPIC_BASE_URL,
+        model: values.TANDEM_MODEL,
+        requestTimeoutMs: DEFAULT_MODEL_REQUEST_TIMEOUT_MS,
+      },
+      budget: {
+        ...DEFAULT_RUN_BUDGET,
+        maxTurns: values.TANDEM_AGENT_MAX_TURNS,
+        maxOutputTokens: values.TANDEM_AGENT_MAX_OUTPUT_TOKENS,
+      },
+      retry: { budget: values.TANDEM_MODEL_RETRIES, baseDelayMs: values.TANDEM_MODEL_RETRY_BASE_MS },
     },
   };
 }

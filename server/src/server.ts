@@ -21,6 +21,7 @@ import { createSnapshotManager, createTemplateSnapshotSource } from './sandbox/s
 import { createWarmPool } from './sandbox/warm-pool.js';
 import { createSessionRuntime, type SessionRuntime } from './session/session-runtime.js';
 import { createSessionService } from './session/session-service.js';
+import { createAgentService, type AgentService } from './agent/agent-service.js';
 import { DocHost } from './sync/doc-host.js';
 import { createInProcessFanoutBus, type DocFanout } from './sync/fanout.js';
 
@@ -32,6 +33,7 @@ export interface RunningServer {
   database: DatabaseHandle;
   docHost: DocHost;
   runtime: SessionRuntime | null;
+  agents: AgentService;
   /** Flushes every doc, closes connections (clients reconnect), the HTTP server and the store. */
   close(): Promise<void>;
 }
@@ -99,7 +101,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     docHost,
   });
   const runtime = options.sandboxes === false ? null : await sandboxRuntime(config, docHost, logger);
-  const app = createApp({ tokens, users: createUsersRepository(database.db), sessions, docHost, runtime, clientDir: config.clientDir, logger });
+  const agents = createAgentService({
+    docHost,
+    ...config.agent,
+    sandboxFor: async (sessionId, repo) => {
+      if (!runtime) throw new Error('this server runs without sandboxes, so the agent has nowhere to work');
+      return (await runtime.ensureStarted(sessionId, repo)).sandbox;
+    },
+    logger,
+  });
+  const app = createApp({ tokens, users: createUsersRepository(database.db), sessions, docHost, runtime, agents, clientDir: config.clientDir, logger });
 
   const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: MAX_SYNC_MESSAGE_BYTES });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -116,7 +127,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     database,
     docHost,
     runtime,
+    agents,
     async close() {
+      await agents.close();
       await runtime?.close();
       await docHost.close();
       for (const client of webSocketServer.clients) client.terminate();

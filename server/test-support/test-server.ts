@@ -7,6 +7,7 @@ import * as Y from 'yjs';
 import type { IdentityResponse, SessionResponse, ShareLinkResponse } from '../../shared/src/protocol/http.js';
 import type { ShareRole } from '../../shared/src/roles.js';
 import type { Config } from '../src/config.js';
+import { DEFAULT_RUN_BUDGET } from '../src/agent/agent-service.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import { startServer, type RunningServer, type StartOptions } from '../src/server.js';
 
@@ -23,6 +24,12 @@ export function testConfig(dataDir: string, port = 0): Config {
     database: { kind: 'pglite', dataDir },
     clientDir: path.join(dataDir, 'no-client-build'),
     sandbox: { provider: 'local', e2bTemplate: 'base', warmPoolSize: 1, snapshotRebuildIntervalMs: 30 * 60_000, repoRoots: [process.cwd()] },
+    // No key: the agent is off unless a test points it at a fake Messages API.
+    agent: {
+      model: { model: 'claude-test', requestTimeoutMs: 30_000 },
+      budget: DEFAULT_RUN_BUDGET,
+      retry: { budget: 2, baseDelayMs: 20 },
+    },
   };
 }
 
@@ -40,8 +47,13 @@ export async function openTempDatabase(): Promise<{ database: DatabaseHandle; da
   };
 }
 
-export async function startTestServer(dataDir: string, options: StartOptions = {}, port = 0): Promise<RunningServer> {
-  return startServer(testConfig(dataDir, port), { logger: quietLogger, sandboxes: false, ...options });
+export async function startTestServer(dataDir: string, options: StartOptions = {}, port = 0, configure: (config: Config) => Config = (config) => config): Promise<RunningServer> {
+  return startServer(configure(testConfig(dataDir, port)), { logger: quietLogger, sandboxes: false, ...options });
+}
+
+/** Points the agent at a fake Messages API (test-support/fake-anthropic.ts) through the real SDK. */
+export function withModelAt(baseUrl: string, apiKey: string) {
+  return (config: Config): Config => ({ ...config, agent: { ...config.agent, model: { ...config.agent.model, baseUrl, apiKey } } });
 }
 
 /** A small typed client of /api, as the browser uses it. */

@@ -16,3 +16,8 @@ export const MAX_PLAN_STEP_TITLE_CHARS = 200;
 /** Chat messages one person may post per window, per session. */
 export const CHAT_RATE_LIMIT_COUNT = 20;
 export const CHAT_RATE_LIMIT_WINDOW_MS = 10_000;
+
+/** Tool output kept in the doc per call (the model gets more); the transcript says when it was cut. */
+export const MAX_TOOL_OUTPUT_DOC_CHARS = 8_000;
+/** A tool call's input as shown in the doc (a whole written file would bloat it). */
+export const MAX_TOOL_INPUT_DOC_CHARS = 4_000;

@@ -7,21 +7,26 @@ import {
   type PostMessageResponse,
   type SessionListResponse,
   type SessionResponse,
+  type StopAgentResponse,
   type ShareLinkListResponse,
   type ShareLinkResponse,
 } from '../../../shared/src/protocol/http.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { SessionRuntime } from '../session/session-runtime.js';
+import type { AgentService } from '../agent/agent-service.js';
 import type { SessionService } from '../session/session-service.js';
 import { canEditSession } from '../../../shared/src/roles.js';
 import { forbidden, HttpError } from '../http/http-error.js';
 import { ErrorCode } from '../../../shared/src/protocol/errors.js';
 
 /** /api/sessions: list, create, read, chat, and the owner's share links. */
-export function sessionRoutes(service: SessionService, runtime: SessionRuntime | null) {
+export function sessionRoutes(service: SessionService, runtime: SessionRuntime | null, agents: AgentService) {
   // Opening a session starts its sandbox in the background; progress and failures land in the doc.
-  const warmUp = (session: { id: string; repo: string }) => void runtime?.ensureStarted(session.id, session.repo).catch(() => {});
+  const warmUp = (session: { id: string; repo: string }) => {
+    void runtime?.ensureStarted(session.id, session.repo).catch(() => {});
+    void agents.reconcile(session.id).catch(() => {});
+  };
   return new Hono<AppEnv>()
     .get('/', async (c) => {
       const body: SessionListResponse = { sessions: await service.list(requireIdentity(c.get('identity'))) };
@@ -51,9 +56,29 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
     })
     .post('/:sessionId/messages', async (c) => {
       const identity = requireIdentity(c.get('identity'));
-      const { text } = await parseJsonBody(c, postMessageBodySchema);
-      const body: PostMessageResponse = { entryId: await service.postMessage(c.req.param('sessionId'), identity, text) };
+      const sessionId = c.req.param('sessionId');
+      const { text, delivery } = await parseJsonBody(c, postMessageBodySchema);
+      if (delivery === 'chat') {
+        const body: PostMessageResponse = { entryId: await service.postMessage(sessionId, identity, text), outcome: 'posted' };
+        return c.json(body, 201);
+      }
+      const access = await service.requireMessageRights(sessionId, identity);
+      const body: PostMessageResponse = await agents.send(access.session, identity, text, delivery);
       return c.json(body, 201);
+    })
+    .post('/:sessionId/agent/stop', async (c) => {
+      const identity = requireIdentity(c.get('identity'));
+      const access = await service.requireAccess(c.req.param('sessionId'), identity);
+      if (!canEditSession(access.role)) throw forbidden('Viewers cannot stop the agent');
+      const body: StopAgentResponse = { stopped: await agents.stop(access.session.id, identity) };
+      return c.json(body);
+    })
+    .delete('/:sessionId/queue/:messageId', async (c) => {
+      const identity = requireIdentity(c.get('identity'));
+      const access = await service.requireAccess(c.req.param('sessionId'), identity);
+      if (!canEditSession(access.role)) throw forbidden('Viewers cannot change the queue');
+      await agents.cancelQueued(access.session.id, identity, access.role === 'owner', c.req.param('messageId'));
+      return c.body(null, 204);
     })
     .get('/:sessionId/links', async (c) => {
       const body: ShareLinkListResponse = {

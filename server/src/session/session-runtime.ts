@@ -86,6 +86,8 @@ export function createSessionRuntime(deps: {
   }
 
   return {
+    providerName: deps.provider.name,
+
     /** Starts the session's sandbox and first terminal once; later calls share the same start. */
     ensureStarted(sessionId: string, repo: string): Promise<LiveSession> {
       let session = live.get(sessionId);

@@ -121,13 +121,19 @@ export function createSessionService(deps: SessionServiceDeps) {
       return toSummary(access.session, access.role);
     },
 
-    /** A person's chat message, written by the server so its author is the signed identity. */
-    async postMessage(sessionId: string, identity: Identity, text: string): Promise<string> {
+    /** An editor's message (to people or the agent), within the per-person rate limit. */
+    async requireMessageRights(sessionId: string, identity: Identity): Promise<GrantedAccess> {
       const access = await requireAccess(sessionId, identity);
-      if (!canEditSession(access.role)) throw forbidden('Viewers cannot post in this session');
+      if (!canEditSession(access.role)) throw forbidden('Viewers cannot post or steer in this session; ask the owner for an editor link');
       if (!chatLimiter.tryTake(`${sessionId}:${identity.id}`, nowMs())) {
         throw new HttpError(429, ErrorCode.RateLimited, 'Too many messages; wait a few seconds and send again');
       }
+      return access;
+    },
+
+    /** A person's chat message, written by the server so its author is the signed identity. */
+    async postMessage(sessionId: string, identity: Identity, text: string): Promise<string> {
+      await this.requireMessageRights(sessionId, identity);
       const entryId = newId('m', 9);
       await deps.docHost.change(sessionId, (doc) =>
         appendUserMessage(

@@ -7,6 +7,7 @@ export const ErrorCode = {
   Forbidden: 'forbidden',
   NotFound: 'not_found',
   RateLimited: 'rate_limited',
+  AgentUnavailable: 'agent_unavailable',
   Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -6,7 +6,7 @@ import {
   MAX_SESSION_TITLE_CHARS,
 } from '../limits.js';
 import { sessionRoleSchema, shareRoleSchema } from '../roles.js';
-import { sessionStatusSchema } from '../doc/schema.js';
+import { deliveryModeSchema, sessionStatusSchema } from '../doc/schema.js';
 import type { ErrorCode } from './errors.js';
 
 /** Request and response bodies of /api, shared by the server (validation) and the client (types). */
@@ -56,10 +56,32 @@ export interface SessionListResponse {
   sessions: SessionSummary[];
 }
 
-export const postMessageBodySchema = z.object({ text: trimmed(MAX_CHAT_MESSAGE_CHARS, 'Message') });
-export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
+export const postMessageBodySchema = z.object({
+  text: trimmed(MAX_CHAT_MESSAGE_CHARS, 'Message'),
+  /** `chat` (the default) is for people only; the other modes go to the agent. */
+  delivery: deliveryModeSchema.default('chat'),
+});
+export type PostMessageBody = z.input<typeof postMessageBodySchema>;
+/** What became of a message: posted (chat), started a run, queued for delivery, or interrupted the run. */
+export type MessageOutcome = 'posted' | 'started' | 'queued' | 'interrupted';
 export interface PostMessageResponse {
   entryId: string;
+  outcome: MessageOutcome;
+}
+
+/** What this server's agent can do, for the session page. */
+export interface AgentInfo {
+  configured: boolean;
+  model: string;
+  maxTurns: number;
+  maxOutputTokens: number;
+}
+export interface ServerInfoResponse {
+  agent: AgentInfo;
+  sandbox: string | null;
+}
+export interface StopAgentResponse {
+  stopped: boolean;
 }
 
 export const createShareLinkBodySchema = z.object({ role: shareRoleSchema });

@@ -1,0 +1,416 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type * as Y from 'yjs';
+import {
+  addPlanStep,
+  appendAssistantDelta,
+  appendAssistantText,
+  appendTranscriptEntry,
+  appendUserMessage,
+  finishAssistantText,
+  readPlan,
+  removeTranscriptEntry,
+  takeQueuedMessages,
+  updatePlanStep,
+  updateToolCall,
+  writeAgentState,
+} from '../../../shared/src/doc/accessors.js';
+import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import type { AgentState, PlanStep, QueuedMessage, SystemNoticeEntry } from '../../../shared/src/doc/schema.js';
+import { MAX_TOOL_INPUT_DOC_CHARS, MAX_TOOL_OUTPUT_DOC_CHARS } from '../../../shared/src/limits.js';
+import { estimateCostUsd } from '../model/pricing.js';
+import { decideRetry, type RetryPolicy } from '../model/retry-policy.js';
+import { streamTurn, type TurnBlock, type TurnResult } from '../model/stream-turn.js';
+import { createTextBatcher, type TextBatcher } from '../model/text-batcher.js';
+import type { Sandbox } from '../sandbox/provider.js';
+import { Conversation, toolResult, type PersonMessage } from './conversation.js';
+import { buildSystemPrompt } from './system-prompt.js';
+import { capText } from './tools/tool.js';
+import { runToolCall, toolDefinitions } from './tools/index.js';
+
+export interface RunBudget {
+  maxTurns: number;
+  /** Output tokens the whole run may spend. */
+  maxOutputTokens: number;
+  /** max_tokens of one request (less when the run budget has less left). */
+  maxTokensPerRequest: number;
+}
+
+export interface AgentRunDeps {
+  sessionId: string;
+  runId: string;
+  client: Anthropic;
+  model: string;
+  budget: RunBudget;
+  retry: RetryPolicy;
+  sandbox: () => Promise<Sandbox>;
+  /** Applies a change to the session doc (and persists it). */
+  change: <T>(apply: (doc: Y.Doc) => T) => Promise<T>;
+  textFlushIntervalMs?: number;
+  logger: { error(message: string, error?: unknown): void };
+}
+
+/** Ends the run with a message for everyone (budget spent, model unreachable, sandbox gone). */
+class RunEnded extends Error {
+  constructor(
+    readonly state: 'done' | 'failed' | 'stopped',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const noticeId = () => `n_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function queuedToPerson(message: QueuedMessage): PersonMessage {
+  return { id: message.id, authorId: message.authorId, authorName: message.authorName, text: message.text, delivery: message.delivery };
+}
+
+/**
+ * One agent run: streams turns from the model, runs the tools it asks for in the session's sandbox,
+ * and writes everything to the doc as it happens. Steering: `steer` messages (in the doc's queue) are
+ * delivered at the next tool boundary, `queue` messages after the turn ends, `interrupt()` cuts the
+ * current stream or tool at once, `stop()` ends the run.
+ */
+export class AgentRun {
+  private readonly conversation = new Conversation();
+  private readonly runAbort = new AbortController();
+  private turnAbort = new AbortController();
+  private readonly interrupts: PersonMessage[] = [];
+  private stoppedBy: string | null = null;
+  /** Set in the same synchronous step that finds the queue empty, so no message slips in after. */
+  private finished = false;
+  private state: AgentState;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly deps: AgentRunDeps,
+    first: PersonMessage,
+  ) {
+    this.state = {
+      state: 'running',
+      runId: deps.runId,
+      startedBy: first.authorName,
+      model: deps.model,
+      turns: 0,
+      maxTurns: deps.budget.maxTurns,
+      inputTokens: 0,
+      outputTokens: 0,
+      maxOutputTokens: deps.budget.maxOutputTokens,
+      costUsd: 0,
+    };
+    this.done = this.execute(first);
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Resolves when the run has ended, however it ended. */
+  whenDone(): Promise<void> {
+    return this.done;
+  }
+
+  /** Cuts the current stream or tool call now; the message is delivered next. */
+  interrupt(message: PersonMessage): void {
+    this.interrupts.push(message);
+    this.turnAbort.abort();
+  }
+
+  stop(byName: string): void {
+    this.stoppedBy ??= byName;
+    this.runAbort.abort();
+    this.turnAbort.abort();
+    void this.writeState({ state: 'stopping', message: `${byName} asked the agent to stop` });
+  }
+
+  private async execute(first: PersonMessage): Promise<void> {
+    try {
+      await this.deps.change((doc) => appendUserMessage(doc, { ...first, createdAt: Date.now() }, DocOrigin.Agent));
+      await this.writeState({});
+      const sandbox = await this.deps.sandbox();
+      const system = await buildSystemPrompt(sandbox, this.runAbort.signal);
+      this.conversation.addPeople([first]);
+      await this.loop(sandbox, system);
+    } catch (error) {
+      const ended =
+        error instanceof RunEnded
+          ? error
+          : new RunEnded('failed', `The run failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!(error instanceof RunEnded)) this.deps.logger.error(`agent run ${this.deps.runId} failed`, error);
+      this.finished = true;
+      await this.finish(ended.state, ended.message);
+    }
+  }
+
+  private async loop(sandbox: Sandbox, system: string): Promise<void> {
+    for (;;) {
+      this.throwIfStopped();
+      this.checkBudget();
+      this.turnAbort = new AbortController();
+      // Interrupts that arrived between turns (nothing to cut) are simply delivered now.
+      this.conversation.addPeople(this.interrupts.splice(0));
+      this.state.turns += 1;
+      await this.writeState({ state: 'running', message: undefined });
+      const turn = await this.requestTurn(system);
+      this.conversation.addAssistant(turn.blocks);
+      const toolUses = turn.blocks.filter((block): block is Extract<TurnBlock, { type: 'tool_use' }> => block.type === 'tool_use');
+      if (this.runAbort.signal.aborted) {
+        await this.markNotRun(toolUses.map((toolUse) => toolUse.id), `Not run: ${this.stoppedBy ?? 'someone'} stopped the run.`);
+        this.throwIfStopped();
+      }
+
+      if (turn.aborted) {
+        await this.closeInterruptedTurn(toolUses.map((toolUse) => toolUse.id));
+        continue;
+      }
+      if (toolUses.length > 0) {
+        const results = [];
+        for (const [index, toolUse] of toolUses.entries()) {
+          if (this.turnAbort.signal.aborted) {
+            await this.closeInterruptedTurn(toolUses.slice(index).map((rest) => rest.id), results);
+            break;
+          }
+          results.push(await this.runTool(sandbox, toolUse));
+        }
+        if (this.turnAbort.signal.aborted) {
+          if (results.length === toolUses.length) await this.closeInterruptedTurn([], results);
+          continue;
+        }
+        // The tool boundary: steering messages join the tool results in the next user turn.
+        const steers = await this.takeFromQueue((message) => message.delivery === 'steer', false);
+        this.conversation.addUser(results);
+        this.conversation.addPeople(steers);
+        continue;
+      }
+      // The turn ended: deliver what people steered or queued meanwhile, or finish.
+      const next = await this.takeFromQueue(undefined, true);
+      if (next.length === 0) {
+        const reason = turn.stopReason === 'max_tokens' ? ' (the reply hit its length limit)' : '';
+        await this.finish('done', `The agent finished${reason}.`);
+        return;
+      }
+      this.conversation.addPeople(next);
+    }
+  }
+
+  /**
+   * Takes steering messages, plus (at the end of a turn) the first queued one, in queue order and
+   * writes them to the transcript where the agent receives them. With `finishIfEmpty`, an empty queue
+   * ends the run in the same step, so a message sent at that moment starts a new run instead.
+   */
+  private async takeFromQueue(pick: ((message: QueuedMessage) => boolean) | undefined, finishIfEmpty: boolean): Promise<PersonMessage[]> {
+    return this.deps.change((doc) => {
+      let tookQueued = false;
+      const taken = takeQueuedMessages(
+        doc,
+        pick ??
+          ((message) => {
+            if (message.delivery === 'steer') return true;
+            if (tookQueued) return false;
+            tookQueued = true;
+            return true;
+          }),
+        DocOrigin.Agent,
+      );
+      for (const message of taken) appendUserMessage(doc, { ...message, createdAt: Date.now() }, DocOrigin.Agent);
+      const delivered = taken.map(queuedToPerson);
+      if (finishIfEmpty) {
+        // An interrupt that came after the stream ended has nothing to cut: it is delivered like a follow-up.
+        delivered.push(...this.interrupts.splice(0));
+        if (delivered.length === 0) this.finished = true;
+      }
+      return delivered;
+    });
+  }
+
+  /** Answers every dangling tool call with a result that says who interrupted, then delivers the interrupts. */
+  private async closeInterruptedTurn(danglingIds: string[], earlierResults: ReturnType<typeof toolResult>[] = []): Promise<void> {
+    const messages = this.interrupts.splice(0);
+    const names = [...new Set(messages.map((message) => message.authorName))].join(', ') || 'someone';
+    const results = [...earlierResults, ...danglingIds.map((id) => toolResult(id, `Interrupted by ${names} before this tool call ran.`, true))];
+    await this.markNotRun(danglingIds, `Not run: interrupted by ${names}.`);
+    this.conversation.addUser(results);
+    this.conversation.addPeople(messages);
+  }
+
+  private async markNotRun(toolUseIds: string[], output: string): Promise<void> {
+    if (toolUseIds.length === 0) return;
+    await this.deps.change((doc) => {
+      for (const id of toolUseIds) updateToolCall(doc, id, { status: 'error', output }, DocOrigin.Agent);
+    });
+  }
+
+  /** One model turn, retried on transient failures within the budget; each retry is shown in the transcript. */
+  private async requestTurn(system: string): Promise<TurnResult> {
+    for (let attempt = 1; ; attempt += 1) {
+      const signal = this.turnAbort.signal;
+      const written = new Set<string>();
+      const batchers = new Map<number, { entryId: string; batcher: TextBatcher }>();
+      try {
+        const turn = await streamTurn(
+          this.deps.client,
+          {
+            model: this.deps.model,
+            max_tokens: Math.max(1, Math.min(this.deps.budget.maxTokensPerRequest, this.deps.budget.maxOutputTokens - this.state.outputTokens)),
+            system,
+            tools: toolDefinitions(),
+            messages: this.conversation.messages,
+          },
+          this.streamHandlers(batchers, written),
+          signal,
+        );
+        await this.finishTextEntries(batchers);
+        this.state.inputTokens += turn.inputTokens;
+        this.state.outputTokens += turn.outputTokens;
+        this.state.costUsd = estimateCostUsd(this.deps.model, this.state.inputTokens, this.state.outputTokens);
+        await this.writeState({});
+        return turn;
+      } catch (error) {
+        await this.finishTextEntries(batchers);
+        if (signal.aborted) {
+          // Interrupted or stopped while the request was being set up: nothing usable arrived.
+          return { blocks: [], stopReason: null, inputTokens: 0, outputTokens: 0, aborted: true };
+        }
+        const decision = decideRetry(error, attempt, this.deps.retry);
+        // A failed attempt's partial reply is discarded; the retry streams a fresh one.
+        await this.deps.change((doc) => {
+          for (const entryId of written) removeTranscriptEntry(doc, entryId, DocOrigin.Agent);
+        });
+        if (decision.kind === 'give-up') throw new RunEnded('failed', `The run stopped: ${decision.reason}.`);
+        const seconds = (decision.delayMs / 1000).toFixed(1);
+        await this.notice('warning', `Model request failed: ${decision.reason}. Retrying in ${seconds} s (retry ${attempt} of ${this.deps.retry.budget}).`);
+        await this.writeState({ state: 'retrying', message: `${decision.reason}; retry ${attempt} of ${this.deps.retry.budget}` });
+        await sleep(decision.delayMs, signal);
+        if (signal.aborted) return { blocks: [], stopReason: null, inputTokens: 0, outputTokens: 0, aborted: true };
+        await this.writeState({ state: 'running', message: undefined });
+      }
+    }
+  }
+
+  private streamHandlers(batchers: Map<number, { entryId: string; batcher: TextBatcher }>, written: Set<string>) {
+    const { runId } = this.deps;
+    const turnNumber = this.state.turns;
+    return {
+      onTextStart: (blockIndex: number) => {
+        const entryId = `${runId}_${turnNumber}_${blockIndex}`;
+        written.add(entryId);
+        void this.deps.change((doc) => appendAssistantText(doc, { id: entryId, runId, createdAt: Date.now() }, DocOrigin.Agent));
+        const batcher = createTextBatcher(
+          (text) => this.deps.change((doc) => void appendAssistantDelta(doc, entryId, text, DocOrigin.Agent)),
+          this.deps.textFlushIntervalMs,
+        );
+        batchers.set(blockIndex, { entryId, batcher });
+      },
+      onTextDelta: (blockIndex: number, text: string) => batchers.get(blockIndex)?.batcher.push(text),
+      onToolUseStart: (_blockIndex: number, toolUse: { id: string; name: string }) => {
+        written.add(toolUse.id);
+        void this.deps.change((doc) =>
+          appendTranscriptEntry(
+            doc,
+            { kind: 'tool-call', id: toolUse.id, runId, name: toolUse.name, input: '', status: 'pending', createdAt: Date.now() },
+            DocOrigin.Agent,
+          ),
+        );
+      },
+      onToolUseComplete: (_blockIndex: number, toolUse: { id: string; inputJson: string }) => {
+        const input = capText(toolUse.inputJson, MAX_TOOL_INPUT_DOC_CHARS).text;
+        void this.deps.change((doc) => updateToolCall(doc, toolUse.id, { input }, DocOrigin.Agent));
+      },
+    };
+  }
+
+  private async finishTextEntries(batchers: Map<number, { entryId: string; batcher: TextBatcher }>): Promise<void> {
+    for (const { entryId, batcher } of batchers.values()) {
+      await batcher.flush();
+      await this.deps.change((doc) => finishAssistantText(doc, entryId, DocOrigin.Agent));
+    }
+    batchers.clear();
+  }
+
+  private async runTool(sandbox: Sandbox, toolUse: Extract<TurnBlock, { type: 'tool_use' }>) {
+    const startedMs = Date.now();
+    await this.deps.change((doc) => updateToolCall(doc, toolUse.id, { status: 'running' }, DocOrigin.Agent));
+    const signal = this.turnAbort.signal;
+    let result;
+    try {
+      result = await runToolCall(toolUse.name, toolUse.input, { sandbox, signal, updatePlan: (steps) => this.updatePlan(steps) });
+    } catch (error) {
+      if (!signal.aborted) throw error;
+      result = { output: '', isError: true };
+    }
+    if (signal.aborted) {
+      const names = [...new Set(this.interrupts.map((message) => message.authorName))].join(', ') || this.stoppedBy || 'someone';
+      result = { output: `Interrupted by ${names} while ${toolUse.name} was running.`, isError: true };
+    }
+    const shown = capText(result.output, MAX_TOOL_OUTPUT_DOC_CHARS);
+    await this.deps.change((doc) =>
+      updateToolCall(
+        doc,
+        toolUse.id,
+        {
+          status: result.isError ? 'error' : 'done',
+          durationMs: Date.now() - startedMs,
+          output: shown.text,
+          outputTruncated: shown.truncated,
+          files: result.files,
+        },
+        DocOrigin.Agent,
+      ),
+    );
+    return toolResult(toolUse.id, result.output || '(no output)', result.isError);
+  }
+
+  private updatePlan(steps: Array<{ id?: string; title: string; status: PlanStep['status'] }>): Promise<PlanStep[]> {
+    return this.deps.change((doc) => {
+      for (const step of steps) {
+        const known = step.id !== undefined && readPlan(doc).some((existing) => existing.id === step.id);
+        if (known) updatePlanStep(doc, step.id!, { title: step.title, status: step.status }, DocOrigin.Agent);
+        else addPlanStep(doc, { id: `p_${Math.random().toString(36).slice(2, 10)}`, title: step.title, status: step.status }, DocOrigin.Agent);
+      }
+      return readPlan(doc);
+    });
+  }
+
+  private checkBudget(): void {
+    const { maxTurns, maxOutputTokens } = this.deps.budget;
+    if (this.state.turns >= maxTurns) throw new RunEnded('stopped', `The run stopped: it used all ${maxTurns} turns of its budget. Send a message to continue.`);
+    if (this.state.outputTokens >= maxOutputTokens) {
+      throw new RunEnded('stopped', `The run stopped: it used its ${maxOutputTokens} output tokens. Send a message to continue.`);
+    }
+  }
+
+  private throwIfStopped(): void {
+    if (this.runAbort.signal.aborted) throw new RunEnded('stopped', `${this.stoppedBy ?? 'Someone'} stopped the run.`);
+  }
+
+  private async finish(state: 'done' | 'failed' | 'stopped', message: string): Promise<void> {
+    this.finished = true;
+    await this.notice(state === 'failed' ? 'error' : 'info', message);
+    await this.writeState({ state, message });
+  }
+
+  private async notice(level: SystemNoticeEntry['level'], text: string): Promise<void> {
+    await this.deps.change((doc) =>
+      appendTranscriptEntry(doc, { kind: 'system-notice', id: noticeId(), level, text, createdAt: Date.now() }, DocOrigin.Agent),
+    );
+  }
+
+  private async writeState(patch: Partial<AgentState>): Promise<void> {
+    this.state = { ...this.state, ...patch };
+    // A plain JSON copy: the doc stores no `undefined` fields.
+    const snapshot = JSON.parse(JSON.stringify(this.state)) as AgentState;
+    await this.deps.change((doc) => writeAgentState(doc, snapshot, DocOrigin.Agent));
+  }
+}

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import type Anthropic from '@anthropic-ai/sdk';
+import type * as Y from 'yjs';
+import {
+  appendUserMessage,
+  enqueueMessage,
+  readAgentState,
+  readQueue,
+  takeQueuedMessages,
+  writeAgentState,
+} from '../../../shared/src/doc/accessors.js';
+import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import type { AgentState, DeliveryMode } from '../../../shared/src/doc/schema.js';
+import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import type { AgentInfo, MessageOutcome } from '../../../shared/src/protocol/http.js';
+import type { Identity } from '../auth/identity-token.js';
+import { forbidden, HttpError, notFound } from '../http/http-error.js';
+import { createModelClient, type ModelConfig } from '../model/model-client.js';
+import type { RetryPolicy } from '../model/retry-policy.js';
+import type { Sandbox } from '../sandbox/provider.js';
+import type { DocHost } from '../sync/doc-host.js';
+import { AgentRun, type RunBudget } from './agent-run.js';
+import type { PersonMessage } from './conversation.js';
+
+export const DEFAULT_RUN_BUDGET: RunBudget = { maxTurns: 40, maxOutputTokens: 200_000, maxTokensPerRequest: 16_384 };
+
+const ACTIVE_STATES: ReadonlySet<AgentState['state']> = new Set(['running', 'retrying', 'stopping']);
+
+export const AGENT_NOT_CONFIGURED_MESSAGE =
+  'The agent is off: this server has no ANTHROPIC_API_KEY. Set it (and optionally ANTHROPIC_BASE_URL and TANDEM_MODEL) in the server’s environment and restart; the terminal, files and chat work without it.';
+
+export interface AgentServiceDeps {
+  docHost: DocHost;
+  model: ModelConfig;
+  budget: RunBudget;
+  retry: RetryPolicy;
+  /** The session's sandbox, started if need be. */
+  sandboxFor(sessionId: string, repo: string): Promise<Sandbox>;
+  logger: { error(message: string, error?: unknown): void };
+  textFlushIntervalMs?: number;
+}
+
+const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
+
+/** Starts, steers and stops agent runs: at most one run per session on this server. */
+export function createAgentService(deps: AgentServiceDeps) {
+  const client: Anthropic | null = deps.model.apiKey ? createModelClient({ ...deps.model, apiKey: deps.model.apiKey }) : null;
+  const runs = new Map<string, AgentRun>();
+  const change = <T>(sessionId: string, apply: (doc: Y.Doc) => T) => deps.docHost.change(sessionId, apply);
+
+  function activeRun(sessionId: string): AgentRun | undefined {
+    const run = runs.get(sessionId);
+    return run && !run.isFinished ? run : undefined;
+  }
+
+  function startRun(session: { id: string; repo: string }, first: PersonMessage): AgentRun {
+    if (!client) throw new HttpError(503, ErrorCode.AgentUnavailable, AGENT_NOT_CONFIGURED_MESSAGE);
+    const run = new AgentRun(
+      {
+        sessionId: session.id,
+        runId: newId('r'),
+        client,
+        model: deps.model.model,
+        budget: deps.budget,
+        retry: deps.retry,
+        sandbox: () => deps.sandboxFor(session.id, session.repo),
+        change: (apply) => change(session.id, apply),
+        textFlushIntervalMs: deps.textFlushIntervalMs,
+        logger: deps.logger,
+      },
+      first,
+    );
+    runs.set(session.id, run);
+    // Messages still queued when a run stops or fails stay visible and cancellable; the next run delivers them.
+    void run.whenDone().then(() => {
+      if (runs.get(session.id) === run) runs.delete(session.id);
+    });
+    return run;
+  }
+
+  return {
+    info(): AgentInfo {
+      return { configured: client !== null, model: deps.model.model, maxTurns: deps.budget.maxTurns, maxOutputTokens: deps.budget.maxOutputTokens };
+    },
+
+    /**
+     * A person's message to the agent. With no run going it starts one; otherwise `steer` and `queue`
+     * wait in the doc's queue for their delivery point and `interrupt` cuts the run now.
+     */
+    async send(session: { id: string; repo: string }, identity: Identity, text: string, delivery: Exclude<DeliveryMode, 'chat'>): Promise<{ entryId: string; outcome: MessageOutcome }> {
+      if (!client) throw new HttpError(503, ErrorCode.AgentUnavailable, AGENT_NOT_CONFIGURED_MESSAGE);
+      const message: PersonMessage = { id: newId('m'), authorId: identity.id, authorName: identity.name, text, delivery };
+      // Decided and written in one synchronous step, so a run that is just finishing cannot miss it.
+      const outcome = await change(session.id, (doc): MessageOutcome => {
+        const run = activeRun(session.id);
+        if (!run) return 'started';
+        if (delivery === 'interrupt') {
+          appendUserMessage(doc, { ...message, createdAt: Date.now() }, DocOrigin.User);
+          run.interrupt(message);
+          return 'interrupted';
+        }
+        enqueueMessage(
+          doc,
+          { id: message.id, authorId: identity.id, authorName: identity.name, text, delivery: delivery === 'steer' ? 'steer' : 'queue', createdAt: Date.now() },
+          DocOrigin.User,
+        );
+        return 'queued';
+      });
+      if (outcome === 'started') startRun(session, { ...message, delivery: 'prompt' });
+      return { entryId: message.id, outcome };
+    },
+
+    async stop(sessionId: string, identity: Identity): Promise<boolean> {
+      const run = activeRun(sessionId);
+      if (!run) return false;
+      run.stop(identity.name);
+      await run.whenDone();
+      return true;
+    },
+
+    /** Takes a queued message back: its author or the owner may. */
+    async cancelQueued(sessionId: string, identity: Identity, isOwner: boolean, messageId: string): Promise<void> {
+      await change(sessionId, (doc) => {
+        const message = readQueue(doc).find((item) => item.id === messageId);
+        if (!message) throw notFound('Queued message (it may have been delivered already)');
+        if (message.authorId !== identity.id && !isOwner) throw forbidden('Only its author or the session owner can cancel a queued message');
+        takeQueuedMessages(doc, (item) => item.id === messageId, DocOrigin.User);
+      });
+    },
+
+    /** A doc that says a run is going when none is (the server restarted mid-run) is set right. */
+    async reconcile(sessionId: string): Promise<void> {
+      if (activeRun(sessionId)) return;
+      await change(sessionId, (doc) => {
+        const state = readAgentState(doc);
+        if (state && ACTIVE_STATES.has(state.state) && !activeRun(sessionId)) {
+          writeAgentState(doc, { ...state, state: 'stopped', message: 'The server restarted during this run. Send a message to start again.' }, DocOrigin.Agent);
+        }
+      });
+    },
+
+    /** Server shutdown: stops every run and waits for it to write its end. */
+    async close(): Promise<void> {
+      const active = [...runs.values()];
+      for (const run of active) run.stop('The server');
+      await Promise.allSettled(active.map((run) => run.whenDone()));
+    },
+  };
+}
+export type AgentService = ReturnType<typeof createAgentService>;

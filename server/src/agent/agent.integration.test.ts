@@ -1,0 +1,257 @@
+import { rm } from 'node:fs/promises';
+import type { MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages/messages';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readAgentState, readPlan, readQueue, readTranscript } from '../../../shared/src/doc/accessors.js';
+import type { ToolCallEntry, TranscriptEntry } from '../../../shared/src/doc/schema.js';
+import type { PostMessageResponse, ServerInfoResponse } from '../../../shared/src/protocol/http.js';
+import type { RunningServer } from '../server.js';
+import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic, type FakeReply } from '../../test-support/fake-anthropic.js';
+import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
+import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, withModelAt, type TestPeer } from '../../test-support/test-server.js';
+
+let dataDir: string;
+let server: RunningServer;
+let fake: FakeAnthropic;
+let api: ReturnType<typeof apiClient>;
+const peers: TestPeer[] = [];
+
+beforeAll(async () => {
+  dataDir = await makeTempDir('agent');
+  fake = await startFakeAnthropic();
+  server = await startTestServer(dataDir, { sandboxes: true }, 0, withModelAt(fake.url, FAKE_API_KEY));
+  api = apiClient(server.url);
+});
+afterAll(async () => {
+  for (const peer of peers) peer.destroy();
+  await server.close();
+  await fake.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** A session with its owner, an editor (Bob) and a viewer (Vic), and a synced doc to watch it. */
+async function sessionWithPeople(title: string) {
+  const ada = await api.identity('Ada');
+  const bob = await api.identity('Bob');
+  const vic = await api.identity('Vic');
+  const sessionId = await api.createSession(ada.token, title, EXAMPLE_REPO);
+  await api.join(bob.token, (await api.share(ada.token, sessionId, 'editor')).token);
+  await api.join(vic.token, (await api.share(ada.token, sessionId, 'viewer')).token);
+  const watcher = connectPeer(server.url, sessionId, vic.token);
+  peers.push(watcher);
+  await waitForSync(watcher);
+  const send = (token: string, text: string, delivery: string) =>
+    api.call<PostMessageResponse>('POST', `/sessions/${sessionId}/messages`, token, { text, delivery });
+  const transcript = () => readTranscript(watcher.doc);
+  const agent = () => readAgentState(watcher.doc);
+  const runEnded = () => waitFor(() => ['done', 'failed', 'stopped'].includes(agent()?.state ?? ''), 'the run to end', 30_000);
+  return { ada, bob, vic, sessionId, watcher, send, transcript, agent, runEnded };
+}
+
+/** A script that answers the n-th request of this test with `replies[n]` (requests of earlier tests excluded). */
+function script(replies: Array<FakeReply | (() => FakeReply | Promise<FakeReply>)>) {
+  const offset = fake.requests.length;
+  fake.setScript((_request, index) => {
+    const reply = replies[index - offset] ?? textReply('Nothing more to do.');
+    return typeof reply === 'function' ? reply() : reply;
+  });
+  return (n: number) => fake.requests[offset + n]!.body.messages;
+}
+
+const toolCalls = (entries: TranscriptEntry[]) => entries.filter((entry): entry is ToolCallEntry => entry.kind === 'tool-call');
+const toolResults = (message: MessageParam | undefined) =>
+  typeof message?.content === 'string' ? [] : (message?.content.filter((block): block is ToolResultBlockParam => block.type === 'tool_result') ?? []);
+
+/** The API rejects a conversation with a tool_use that the next user turn does not answer. */
+function expectEveryToolUseAnswered(messages: MessageParam[]) {
+  messages.forEach((message, index) => {
+    if (message.role !== 'assistant' || typeof message.content === 'string') return;
+    const ids = message.content.flatMap((block) => (block.type === 'tool_use' ? [block.id] : []));
+    const answered = toolResults(messages[index + 1]).map((result) => result.tool_use_id);
+    expect(answered).toEqual(expect.arrayContaining(ids));
+  });
+}
+
+it('runs a scripted task in the real sandbox: writes and edits a file, runs a command, keeps the plan, reports spend', async () => {
+  const people = await sessionWithPeople('Agent edits');
+  const request = script([
+    {
+      kind: 'stream',
+      stopReason: 'tool_use',
+      blocks: [
+        { type: 'text', text: 'I will write a note and plan the work.' },
+        { type: 'tool_use', name: 'update_plan', input: { steps: [{ title: 'Write the note', status: 'in_progress' }] } },
+        { type: 'tool_use', name: 'write_file', input: { path: 'notes/hello.txt', content: 'hello from the agent\n' } },
+      ],
+    },
+    toolReply('edit_file', { path: 'notes/hello.txt', old_string: 'not in the file', new_string: 'x' }),
+    toolReply('edit_file', { path: 'notes/hello.txt', old_string: 'hello', new_string: 'HELLO' }),
+    toolReply('bash', { command: 'cat notes/hello.txt && whoami' }),
+    toolReply('read_file', { path: 'src/slugify.js', start_line: 8, end_line: 9 }),
+    textReply('The note says HELLO. All done.'),
+  ]);
+
+  const started = await people.send(people.ada.token, 'Write a note, then shout it.', 'prompt');
+  expect(started).toMatchObject({ status: 201, body: { outcome: 'started' } });
+  await people.runEnded();
+
+  expect(people.agent()).toMatchObject({ state: 'done', turns: 6, inputTokens: 600, outputTokens: 120, startedBy: 'Ada', model: 'claude-test' });
+  expect(people.agent()!.costUsd).toBeGreaterThan(0);
+  expect(fake.requests.at(-1)!.apiKey).toBe(FAKE_API_KEY);
+  expect(fake.requests.at(-1)!.body.tools?.map((tool) => tool.name)).toEqual(['bash', 'read_file', 'write_file', 'edit_file', 'list_files', 'grep', 'update_plan']);
+  expect(userTexts(request(0))[0]).toBe('[Ada asks]\nWrite a note, then shout it.');
+
+  // An invalid edit comes back to the model as an error it can act on, and the run goes on.
+  const notFound = toolResults(request(2).at(-1))[0]!;
+  expect(notFound).toMatchObject({ is_error: true });
+  expect(String(notFound.content)).toContain('old_string was not found in notes/hello.txt');
+  expect(String(toolResults(request(4).at(-1))[0]!.content)).toContain('HELLO from the agent\ntandem\n[exit code 0]');
+  expect(String(toolResults(request(5).at(-1))[0]!.content)).toContain('8\texport function slugify(title) {');
+
+  const calls = toolCalls(people.transcript());
+  expect(calls.map((call) => [call.name, call.status])).toEqual([
+    ['update_plan', 'done'],
+    ['write_file', 'done'],
+    ['edit_file', 'error'],
+    ['edit_file', 'done'],
+    ['bash', 'done'],
+    ['read_file', 'done'],
+  ]);
+  expect(calls[1]).toMatchObject({ files: ['notes/hello.txt'], input: expect.stringContaining('notes/hello.txt') });
+  expect(calls[4]!.durationMs).toBeGreaterThanOrEqual(0);
+  const texts = people.transcript().filter((entry) => entry.kind === 'assistant-text');
+  expect(texts.map((entry) => entry.text)).toEqual(['I will write a note and plan the work.', 'The note says HELLO. All done.']);
+  expect(texts.every((entry) => entry.kind === 'assistant-text' && !entry.streaming)).toBe(true);
+  expect(readPlan(people.watcher.doc)).toMatchObject([{ title: 'Write the note', status: 'in_progress' }]);
+  expect(people.transcript().at(-1)).toMatchObject({ kind: 'system-notice', text: 'The agent finished.' });
+});
+
+it('delivers a steer at the next tool boundary, with its author, and keeps two people’s messages in order', async () => {
+  const people = await sessionWithPeople('Steering');
+  const request = script([toolReply('bash', { command: 'sleep 1.5; echo first-step' }), textReply('Checked both.')]);
+  await people.send(people.ada.token, 'Run the first step.', 'prompt');
+  await waitFor(() => toolCalls(people.transcript())[0]?.status === 'running', 'the tool to run', 15_000);
+
+  expect((await people.send(people.bob.token, 'Also check the second step.', 'steer')).body.outcome).toBe('queued');
+  expect((await people.send(people.ada.token, 'And the third.', 'steer')).body.outcome).toBe('queued');
+  expect(readQueue(people.watcher.doc).map((item) => [item.authorName, item.delivery])).toEqual([
+    ['Bob', 'steer'],
+    ['Ada', 'steer'],
+  ]);
+  await people.runEnded();
+
+  const second = request(1);
+  const lastTurn = second.at(-1)!;
+  expect(toolResults(lastTurn)[0]!.content).toContain('first-step');
+  expect(userTexts([lastTurn])).toEqual(['[Bob steers while you work]\nAlso check the second step.', '[Ada steers while you work]\nAnd the third.']);
+  expect(readQueue(people.watcher.doc)).toEqual([]);
+  // The transcript shows the steers where the agent received them: after the tool call.
+  const kinds = people.transcript().map((entry) => (entry.kind === 'user-message' ? `${entry.authorName}:${entry.delivery}` : entry.kind));
+  expect(kinds.slice(kinds.indexOf('tool-call'))).toEqual(['tool-call', 'Bob:steer', 'Ada:steer', 'assistant-text', 'system-notice']);
+});
+
+it('interrupts mid-stream: the dangling tool call is closed with who interrupted, and the run continues with the message', async () => {
+  const people = await sessionWithPeople('Interrupt');
+  const request = script([
+    {
+      kind: 'stream',
+      stopReason: 'tool_use',
+      eventDelayMs: 40,
+      chunkChars: 4,
+      blocks: [
+        { type: 'text', text: 'Let me rewrite everything from scratch.' },
+        { type: 'tool_use', id: 'toolu_dangling', name: 'write_file', input: { path: 'src/slugify.js', content: 'x'.repeat(300) } },
+      ],
+    },
+    textReply('Understood, leaving slugify alone.'),
+  ]);
+  await people.send(people.ada.token, 'Improve slugify.', 'prompt');
+  await waitFor(() => toolCalls(people.transcript())[0]?.status === 'pending', 'the tool call to start streaming', 15_000);
+
+  expect((await people.send(people.bob.token, 'Stop, do not rewrite it.', 'interrupt')).body.outcome).toBe('interrupted');
+  await people.runEnded();
+
+  const messages = request(1);
+  expectEveryToolUseAnswered(messages);
+  const answer = toolResults(messages.at(-1))[0]!;
+  expect(answer).toMatchObject({ tool_use_id: 'toolu_dangling', is_error: true, content: 'Interrupted by Bob before this tool call ran.' });
+  expect(userTexts([messages.at(-1)!])).toEqual(['[Bob interrupted you]\nStop, do not rewrite it.']);
+  expect(toolCalls(people.transcript())[0]).toMatchObject({ status: 'error', output: 'Not run: interrupted by Bob.' });
+  expect(people.agent()).toMatchObject({ state: 'done', turns: 2 });
+  // The file was never written.
+  const sandbox = await server.runtime!.ensureStarted(people.sessionId, EXAMPLE_REPO);
+  expect(new TextDecoder().decode(await sandbox.sandbox.readFile('src/slugify.js'))).toContain('export function slugify');
+});
+
+it('runs a queued message after the current turn ends, and a stop ends the run for everyone', async () => {
+  const people = await sessionWithPeople('Queue and stop');
+  const request = script([
+    textReply('Thinking about the first request for a while.', { eventDelayMs: 60, chunkChars: 5 }),
+    toolReply('bash', { command: 'sleep 20' }),
+  ]);
+  await people.send(people.ada.token, 'First request.', 'prompt');
+  await waitFor(() => people.transcript().some((entry) => entry.kind === 'assistant-text' && entry.text.length > 0), 'tokens to stream', 15_000);
+  expect((await people.send(people.bob.token, 'Then run the slow thing.', 'queue')).body.outcome).toBe('queued');
+
+  await waitFor(() => toolCalls(people.transcript())[0]?.status === 'running', 'the queued turn to run its tool', 15_000);
+  const second = request(1);
+  expect(second.at(-2)).toMatchObject({ role: 'assistant', content: [{ type: 'text', text: 'Thinking about the first request for a while.' }] });
+  expect(userTexts([second.at(-1)!])).toEqual(['[Bob follows up]\nThen run the slow thing.']);
+
+  // A viewer may neither steer nor stop.
+  expect((await people.send(people.vic.token, 'Viewer steering', 'steer')).status).toBe(403);
+  expect((await api.call('POST', `/sessions/${people.sessionId}/agent/stop`, people.vic.token)).status).toBe(403);
+  expect(readQueue(people.watcher.doc)).toEqual([]);
+
+  const stopped = await api.call('POST', `/sessions/${people.sessionId}/agent/stop`, people.bob.token);
+  expect(stopped).toMatchObject({ status: 200, body: { stopped: true } });
+  expect(people.agent()).toMatchObject({ state: 'stopped', message: 'Bob stopped the run.' });
+  expect(toolCalls(people.transcript())[0]).toMatchObject({ status: 'error', output: 'Interrupted by Bob while bash was running.' });
+});
+
+it('retries overloaded and failing model calls within the budget, shows each retry, and gives up with a clear message', async () => {
+  const people = await sessionWithPeople('Retries');
+  script([
+    { kind: 'http-error', status: 529, type: 'overloaded_error' },
+    textReply('Half a reply', { failAfterEvents: 3 }),
+    textReply('Made it after two retries.'),
+  ]);
+  await people.send(people.ada.token, 'Say something.', 'prompt');
+  await people.runEnded();
+  expect(people.agent()).toMatchObject({ state: 'done' });
+  const notices = people.transcript().filter((entry) => entry.kind === 'system-notice' && entry.level === 'warning');
+  expect(notices.map((entry) => entry.kind === 'system-notice' && entry.text)).toEqual([
+    expect.stringMatching(/overloaded \(529\)\. Retrying in 0\.0 s \(retry 1 of 2\)/),
+    expect.stringMatching(/stream failed \(overloaded_error\)\. Retrying in 0\.0 s \(retry 2 of 2\)/),
+  ]);
+  // The half reply of the failed attempt is gone; only the good one stays.
+  expect(people.transcript().filter((entry) => entry.kind === 'assistant-text').map((entry) => entry.kind === 'assistant-text' && entry.text)).toEqual([
+    'Made it after two retries.',
+  ]);
+
+  const before = fake.requests.length;
+  fake.setScript(() => ({ kind: 'http-error', status: 500, type: 'api_error' }));
+  await people.send(people.ada.token, 'Try again.', 'prompt');
+  await people.runEnded();
+  expect(fake.requests.length - before).toBe(3);
+  expect(people.agent()).toMatchObject({ state: 'failed', message: 'The run stopped: the model API failed (500); gave up after 2 retries.' });
+});
+
+it('without an API key the agent says how to turn it on, and chat still works', async () => {
+  const noKeyDir = await makeTempDir('agent-nokey');
+  const plain = await startTestServer(noKeyDir, { database: server.database });
+  try {
+    const client = apiClient(plain.url);
+    const info = await client.call<ServerInfoResponse>('GET', '/info');
+    expect(info.body.agent).toMatchObject({ configured: false });
+    const ada = await client.identity('Ada');
+    const sessionId = await client.createSession(ada.token, 'No key', EXAMPLE_REPO);
+    const refused = await client.call<{ error: { code: string; message: string } }>('POST', `/sessions/${sessionId}/messages`, ada.token, { text: 'Fix it', delivery: 'prompt' });
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toMatchObject({ code: 'agent_unavailable', message: expect.stringContaining('ANTHROPIC_API_KEY') });
+    const chat = await client.call<PostMessageResponse>('POST', `/sessions/${sessionId}/messages`, ada.token, { text: 'Hello people' });
+    expect(chat).toMatchObject({ status: 201, body: { outcome: 'posted' } });
+  } finally {
+    await plain.close();
+    await rm(noKeyDir, { recursive: true, force: true });
+  }
+});

@@ -24,10 +24,12 @@ export class TandemServer {
   private constructor(
     readonly port: number,
     readonly dataDir: string,
+    private readonly extraEnv: Record<string, string>,
   ) {}
 
-  static async create(): Promise<TandemServer> {
-    return new TandemServer(await freePort(), await mkdtemp(path.join(os.tmpdir(), 'tandem-e2e-')));
+  /** `extraEnv` adds to the environment the server starts with (e.g. a fake model's address). */
+  static async create(extraEnv: Record<string, string> = {}): Promise<TandemServer> {
+    return new TandemServer(await freePort(), await mkdtemp(path.join(os.tmpdir(), 'tandem-e2e-')), extraEnv);
   }
 
   get url(): string {
@@ -37,7 +39,8 @@ export class TandemServer {
   async start(): Promise<void> {
     this.output = '';
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/index.ts'], {
-      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', TANDEM_DATA_DIR: this.dataDir, DATABASE_URL: '' },
+      // The model is configured per test: a key in the developer's shell must not reach the test server.
+      env: { ...process.env, ANTHROPIC_API_KEY: '', ANTHROPIC_BASE_URL: '', PORT: String(this.port), HOST: '127.0.0.1', TANDEM_DATA_DIR: this.dataDir, DATABASE_URL: '', ...this.extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

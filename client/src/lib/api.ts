@@ -5,12 +5,15 @@ import type {
   JoinResponse,
   OpenTerminalResponse,
   PostMessageResponse,
+  ServerInfoResponse,
+  StopAgentResponse,
   SessionListResponse,
   SessionResponse,
   ShareLinkListResponse,
   ShareLinkResponse,
 } from '../../../shared/src/protocol/http.js';
 import type { ShareRole } from '../../../shared/src/roles.js';
+import type { DeliveryMode } from '../../../shared/src/doc/schema.js';
 import { getIdentity } from './identity.js';
 
 export class ApiError extends Error {
@@ -35,7 +38,7 @@ async function call<T>(method: string, route: string, body?: unknown): Promise<T
   } catch {
     throw new ApiError(0, 'network', 'The server did not answer. Check that it is running, then try again.');
   }
-  const json: unknown = await response.json().catch(() => null);
+  const json: unknown = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
     const error = (json as ErrorResponse | null)?.error;
     throw new ApiError(response.status, error?.code ?? 'unknown', error?.message ?? `Request failed (${response.status})`);
@@ -48,8 +51,12 @@ export const api = {
   listSessions: () => call<SessionListResponse>('GET', '/sessions'),
   createSession: (body: CreateSessionBody) => call<SessionResponse>('POST', '/sessions', body),
   getSession: (sessionId: string) => call<SessionResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}`),
-  postMessage: (sessionId: string, text: string) =>
-    call<PostMessageResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/messages`, { text }),
+  serverInfo: () => call<ServerInfoResponse>('GET', '/info'),
+  postMessage: (sessionId: string, text: string, delivery: DeliveryMode = 'chat') =>
+    call<PostMessageResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/messages`, { text, delivery }),
+  stopAgent: (sessionId: string) => call<StopAgentResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/agent/stop`),
+  cancelQueued: (sessionId: string, messageId: string) =>
+    call<null>('DELETE', `/sessions/${encodeURIComponent(sessionId)}/queue/${encodeURIComponent(messageId)}`),
   listLinks: (sessionId: string) => call<ShareLinkListResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}/links`),
   createLink: (sessionId: string, role: ShareRole) =>
     call<ShareLinkResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/links`, { role }),

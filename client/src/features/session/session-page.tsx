@@ -126,7 +126,7 @@ function SessionLayout({
           onFocus={focus('transcript')}
           actions={<PanelPresence participants={participants} focus="transcript" />}
         >
-          <TranscriptPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} />
+          <TranscriptPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} userId={identity.user.id} isOwner={summary.role === 'owner'} />
         </Panel>
         <div className="column column-right">
           <Panel

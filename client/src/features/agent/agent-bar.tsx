@@ -1,0 +1,83 @@
+import { useState } from 'react';
+import type { AgentState } from '../../../../shared/src/doc/schema.js';
+import type { AgentInfo } from '../../../../shared/src/protocol/http.js';
+import { api, ApiError } from '../../lib/api.js';
+import { AGENT_ACTIVE_STATES } from './use-agent-info.js';
+
+const STATE_LABELS: Record<AgentState['state'], string> = {
+  idle: 'Ready',
+  running: 'Working',
+  retrying: 'Retrying',
+  stopping: 'Stopping',
+  done: 'Finished',
+  failed: 'Failed',
+  stopped: 'Stopped',
+};
+
+function compactNumber(value: number): string {
+  return value >= 10_000 ? `${Math.round(value / 1000)}k` : value >= 1000 ? `${(value / 1000).toFixed(1)}k` : String(value);
+}
+
+/** The agent's state, budget and spend for everyone; editors can stop a run from here. */
+export function AgentBar({ agent, info, sessionId, canEdit }: { agent: AgentState | undefined; info: AgentInfo | null; sessionId: string; canEdit: boolean }) {
+  const [error, setError] = useState<string | null>(null);
+  if (info && !info.configured) {
+    return (
+      <div className="agent-bar agent-off" role="note" data-testid="agent-bar" data-state="off">
+        <span className="agent-dot" aria-hidden />
+        <div>
+          <strong>The agent is off on this server</strong>
+          <p className="muted">
+            Set <code>ANTHROPIC_API_KEY</code> (and optionally <code>ANTHROPIC_BASE_URL</code>, <code>TANDEM_MODEL</code>) in the server’s environment and
+            restart it. Terminal, plan and chat work without it.
+          </p>
+        </div>
+      </div>
+    );
+  }
+  const state = agent?.state ?? 'idle';
+  const active = AGENT_ACTIVE_STATES.has(state);
+  const model = agent?.model || info?.model || '';
+
+  async function stop() {
+    setError(null);
+    try {
+      await api.stopAgent(sessionId);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : 'Could not stop the agent; try again.');
+    }
+  }
+
+  return (
+    <div className={`agent-bar agent-${state}`} data-testid="agent-bar" data-state={state}>
+      <span className={`agent-dot${active ? ' pulsing' : ''}`} aria-hidden />
+      <div className="agent-bar-main">
+        <div className="agent-bar-line">
+          <strong>Claude</strong>
+          <span className={`chip agent-state-${state}`}>{STATE_LABELS[state]}</span>
+          {model && <code className="agent-model">{model}</code>}
+        </div>
+        {agent && agent.turns > 0 ? (
+          <div className="agent-stats muted" data-testid="agent-stats">
+            <span title="Turns used of this run’s budget">
+              turn {agent.turns}/{agent.maxTurns}
+            </span>
+            <span title="Input and output tokens so far">
+              {compactNumber(agent.inputTokens)} in · {compactNumber(agent.outputTokens)}/{compactNumber(agent.maxOutputTokens)} out
+            </span>
+            <span title="Estimated from list prices">≈ ${agent.costUsd.toFixed(agent.costUsd < 1 ? 3 : 2)}</span>
+          </div>
+        ) : (
+          <div className="agent-stats muted">Ask the agent below; everyone here sees it work and can steer it.</div>
+        )}
+        {agent?.message && !active && <div className={`agent-message ${state === 'failed' ? 'error-text' : 'muted'}`}>{agent.message}</div>}
+        {error && <div className="error-text">{error}</div>}
+      </div>
+      {canEdit && active && (
+        <button className="button small danger" onClick={() => void stop()} disabled={state === 'stopping'}>
+          Stop
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+import { useState } from 'react';
+import type * as Y from 'yjs';
+import { readQueue } from '../../../../shared/src/doc/accessors.js';
+import { colorForUserId } from '../../../../shared/src/protocol/presence.js';
+import { api, ApiError } from '../../lib/api.js';
+import { useDocValue } from '../../lib/session-sync.js';
+import { Avatar } from '../../ui/avatar.js';
+
+/** Messages waiting for the agent, visible to all; their author or the owner can take one back. */
+export function QueueList({ doc, sessionId, userId, isOwner }: { doc: Y.Doc; sessionId: string; userId: string; isOwner: boolean }) {
+  const queue = useDocValue(doc, readQueue);
+  const [error, setError] = useState<string | null>(null);
+  if (queue.length === 0) return null;
+
+  async function cancel(messageId: string) {
+    setError(null);
+    try {
+      await api.cancelQueued(sessionId, messageId);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : 'Could not cancel; try again.');
+    }
+  }
+
+  return (
+    <div className="queue" data-testid="queue">
+      <div className="queue-title">Waiting for the agent</div>
+      <ol>
+        {queue.map((item) => (
+          <li key={item.id} className="queue-item">
+            <Avatar name={item.authorName} color={colorForUserId(item.authorId)} size="sm" />
+            <span className={`chip delivery-${item.delivery}`}>{item.delivery === 'steer' ? 'next tool boundary' : 'after this turn'}</span>
+            <span className="queue-text">{item.text}</span>
+            {(item.authorId === userId || isOwner) && (
+              <button className="icon-button" title="Cancel this message" aria-label={`Cancel ${item.authorName}’s message`} onClick={() => void cancel(item.id)}>
+                ×
+              </button>
+            )}
+          </li>
+        ))}
+      </ol>
+      {error && <div className="error-text">{error}</div>}
+    </div>
+  );
+}

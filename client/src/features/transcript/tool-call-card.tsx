@@ -1,0 +1,70 @@
+import type { ToolCallEntry } from '../../../../shared/src/doc/schema.js';
+
+/** The one line that says what a call does: the command, the path, the pattern. */
+function summarize(entry: ToolCallEntry): string {
+  let input: Record<string, unknown> = {};
+  try {
+    input = JSON.parse(entry.input || '{}') as Record<string, unknown>;
+  } catch {
+    // Capped input is not valid JSON any more: show the raw start instead.
+    return entry.input.slice(0, 120);
+  }
+  const text = (key: string) => (typeof input[key] === 'string' ? (input[key] as string) : '');
+  switch (entry.name) {
+    case 'bash':
+      return text('command');
+    case 'read_file': {
+      const range = input.start_line ? `:${String(input.start_line)}${input.end_line ? `-${String(input.end_line)}` : ''}` : '';
+      return `${text('path')}${range}`;
+    }
+    case 'write_file':
+    case 'edit_file':
+      return text('path');
+    case 'list_files':
+      return [text('path'), text('pattern')].filter(Boolean).join(' ') || '.';
+    case 'grep':
+      return `/${text('pattern')}/ ${text('glob')}`.trim();
+    case 'update_plan':
+      return Array.isArray(input.steps) ? `${input.steps.length} step${input.steps.length === 1 ? '' : 's'}` : '';
+    default:
+      return entry.input.slice(0, 120);
+  }
+}
+
+const STATUS_LABELS: Record<ToolCallEntry['status'], string> = { pending: 'Preparing', running: 'Running', done: 'Done', error: 'Failed' };
+
+function formatDuration(durationMs: number): string {
+  return durationMs < 1000 ? `${durationMs} ms` : `${(durationMs / 1000).toFixed(1)} s`;
+}
+
+/** One tool call of the agent: what, its status and time, and its output on demand. */
+export function ToolCallCard({ entry }: { entry: ToolCallEntry }) {
+  const summary = summarize(entry);
+  return (
+    <li className={`tool-call tool-${entry.status}`} data-testid="tool-call" data-status={entry.status} data-tool={entry.name}>
+      <details open={entry.status === 'error' || entry.name === 'bash'}>
+        <summary>
+          <span className={`tool-status status-${entry.status}`} aria-label={STATUS_LABELS[entry.status]} title={STATUS_LABELS[entry.status]} />
+          <span className="tool-name">{entry.name}</span>
+          <code className="tool-summary">{summary}</code>
+          {entry.durationMs !== undefined && <span className="tool-duration">{formatDuration(entry.durationMs)}</span>}
+        </summary>
+        {entry.output !== undefined && entry.output !== '' && (
+          <pre className="tool-output" data-testid="tool-output">
+            {entry.output}
+            {entry.outputTruncated && <span className="muted">{'\n'}[output cut for the transcript; the agent saw more]</span>}
+          </pre>
+        )}
+      </details>
+      {entry.files && entry.files.length > 0 && (
+        <div className="tool-files">
+          {entry.files.map((file) => (
+            <code key={file} className="file-chip">
+              {file}
+            </code>
+          ))}
+        </div>
+      )}
+    </li>
+  );
+}

@@ -95,8 +95,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     fanout: options.fanout ?? createInProcessFanoutBus().join(),
     logger,
   });
+  const sessionsRepository = createSessionsRepository(database.db);
   const sessions = createSessionService({
-    sessions: createSessionsRepository(database.db),
+    sessions: sessionsRepository,
     shareLinks: createShareLinksRepository(database.db),
     docHost,
   });
@@ -108,6 +109,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       if (!runtime) throw new Error('this server runs without sandboxes, so the agent has nowhere to work');
       return (await runtime.ensureStarted(sessionId, repo)).sandbox;
     },
+    recordStatus: (sessionId, status) => sessionsRepository.setStatus(sessionId, status),
     logger,
   });
   const app = createApp({ tokens, users: createUsersRepository(database.db), sessions, docHost, runtime, agents, clientDir: config.clientDir, logger });

@@ -7,15 +7,17 @@ import {
   appendTranscriptEntry,
   appendUserMessage,
   finishAssistantText,
+  readMeta,
   readPlan,
   removeTranscriptEntry,
   takeQueuedMessages,
   updatePlanStep,
   updateToolCall,
   writeAgentState,
+  writeMeta,
 } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import type { AgentState, PlanStep, QueuedMessage, SystemNoticeEntry } from '../../../shared/src/doc/schema.js';
+import type { AgentState, PlanStep, QueuedMessage, SessionStatus, SystemNoticeEntry } from '../../../shared/src/doc/schema.js';
 import { MAX_TOOL_INPUT_DOC_CHARS, MAX_TOOL_OUTPUT_DOC_CHARS } from '../../../shared/src/limits.js';
 import { estimateCostUsd } from '../model/pricing.js';
 import { decideRetry, type RetryPolicy } from '../model/retry-policy.js';
@@ -46,7 +48,27 @@ export interface AgentRunDeps {
   /** Applies a change to the session doc (and persists it). */
   change: <T>(apply: (doc: Y.Doc) => T) => Promise<T>;
   textFlushIntervalMs?: number;
+  /** Keeps the session list's status in step with the run. */
+  recordStatus?: (status: SessionStatus) => Promise<void>;
   logger: { error(message: string, error?: unknown): void };
+}
+
+/** The session's status while and after a run, as the session list and the top bar show it. */
+export function sessionStatusFor(state: AgentState['state']): SessionStatus {
+  switch (state) {
+    case 'running':
+    case 'retrying':
+    case 'stopping':
+      return 'running';
+    case 'idle':
+      return 'idle';
+    case 'done':
+    case 'failed':
+    case 'stopped':
+      return state;
+    default:
+      return state satisfies never;
+  }
 }
 
 /** Ends the run with a message for everyone (budget spent, model unreachable, sandbox gone). */
@@ -411,6 +433,13 @@ export class AgentRun {
     this.state = { ...this.state, ...patch };
     // A plain JSON copy: the doc stores no `undefined` fields.
     const snapshot = JSON.parse(JSON.stringify(this.state)) as AgentState;
-    await this.deps.change((doc) => writeAgentState(doc, snapshot, DocOrigin.Agent));
+    const status = sessionStatusFor(snapshot.state);
+    const changed = await this.deps.change((doc) => {
+      const before = readMeta(doc).status;
+      writeAgentState(doc, snapshot, DocOrigin.Agent);
+      if (before !== status) writeMeta(doc, { status }, DocOrigin.Agent);
+      return before !== status;
+    });
+    if (changed) await this.deps.recordStatus?.(status).catch((error: unknown) => this.deps.logger.error('could not record the session status', error));
   }
 }

@@ -8,9 +8,10 @@ import {
   readQueue,
   takeQueuedMessages,
   writeAgentState,
+  writeMeta,
 } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import type { AgentState, DeliveryMode } from '../../../shared/src/doc/schema.js';
+import type { AgentState, DeliveryMode, SessionStatus } from '../../../shared/src/doc/schema.js';
 import { ErrorCode } from '../../../shared/src/protocol/errors.js';
 import type { AgentInfo, MessageOutcome } from '../../../shared/src/protocol/http.js';
 import type { Identity } from '../auth/identity-token.js';
@@ -38,6 +39,7 @@ export interface AgentServiceDeps {
   sandboxFor(sessionId: string, repo: string): Promise<Sandbox>;
   logger: { error(message: string, error?: unknown): void };
   textFlushIntervalMs?: number;
+  recordStatus?: (sessionId: string, status: SessionStatus) => Promise<void>;
 }
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
@@ -66,6 +68,7 @@ export function createAgentService(deps: AgentServiceDeps) {
         sandbox: () => deps.sandboxFor(session.id, session.repo),
         change: (apply) => change(session.id, apply),
         textFlushIntervalMs: deps.textFlushIntervalMs,
+        recordStatus: deps.recordStatus && ((status) => deps.recordStatus!(session.id, status)),
         logger: deps.logger,
       },
       first,
@@ -135,6 +138,7 @@ export function createAgentService(deps: AgentServiceDeps) {
         const state = readAgentState(doc);
         if (state && ACTIVE_STATES.has(state.state) && !activeRun(sessionId)) {
           writeAgentState(doc, { ...state, state: 'stopped', message: 'The server restarted during this run. Send a message to start again.' }, DocOrigin.Agent);
+          writeMeta(doc, { status: 'stopped' }, DocOrigin.Agent);
         }
       });
     },

@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
 import type { MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readAgentState, readPlan, readQueue, readTranscript } from '../../../shared/src/doc/accessors.js';
+import { readAgentState, readMeta, readPlan, readQueue, readTranscript } from '../../../shared/src/doc/accessors.js';
 import type { ToolCallEntry, TranscriptEntry } from '../../../shared/src/doc/schema.js';
-import type { PostMessageResponse, ServerInfoResponse } from '../../../shared/src/protocol/http.js';
+import type { PostMessageResponse, ServerInfoResponse, SessionListResponse } from '../../../shared/src/protocol/http.js';
 import type { RunningServer } from '../server.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic, type FakeReply } from '../../test-support/fake-anthropic.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
@@ -125,6 +125,10 @@ it('runs a scripted task in the real sandbox: writes and edits a file, runs a co
   expect(texts.every((entry) => entry.kind === 'assistant-text' && !entry.streaming)).toBe(true);
   expect(readPlan(people.watcher.doc)).toMatchObject([{ title: 'Write the note', status: 'in_progress' }]);
   expect(people.transcript().at(-1)).toMatchObject({ kind: 'system-notice', text: 'The agent finished.' });
+  // The session list shows how the run ended.
+  expect(readMeta(people.watcher.doc).status).toBe('done');
+  const listed = await api.call<SessionListResponse>('GET', '/sessions', people.ada.token);
+  expect(listed.body.sessions.find((session) => session.id === people.sessionId)?.status).toBe('done');
 });
 
 it('delivers a steer at the next tool boundary, with its author, and keeps two people’s messages in order', async () => {

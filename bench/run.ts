@@ -1,3 +1,4 @@
+import { benchAgent } from './agent.bench.js';
 import { benchSessionReady } from './session-ready.bench.js';
 import { benchSyncFanout } from './sync-fanout.bench.js';
 import { benchTerminalEcho } from './terminal-echo.bench.js';
@@ -7,6 +8,8 @@ const benches: Record<string, () => Promise<void>> = {
   'sync-fanout': benchSyncFanout,
   'session-ready': benchSessionReady,
   'terminal-echo': benchTerminalEcho,
+  'agent-tool-overhead': () => benchAgent('tool-overhead'),
+  'agent-token-latency': () => benchAgent('token-latency'),
 };
 
 const selected = process.argv.slice(2);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { MessageCreateParams, MessageParam, StopReason } from '@anthropic-ai/sdk/resources/messages/messages';
 
 /**
@@ -22,6 +23,8 @@ export type FakeReply =
       /** Send an `error` event (overloaded) after this many events, then end the stream. */
       failAfterEvents?: number;
       usage?: { input: number; output: number };
+      /** Called as each text delta is written (benchmarks time token delivery from here). */
+      onTextDeltaSent?: (text: string, atMs: number) => void;
     }
   | { kind: 'http-error'; status: number; type: string; message?: string };
 
@@ -29,6 +32,7 @@ export interface RecordedRequest {
   body: MessageCreateParams;
   /** The key as sent, from `x-api-key` or `authorization: Bearer`. */
   apiKey: string | null;
+  /** performance.now() in this process when the request arrived. */
   receivedAtMs: number;
 }
 
@@ -117,7 +121,7 @@ export async function startFakeAnthropic(initialScript: FakeScript = () => textR
       response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }));
       return;
     }
-    const recorded: RecordedRequest = { body: JSON.parse(await readBody(request)) as MessageCreateParams, apiKey, receivedAtMs: Date.now() };
+    const recorded: RecordedRequest = { body: JSON.parse(await readBody(request)) as MessageCreateParams, apiKey, receivedAtMs: performance.now() };
     const index = requests.push(recorded) - 1;
     const reply = await script(recorded, index);
     if (reply.kind === 'http-error') {
@@ -137,6 +141,8 @@ export async function startFakeAnthropic(initialScript: FakeScript = () => textR
         return;
       }
       response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const delta = (data as { delta?: { type?: string; text?: string } }).delta;
+      if (delta?.type === 'text_delta' && delta.text) reply.onTextDeltaSent?.(delta.text, performance.now());
       if (reply.eventDelayMs) await sleep(reply.eventDelayMs);
     }
     response.end();

@@ -49,6 +49,8 @@ export function createAgentService(deps: AgentServiceDeps) {
   const client: Anthropic | null = deps.model.apiKey ? createModelClient({ ...deps.model, apiKey: deps.model.apiKey }) : null;
   const runs = new Map<string, AgentRun>();
   const change = <T>(sessionId: string, apply: (doc: Y.Doc) => T) => deps.docHost.change(sessionId, apply);
+  // The run writes many small updates (tokens, tool status); they persist in order in the background.
+  const applyLive = <T>(sessionId: string, apply: (doc: Y.Doc) => T) => deps.docHost.apply(sessionId, apply);
 
   function activeRun(sessionId: string): AgentRun | undefined {
     const run = runs.get(sessionId);
@@ -66,7 +68,7 @@ export function createAgentService(deps: AgentServiceDeps) {
         budget: deps.budget,
         retry: deps.retry,
         sandbox: () => deps.sandboxFor(session.id, session.repo),
-        change: (apply) => change(session.id, apply),
+        change: (apply) => applyLive(session.id, apply),
         textFlushIntervalMs: deps.textFlushIntervalMs,
         recordStatus: deps.recordStatus && ((status) => deps.recordStatus!(session.id, status)),
         logger: deps.logger,

@@ -62,6 +62,19 @@ export class DocHost {
     }
   }
 
+  /**
+   * Runs a server-side change without waiting for it to be persisted (it is, in the background, in
+   * order). For high-rate writers such as the agent's stream; `change` is for writes a caller confirms.
+   */
+  async apply<T>(sessionId: string, apply: (doc: Y.Doc) => T): Promise<T> {
+    const room = await this.load(sessionId);
+    try {
+      return apply(room.doc);
+    } finally {
+      this.scheduleUnloadIfIdle(room);
+    }
+  }
+
   /** Closes every open connection that joined through a link (used when the link is revoked). */
   async closeConnectionsOfLink(sessionId: string, linkId: string): Promise<number> {
     const room = await this.rooms.get(sessionId);

@@ -12,12 +12,18 @@ import { SandboxError } from '../../sandbox/provider.js';
 
 export const AGENT_TOOLS: readonly AgentTool[] = [bashTool, readFileTool, writeFileTool, editFileTool, listFilesTool, grepTool, updatePlanTool];
 
-/** The tools as the Messages API describes them (JSON Schema from the zod inputs). */
+const definitionCache = new WeakMap<readonly AgentTool[], Tool[]>();
+
+/** The tools as the Messages API describes them (JSON Schema from the zod inputs), built once per tool set. */
 export function toolDefinitions(tools: readonly AgentTool[] = AGENT_TOOLS): Tool[] {
-  return tools.map((tool) => {
+  const cached = definitionCache.get(tools);
+  if (cached) return cached;
+  const definitions = tools.map((tool): Tool => {
     const { $schema: _schema, ...schema } = z.toJSONSchema(tool.input) as Record<string, unknown>;
     return { name: tool.name, description: tool.description, input_schema: { ...schema, type: 'object' } };
   });
+  definitionCache.set(tools, definitions);
+  return definitions;
 }
 
 /** Runs one tool call: an unknown tool or invalid input becomes an error the model can act on, never a crash. */

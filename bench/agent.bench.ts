@@ -1,0 +1,176 @@
+import { performance } from 'node:perf_hooks';
+import Anthropic from '@anthropic-ai/sdk';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { readAgentState, readTranscript } from '../shared/src/doc/accessors.js';
+import { streamTurn } from '../server/src/model/stream-turn.js';
+import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../server/test-support/fake-anthropic.js';
+import { createLocalSandboxHarness, EXAMPLE_REPO } from '../server/test-support/local-sandbox.js';
+import { TandemServer } from '../server/test-support/server-process.js';
+import { apiClient, waitFor } from '../server/test-support/test-server.js';
+import { report, summarize } from './stats.js';
+
+/**
+ * The agent loop, with the server in its own process and the model a local fake Messages API reached
+ * through the real SDK: (1) what the loop adds per tool call over a bare sandbox exec and a bare SDK
+ * turn; (2) the latency from a model token leaving the API to every one of 5 connected viewers.
+ */
+const TOOL_CALLS = 60;
+const VIEWERS = 5;
+const TOKENS = 300;
+const TOKEN_CHARS = 8;
+const TOKEN_INTERVAL_MS = 10;
+
+async function startAgentServer(fake: FakeAnthropic) {
+  const server = await TandemServer.create({ ANTHROPIC_API_KEY: FAKE_API_KEY, ANTHROPIC_BASE_URL: fake.url, TANDEM_AGENT_MAX_TURNS: '500' });
+  await server.start();
+  const api = apiClient(server.url);
+  const ada = await api.identity('Bench');
+  return { server, api, ada };
+}
+
+function connectViewer(url: string, sessionId: string, token: string) {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${url.replace('http', 'ws')}/sync`, sessionId, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    params: { token },
+    disableBc: true,
+  });
+  return { doc, provider };
+}
+
+async function runAndWait(api: ReturnType<typeof apiClient>, token: string, sessionId: string, watcher: Y.Doc, text: string) {
+  const runBefore = readAgentState(watcher)?.runId;
+  const response = await api.call('POST', `/sessions/${sessionId}/messages`, token, { text, delivery: 'prompt' });
+  if (response.status !== 201) throw new Error(`could not start a run: ${JSON.stringify(response.body)}`);
+  const ended = () => {
+    const state = readAgentState(watcher);
+    return state?.runId !== runBefore && ['done', 'failed', 'stopped'].includes(state?.state ?? '');
+  };
+  await waitFor(ended, 'the run to end', 120_000);
+  const state = readAgentState(watcher);
+  if (state?.state !== 'done') throw new Error(`run ended ${state?.state}: ${state?.message}`);
+}
+
+async function benchToolOverhead(fake: FakeAnthropic): Promise<void> {
+  // Bare sandbox exec of the same command, on the same kind of sandbox.
+  const harness = await createLocalSandboxHarness();
+  const sandbox = await harness.open();
+  const execSamples: number[] = [];
+  for (let index = 0; index < TOOL_CALLS; index += 1) {
+    const started = performance.now();
+    await sandbox.exec('true');
+    execSamples.push(performance.now() - started);
+  }
+  await sandbox.close();
+  await harness.dispose();
+
+  // A bare SDK turn that streams the same tool call, with no loop around it.
+  const client = new Anthropic({ apiKey: FAKE_API_KEY, baseURL: fake.url, maxRetries: 0 });
+  fake.setScript(() => toolReply('bash', { command: 'true' }));
+  const turnSamples: number[] = [];
+  for (let index = 0; index < TOOL_CALLS; index += 1) {
+    const started = performance.now();
+    await streamTurn(client, { model: 'bench', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] }, {}, new AbortController().signal);
+    turnSamples.push(performance.now() - started);
+  }
+
+  const { server, api, ada } = await startAgentServer(fake);
+  try {
+    const sessionId = await api.createSession(ada.token, 'Tool overhead bench', EXAMPLE_REPO);
+    const watcher = connectViewer(server.url, sessionId, ada.token);
+    await waitFor(() => watcher.provider.synced, 'sync', 10_000);
+    // Warm-up run: boots the sandbox and loads the code paths.
+    fake.setScript((_request, index) => (index % 3 < 2 ? toolReply('bash', { command: 'true' }) : textReply('warm')));
+    await runAndWait(api, ada.token, sessionId, watcher.doc, 'warm up');
+
+    const first = fake.requests.length;
+    fake.setScript((_request, index) => (index - first < TOOL_CALLS ? toolReply('bash', { command: 'true' }) : textReply('done')));
+    await runAndWait(api, ada.token, sessionId, watcher.doc, 'measure');
+    const received = fake.requests.slice(first).map((request) => request.receivedAtMs);
+    const intervals = received.slice(1).map((at, index) => at - received[index]!);
+    // How long the tool itself took inside the server (the rest of the interval is the loop).
+    const inServer = readTranscript(watcher.doc)
+      .flatMap((entry) => (entry.kind === 'tool-call' && entry.durationMs !== undefined ? [entry.durationMs] : []))
+      .slice(-TOOL_CALLS);
+    watcher.provider.destroy();
+
+    const interval = summarize(intervals);
+    const exec = summarize(execSamples);
+    const turn = summarize(turnSamples);
+    await report(
+      'agent-tool-overhead',
+      [
+        { metric: 'loop: request → next request, p50', value: interval.p50, unit: 'ms' },
+        { metric: 'loop: request → next request, p95', value: interval.p95, unit: 'ms' },
+        { metric: 'bare sandbox exec, p50', value: exec.p50, unit: 'ms' },
+        { metric: 'bare SDK tool turn, p50', value: turn.p50, unit: 'ms' },
+        { metric: 'tool call inside the loop (status running → done), p50', value: summarize(inServer).p50, unit: 'ms' },
+        { metric: 'overhead per tool call over bare exec + SDK turn, p50', value: interval.p50 - exec.p50 - turn.p50, unit: 'ms' },
+        { metric: 'overhead per tool call over bare exec + SDK turn, p95', value: interval.p95 - exec.p50 - turn.p50, unit: 'ms' },
+        { metric: '… of which the loop’s own work (doc writes, dispatch), p50', value: interval.p50 - summarize(inServer).p50 - turn.p50, unit: 'ms' },
+      ],
+      { toolCalls: TOOL_CALLS, command: 'true', note: 'overhead = loop interval − bare exec p50 − bare SDK turn p50 (doc writes, persistence, state, tool dispatch)' },
+    );
+  } finally {
+    await server.dispose();
+  }
+}
+
+async function benchTokenLatency(fake: FakeAnthropic): Promise<void> {
+  const { server, api, ada } = await startAgentServer(fake);
+  try {
+    const sessionId = await api.createSession(ada.token, 'Token latency bench', EXAMPLE_REPO);
+    const viewers = Array.from({ length: VIEWERS }, () => connectViewer(server.url, sessionId, ada.token));
+    await waitFor(() => viewers.every((viewer) => viewer.provider.synced), 'viewers synced', 10_000);
+    fake.setScript(() => textReply('warm'));
+    await runAndWait(api, ada.token, sessionId, viewers[0]!.doc, 'warm up');
+
+    const sentAt: number[] = [];
+    const seenAt = viewers.map(() => [] as number[]);
+    const textLength = (doc: Y.Doc) => {
+      const last = readTranscript(doc).findLast((entry) => entry.kind === 'assistant-text');
+      return last?.kind === 'assistant-text' && last.text.startsWith('t') ? last.text.length : 0;
+    };
+    viewers.forEach((viewer, index) =>
+      viewer.doc.on('update', () => {
+        const now = performance.now();
+        const tokens = Math.floor(textLength(viewer.doc) / TOKEN_CHARS);
+        while (seenAt[index]!.length < tokens) seenAt[index]!.push(now);
+      }),
+    );
+    const text = Array.from({ length: TOKENS }, (_, index) => `t${String(index).padStart(TOKEN_CHARS - 2, '0')} `).join('');
+    fake.setScript(() =>
+      textReply(text, { chunkChars: TOKEN_CHARS, eventDelayMs: TOKEN_INTERVAL_MS, onTextDeltaSent: (_delta, atMs) => void sentAt.push(atMs) }),
+    );
+    await runAndWait(api, ada.token, sessionId, viewers[0]!.doc, 'stream');
+    await waitFor(() => seenAt.every((seen) => seen.length >= TOKENS), 'every viewer to see every token', 10_000);
+    const latencies = sentAt.map((sent, token) => Math.max(...seenAt.map((seen) => seen[token]!)) - sent);
+    for (const viewer of viewers) viewer.provider.destroy();
+
+    const latency = summarize(latencies);
+    await report(
+      'agent-token-latency',
+      [
+        { metric: `token → all ${VIEWERS} viewers, p50`, value: latency.p50, unit: 'ms' },
+        { metric: `token → all ${VIEWERS} viewers, p95`, value: latency.p95, unit: 'ms' },
+        { metric: `token → all ${VIEWERS} viewers, p99`, value: latency.p99, unit: 'ms', target: '< 100' },
+        { metric: 'max', value: latency.max, unit: 'ms' },
+      ],
+      { viewers: VIEWERS, tokens: TOKENS, tokenIntervalMs: TOKEN_INTERVAL_MS, note: 'from the fake API writing a text_delta to the doc update that carries it at the last viewer; includes the batching window' },
+    );
+  } finally {
+    await server.dispose();
+  }
+}
+
+export async function benchAgent(which: 'tool-overhead' | 'token-latency'): Promise<void> {
+  const fake = await startFakeAnthropic();
+  try {
+    if (which === 'tool-overhead') await benchToolOverhead(fake);
+    else await benchTokenLatency(fake);
+  } finally {
+    await fake.close();
+  }
+}

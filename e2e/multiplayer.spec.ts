@@ -46,7 +46,7 @@ test('a viewer watches but cannot change anything, and a revoked link closes the
   await expect(vic.getByTestId('plan-step')).toHaveText(/Owner step/);
   await expect(vic.getByLabel('New plan step')).toHaveCount(0);
   await expect(vic.getByLabel('Message', { exact: true })).toHaveCount(0);
-  await expect(vic.getByText('You are viewing')).toBeVisible();
+  await expect(vic.getByText('You are watching')).toBeVisible();
 
   await ada.getByRole('button', { name: 'Share' }).click();
   await ada.getByRole('button', { name: 'Revoke' }).click();

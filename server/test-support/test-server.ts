@@ -64,7 +64,7 @@ export function apiClient(baseUrl: string) {
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = (await response.json()) as T;
+    const json = (response.status === 204 ? null : await response.json()) as T;
     return { status: response.status, body: json };
   };
   return {

@@ -139,6 +139,12 @@ it('delivers a steer at the next tool boundary, with its author, and keeps two p
 
   expect((await people.send(people.bob.token, 'Also check the second step.', 'steer')).body.outcome).toBe('queued');
   expect((await people.send(people.ada.token, 'And the third.', 'steer')).body.outcome).toBe('queued');
+  // A queued message can be taken back by its author or the owner, by nobody else.
+  const dropped = await people.send(people.bob.token, 'Never mind this one.', 'queue');
+  const cancel = (token: string) => api.call('DELETE', `/sessions/${people.sessionId}/queue/${dropped.body.entryId}`, token);
+  expect((await cancel(people.vic.token)).status).toBe(403);
+  expect((await cancel(people.bob.token)).status).toBe(204);
+  expect((await cancel(people.ada.token)).status).toBe(404);
   expect(readQueue(people.watcher.doc).map((item) => [item.authorName, item.delivery])).toEqual([
     ['Bob', 'steer'],
     ['Ada', 'steer'],

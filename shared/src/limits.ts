@@ -21,3 +21,11 @@ export const CHAT_RATE_LIMIT_WINDOW_MS = 10_000;
 export const MAX_TOOL_OUTPUT_DOC_CHARS = 8_000;
 /** A tool call's input as shown in the doc (a whole written file would bloat it). */
 export const MAX_TOOL_INPUT_DOC_CHARS = 4_000;
+
+/** Text files up to this size can be live in the doc (opened, edited together); bigger ones are "too-large". */
+export const MAX_LIVE_FILE_BYTES = 512 * 1024;
+/** Most files in the live working set at once; unchanged files nobody has open are dropped first. */
+export const MAX_LIVE_FILES = 200;
+/** Most paths `fileInfo` lists; a bigger tree is cut (and the session says so). */
+export const MAX_FILE_INFO_ENTRIES = 50_000;
+export const MAX_FILE_PATH_CHARS = 1024;

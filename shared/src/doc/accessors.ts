@@ -13,6 +13,7 @@ import {
   transcriptArray,
   transcriptEntrySchema,
   type AgentState,
+  type FileInfo,
   type FileListing,
   type QueuedMessage,
   type ToolCallEntry,
@@ -223,4 +224,52 @@ export function readAgentState(doc: Y.Doc): AgentState | undefined {
 
 export function writeAgentState(doc: Y.Doc, state: AgentState, origin: DocOrigin): void {
   writeMeta(doc, { agent: state }, origin);
+}
+
+export function readFileInfo(doc: Y.Doc, path: string): FileInfo | undefined {
+  const parsed = fileInfoSchema.safeParse(fileInfoMap(doc).get(path)?.toJSON());
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Writes a file's entry in the tree, touching only the fields that changed. */
+export function writeFileInfo(doc: Y.Doc, path: string, info: FileInfo, origin: DocOrigin): void {
+  doc.transact(() => {
+    const entries = fileInfoMap(doc);
+    const existing = entries.get(path);
+    if (!existing) {
+      entries.set(path, mapFrom(info));
+      return;
+    }
+    for (const [key, value] of Object.entries(info)) {
+      if (value !== undefined && existing.get(key) !== value) existing.set(key, value);
+    }
+  }, origin);
+}
+
+/** A file left the tree: its entry and its live text go. */
+export function removeFile(doc: Y.Doc, path: string, origin: DocOrigin): void {
+  doc.transact(() => {
+    fileInfoMap(doc).delete(path);
+    filesMap(doc).delete(path);
+  }, origin);
+}
+
+export function liveFileText(doc: Y.Doc, path: string): Y.Text | undefined {
+  const text = filesMap(doc).get(path);
+  return text instanceof Y.Text ? text : undefined;
+}
+
+/** Puts a file into the live working set with its current content. */
+export function addLiveFile(doc: Y.Doc, path: string, content: string, origin: DocOrigin): Y.Text {
+  const text = new Y.Text(content);
+  doc.transact(() => filesMap(doc).set(path, text), origin);
+  return text;
+}
+
+export function removeLiveFile(doc: Y.Doc, path: string, origin: DocOrigin): void {
+  doc.transact(() => filesMap(doc).delete(path), origin);
+}
+
+export function liveFilePaths(doc: Y.Doc): string[] {
+  return [...filesMap(doc).keys()];
 }

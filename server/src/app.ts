@@ -9,6 +9,7 @@ import { errorResponse, HttpError } from './http/http-error.js';
 import { identityMiddleware, type AppEnv } from './http/identity-middleware.js';
 import { identityRoutes } from './routes/identity.js';
 import { joinRoutes } from './routes/join.js';
+import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { syncRoutes } from './routes/sync.js';
 import type { SessionRuntime } from './session/session-runtime.js';
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps) {
     })
     .route('/identity', identityRoutes({ tokens: deps.tokens, users: deps.users }))
     .route('/sessions', sessionRoutes(deps.sessions, deps.runtime, deps.agents))
+    .route('/sessions', fileRoutes(deps.sessions, deps.runtime))
     .route('/join', joinRoutes(deps.sessions))
     .all('*', (c) => errorResponse(c, 404, ErrorCode.NotFound, `No API route ${c.req.method} ${c.req.path}`));
 

@@ -23,6 +23,7 @@ import { createSessionRuntime, type SessionRuntime } from './session/session-run
 import { createSessionService } from './session/session-service.js';
 import { createAgentService, type AgentService } from './agent/agent-service.js';
 import { DocHost } from './sync/doc-host.js';
+import { AGENT_WRITER } from './sync/files/workspace-sync.js';
 import { createInProcessFanoutBus, type DocFanout } from './sync/fanout.js';
 
 const IDENTITY_SECRET_NAME = 'identity-signing-key';
@@ -105,9 +106,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const agents = createAgentService({
     docHost,
     ...config.agent,
-    sandboxFor: async (sessionId, repo) => {
+    workspaceFor: async (sessionId, repo) => {
       if (!runtime) throw new Error('this server runs without sandboxes, so the agent has nowhere to work');
-      return (await runtime.ensureStarted(sessionId, repo)).sandbox;
+      const live = await runtime.ensureStarted(sessionId, repo);
+      const files = await live.files;
+      return {
+        sandbox: live.sandbox,
+        // The agent's file tools go through the doc, like people's edits.
+        files: {
+          read: (path) => files.readText(path),
+          write: (path, content) => files.writeText(path, content, AGENT_WRITER),
+          lastWriter: (path) => files.lastWriter(path),
+        },
+      };
     },
     recordStatus: (sessionId, status) => sessionsRepository.setStatus(sessionId, status),
     logger,

@@ -26,7 +26,7 @@ import { createTextBatcher, type TextBatcher } from '../model/text-batcher.js';
 import type { Sandbox } from '../sandbox/provider.js';
 import { Conversation, toolResult, type PersonMessage } from './conversation.js';
 import { buildSystemPrompt } from './system-prompt.js';
-import { capText } from './tools/tool.js';
+import { capText, type FileAccess } from './tools/tool.js';
 import { runToolCall, toolDefinitions } from './tools/index.js';
 
 export interface RunBudget {
@@ -44,7 +44,8 @@ export interface AgentRunDeps {
   model: string;
   budget: RunBudget;
   retry: RetryPolicy;
-  sandbox: () => Promise<Sandbox>;
+  /** The session's sandbox and how the agent reads and writes its files. */
+  workspace: () => Promise<{ sandbox: Sandbox; files: FileAccess }>;
   /** Applies a change to the session doc (and persists it). */
   change: <T>(apply: (doc: Y.Doc) => T) => Promise<T>;
   textFlushIntervalMs?: number;
@@ -107,6 +108,7 @@ function queuedToPerson(message: QueuedMessage): PersonMessage {
  */
 export class AgentRun {
   private readonly conversation = new Conversation();
+  private readonly seen = new Map<string, string>();
   private readonly runAbort = new AbortController();
   private turnAbort = new AbortController();
   private readonly interrupts: PersonMessage[] = [];
@@ -161,10 +163,10 @@ export class AgentRun {
     try {
       await this.deps.change((doc) => appendUserMessage(doc, { ...first, createdAt: Date.now() }, DocOrigin.Agent));
       await this.writeState({});
-      const sandbox = await this.deps.sandbox();
-      const system = await buildSystemPrompt(sandbox, this.runAbort.signal);
+      const workspace = await this.deps.workspace();
+      const system = await buildSystemPrompt(workspace.sandbox, this.runAbort.signal);
       this.conversation.addPeople([first]);
-      await this.loop(sandbox, system);
+      await this.loop(workspace, system);
     } catch (error) {
       const ended =
         error instanceof RunEnded
@@ -176,7 +178,7 @@ export class AgentRun {
     }
   }
 
-  private async loop(sandbox: Sandbox, system: string): Promise<void> {
+  private async loop(workspace: { sandbox: Sandbox; files: FileAccess }, system: string): Promise<void> {
     for (;;) {
       this.throwIfStopped();
       this.checkBudget();
@@ -204,7 +206,7 @@ export class AgentRun {
             await this.closeInterruptedTurn(toolUses.slice(index).map((rest) => rest.id), results);
             break;
           }
-          results.push(await this.runTool(sandbox, toolUse));
+          results.push(await this.runTool(workspace, toolUse));
         }
         if (this.turnAbort.signal.aborted) {
           if (results.length === toolUses.length) await this.closeInterruptedTurn([], results);
@@ -361,13 +363,13 @@ export class AgentRun {
     batchers.clear();
   }
 
-  private async runTool(sandbox: Sandbox, toolUse: Extract<TurnBlock, { type: 'tool_use' }>) {
+  private async runTool({ sandbox, files }: { sandbox: Sandbox; files: FileAccess }, toolUse: Extract<TurnBlock, { type: 'tool_use' }>) {
     const startedMs = Date.now();
     await this.deps.change((doc) => updateToolCall(doc, toolUse.id, { status: 'running' }, DocOrigin.Agent));
     const signal = this.turnAbort.signal;
     let result;
     try {
-      result = await runToolCall(toolUse.name, toolUse.input, { sandbox, signal, updatePlan: (steps) => this.updatePlan(steps) });
+      result = await runToolCall(toolUse.name, toolUse.input, { sandbox, files, seen: this.seen, signal, updatePlan: (steps) => this.updatePlan(steps) });
     } catch (error) {
       if (!signal.aborted) throw error;
       result = { output: '', isError: true };

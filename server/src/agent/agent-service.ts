@@ -22,6 +22,7 @@ import type { Sandbox } from '../sandbox/provider.js';
 import type { DocHost } from '../sync/doc-host.js';
 import { AgentRun, type RunBudget } from './agent-run.js';
 import type { PersonMessage } from './conversation.js';
+import type { FileAccess } from './tools/tool.js';
 
 export const DEFAULT_RUN_BUDGET: RunBudget = { maxTurns: 40, maxOutputTokens: 200_000, maxTokensPerRequest: 16_384 };
 
@@ -35,8 +36,8 @@ export interface AgentServiceDeps {
   model: ModelConfig;
   budget: RunBudget;
   retry: RetryPolicy;
-  /** The session's sandbox, started if need be. */
-  sandboxFor(sessionId: string, repo: string): Promise<Sandbox>;
+  /** The session's sandbox and file access, started if need be. */
+  workspaceFor(sessionId: string, repo: string): Promise<{ sandbox: Sandbox; files: FileAccess }>;
   logger: { error(message: string, error?: unknown): void };
   textFlushIntervalMs?: number;
   recordStatus?: (sessionId: string, status: SessionStatus) => Promise<void>;
@@ -67,7 +68,7 @@ export function createAgentService(deps: AgentServiceDeps) {
         model: deps.model.model,
         budget: deps.budget,
         retry: deps.retry,
-        sandbox: () => deps.sandboxFor(session.id, session.repo),
+        workspace: () => deps.workspaceFor(session.id, session.repo),
         change: (apply) => applyLive(session.id, apply),
         textFlushIntervalMs: deps.textFlushIntervalMs,
         recordStatus: deps.recordStatus && ((status) => deps.recordStatus!(session.id, status)),

@@ -90,6 +90,8 @@ export interface Sandbox {
   writeFile(path: string, data: Uint8Array | string, options?: CallOptions): Promise<void>;
   listFiles(path: string, options?: CallOptions & { recursive?: boolean }): Promise<FileEntry[]>;
   watch(onChange: (event: WatchEvent) => void, options?: CallOptions): () => void;
+  /** A file as the snapshot had it (for the changes view); providers without a readable base omit it. */
+  readBaseFile?(path: string, options?: CallOptions): Promise<Uint8Array | null>;
   snapshot?(options?: CallOptions): Promise<SnapshotRef>;
   pause?(options?: CallOptions): Promise<void>;
   close(options?: CallOptions): Promise<void>;

@@ -7,6 +7,7 @@ import type { SnapshotSource } from '../sandbox/snapshot-manager.js';
 import type { WarmPool } from '../sandbox/warm-pool.js';
 import { SharedTerminal } from '../terminal/shared-terminal.js';
 import type { DocHost } from '../sync/doc-host.js';
+import { WorkspaceSync } from '../sync/files/workspace-sync.js';
 
 /** Most terminals one session may have open at once. */
 export const MAX_TERMINALS_PER_SESSION = 8;
@@ -15,9 +16,11 @@ export interface RuntimeLogger {
   error(message: string, error?: unknown): void;
 }
 
-interface LiveSession {
+export interface LiveSession {
   sandbox: Sandbox;
   terminals: Map<string, SharedTerminal>;
+  /** The workspace ↔ doc file sync; starts right after the terminal. */
+  files: Promise<WorkspaceSync>;
 }
 
 /**
@@ -33,12 +36,29 @@ export function createSessionRuntime(deps: {
   logger: RuntimeLogger;
 }) {
   const live = new Map<string, Promise<LiveSession>>();
+  const releases = new Map<WorkspaceSync, () => void>();
   const meta = (sessionId: string, patch: Partial<SessionMeta>) =>
     deps.docHost.change(sessionId, (doc) => writeMeta(doc, patch, DocOrigin.Sandbox));
   const timing = (sessionId: string, stage: Parameters<typeof recordTiming>[1], reset = false) =>
     deps.docHost.change(sessionId, (doc) => recordTiming(doc, stage, Date.now(), DocOrigin.Sandbox, reset));
 
-  async function openTerminal(sessionId: string, session: LiveSession, terminalId: string): Promise<SharedTerminal> {
+  async function startFileSync(sessionId: string, sandbox: Sandbox): Promise<WorkspaceSync> {
+    const { doc, release } = await deps.docHost.hold(sessionId);
+    const sync = new WorkspaceSync({ sessionId, sandbox, doc, logger: deps.logger });
+    releases.set(sync, release);
+    await sync.start();
+    return sync;
+  }
+
+  async function stopFileSync(session: LiveSession): Promise<void> {
+    const sync = await session.files.catch(() => null);
+    if (!sync) return;
+    sync.stop();
+    releases.get(sync)?.();
+    releases.delete(sync);
+  }
+
+  async function openTerminal(sessionId: string, session: Pick<LiveSession, 'sandbox' | 'terminals'>, terminalId: string): Promise<SharedTerminal> {
     const terminal = new SharedTerminal(terminalId, session.sandbox);
     await terminal.start();
     session.terminals.set(terminalId, terminal);
@@ -58,12 +78,15 @@ export function createSessionRuntime(deps: {
       await timing(sessionId, 'sandboxAcquiredAt');
       await sandbox.listFiles('.');
       await timing(sessionId, 'workspaceMountedAt');
-      const session: LiveSession = { sandbox, terminals: new Map() };
-      const terminal = await openTerminal(sessionId, session, DEFAULT_TERMINAL_ID);
+      const terminals = new Map<string, SharedTerminal>();
+      const terminal = await openTerminal(sessionId, { sandbox, terminals }, DEFAULT_TERMINAL_ID);
       await terminal.firstOutput;
       await timing(sessionId, 'terminalReadyAt');
       await meta(sessionId, { sandboxState: 'ready', sandboxSource: pooled ? 'warm-pool' : 'cold', sandboxMessage: '' });
-      return session;
+      // The tree is listed after the terminal is up: a big repo must not delay the prompt.
+      const files = startFileSync(sessionId, sandbox);
+      files.catch((error: unknown) => deps.logger.error(`session ${sessionId}: file sync failed to start`, error));
+      return { sandbox, terminals, files };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       deps.logger.error(`session ${sessionId}: sandbox failed to start`, error);
@@ -100,6 +123,11 @@ export function createSessionRuntime(deps: {
       return session;
     },
 
+    /** The session's file sync, once its sandbox runs. */
+    async files(sessionId: string, repo: string): Promise<WorkspaceSync> {
+      return (await this.ensureStarted(sessionId, repo)).files;
+    },
+
     async terminal(sessionId: string, terminalId: string): Promise<SharedTerminal | undefined> {
       return (await live.get(sessionId))?.terminals.get(terminalId);
     },
@@ -119,6 +147,7 @@ export function createSessionRuntime(deps: {
       const session = await live.get(sessionId)?.catch(() => undefined);
       live.delete(sessionId);
       if (!session) return;
+      await stopFileSync(session);
       for (const terminal of session.terminals.values()) terminal.close();
       await session.sandbox.close();
       await meta(sessionId, { sandboxState: 'stopped', terminals: [] });
@@ -133,6 +162,7 @@ export function createSessionRuntime(deps: {
       live.clear();
       for (const result of sessions) {
         if (result.status !== 'fulfilled') continue;
+        await stopFileSync(result.value);
         for (const terminal of result.value.terminals.values()) terminal.close();
         await result.value.sandbox.close().catch((error: unknown) => deps.logger.error('sandbox close failed', error));
       }

@@ -63,6 +63,25 @@ export class DocHost {
   }
 
   /**
+   * Keeps a session's doc loaded (the same Y.Doc instance) until `release`, for server parts that
+   * observe it for a long time, such as the file sync of a running sandbox.
+   */
+  async hold(sessionId: string): Promise<{ doc: Y.Doc; release(): void }> {
+    const room = await this.load(sessionId);
+    room.holds += 1;
+    let released = false;
+    return {
+      doc: room.doc,
+      release: () => {
+        if (released) return;
+        released = true;
+        room.holds -= 1;
+        this.scheduleUnloadIfIdle(room);
+      },
+    };
+  }
+
+  /**
    * Runs a server-side change without waiting for it to be persisted (it is, in the background, in
    * order). For high-rate writers such as the agent's stream; `change` is for writes a caller confirms.
    */

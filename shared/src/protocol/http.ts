@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   MAX_CHAT_MESSAGE_CHARS,
   MAX_DISPLAY_NAME_CHARS,
+  MAX_FILE_PATH_CHARS,
   MAX_REPO_PATH_CHARS,
   MAX_SESSION_TITLE_CHARS,
 } from '../limits.js';
@@ -126,3 +127,20 @@ export function sessionPath(sessionId: string): string {
 export const SYNC_PATH = '/sync';
 /** Query parameter carrying the identity token on WebSocket URLs (browsers cannot set headers). */
 export const TOKEN_QUERY_PARAM = 'token';
+
+export const filePathBodySchema = z.object({ path: z.string().min(1).max(MAX_FILE_PATH_CHARS) });
+export type FilePathBody = z.infer<typeof filePathBodySchema>;
+export const renameFileBodySchema = z.object({ from: z.string().min(1).max(MAX_FILE_PATH_CHARS), to: z.string().min(1).max(MAX_FILE_PATH_CHARS) });
+export type RenameFileBody = z.infer<typeof renameFileBodySchema>;
+
+/** A file changed in this session against the snapshot it started from. */
+export interface FileChange {
+  path: string;
+  status: 'added' | 'modified' | 'deleted';
+  lastWriter?: string;
+  /** Unified diff; null for binary files. */
+  diff: string | null;
+}
+export interface ChangesResponse {
+  changes: FileChange[];
+}

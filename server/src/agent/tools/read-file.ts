@@ -13,10 +13,11 @@ export const readFileTool = defineTool({
     start_line: z.number().int().positive().optional(),
     end_line: z.number().int().positive().optional(),
   }),
-  async run(input, { sandbox, signal }) {
+  async run(input, context) {
     const path = workspacePath(input.path);
-    const text = decodeText(await sandbox.readFile(path, { signal }));
+    const text = decodeText(await context.files.read(path, context.signal));
     if (text === null) return errorResult(`${path} is a binary file; read_file only reads text.`);
+    context.seen.set(path, text);
     const lines = text.split('\n');
     const start = input.start_line ?? 1;
     const end = Math.min(lines.length, input.end_line ?? start + DEFAULT_READ_LINE_COUNT - 1);

@@ -5,8 +5,19 @@ import type { PlanStep } from '../../../../shared/src/doc/schema.js';
 /** Most characters of one tool result sent back to the model. */
 export const MAX_TOOL_RESULT_CHARS = 30_000;
 
+/** File reads and writes of the agent: through the live doc when the session syncs files, so people's edits merge. */
+export interface FileAccess {
+  read(path: string, signal: AbortSignal): Promise<Uint8Array>;
+  write(path: string, content: string, signal: AbortSignal): Promise<void>;
+  /** Who last changed the file (a person's name, the agent, or the sandbox), when known. */
+  lastWriter(path: string): string | undefined;
+}
+
 export interface ToolContext {
   sandbox: Sandbox;
+  files: FileAccess;
+  /** Per run: each file's content as the agent last read or wrote it, to tell it when a file changed under it. */
+  seen: Map<string, string>;
   signal: AbortSignal;
   /** Replaces the agent's view of the plan in the doc; returns the plan as it now stands. */
   updatePlan(steps: Array<{ id?: string; title: string; status: PlanStep['status'] }>): Promise<PlanStep[]>;
@@ -58,4 +69,12 @@ export function workspacePath(raw: string): string {
 export function decodeText(bytes: Uint8Array): string | null {
   if (bytes.subarray(0, 8000).includes(0)) return null;
   return new TextDecoder('utf-8').decode(bytes);
+}
+
+/** A note for the model when a file changed since it last saw it, or null. */
+export function changedUnderNote(context: ToolContext, path: string, current: string): string | null {
+  const seen = context.seen.get(path);
+  if (seen === undefined || seen === current) return null;
+  const who = context.files.lastWriter(path);
+  return `Note: ${path} changed since you last read it${who ? ` (last change by ${who})` : ''}.`;
 }

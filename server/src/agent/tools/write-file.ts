@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool, workspacePath } from './tool.js';
+import { changedUnderNote, decodeText, defineTool, workspacePath } from './tool.js';
 
 /** Largest file the agent may write in one call. */
 export const MAX_WRITE_FILE_CHARS = 1024 * 1024;
@@ -11,10 +11,14 @@ export const writeFileTool = defineTool({
     path: z.string().min(1),
     content: z.string().max(MAX_WRITE_FILE_CHARS, `content must be at most ${MAX_WRITE_FILE_CHARS} characters`),
   }),
-  async run(input, { sandbox, signal }) {
+  async run(input, context) {
     const path = workspacePath(input.path);
-    await sandbox.writeFile(path, input.content, { signal });
+    const current = context.seen.has(path) ? decodeText(await context.files.read(path, context.signal).catch(() => new Uint8Array())) : null;
+    const note = current === null ? null : changedUnderNote(context, path, current);
+    await context.files.write(path, input.content, context.signal);
+    context.seen.set(path, input.content);
     const lines = input.content === '' ? 0 : input.content.split('\n').length;
-    return { output: `Wrote ${path} (${lines} lines).`, isError: false, files: [path] };
+    const warning = note ? `\n${note} Your write replaced those changes; read the file and restore them if they mattered.` : '';
+    return { output: `Wrote ${path} (${lines} lines).${warning}`, isError: false, files: [path] };
   },
 });

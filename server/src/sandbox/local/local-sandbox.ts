@@ -117,6 +117,18 @@ export class LocalSandbox implements Sandbox {
     }
   }
 
+  /** A file as it was in the snapshot the session started from; null when the snapshot has none. */
+  async readBaseFile(relativePath: string, options: CallOptions = {}): Promise<Uint8Array | null> {
+    throwIfAborted(options.signal);
+    const target = await resolveInside(this.init.workspace.baseDir, relativePath);
+    try {
+      return await readFile(target, { signal: options.signal });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return null;
+      throw error;
+    }
+  }
+
   async writeFile(relativePath: string, data: Uint8Array | string, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
     const target = await resolveInside(this.workspaceDir, relativePath);

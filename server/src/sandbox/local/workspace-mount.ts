@@ -10,6 +10,8 @@ export interface MountedWorkspace {
   dir: string;
   /** The session's own layer: what changed against the snapshot. */
   upperDir: string | null;
+  /** The snapshot tree the workspace started from (read-only). */
+  baseDir: string;
   unmount(): Promise<void>;
 }
 
@@ -32,13 +34,14 @@ export async function mountWorkspace(options: { snapshotTreeDir: string; sandbox
     return {
       dir: merged,
       upperDir: upper,
+      baseDir: options.snapshotTreeDir,
       async unmount() {
         await execFileAsync('umount', ['-l', merged]).catch(() => {});
       },
     };
   }
   await cp(options.snapshotTreeDir, merged, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-  return { dir: merged, upperDir: null, unmount: async () => {} };
+  return { dir: merged, upperDir: null, baseDir: options.snapshotTreeDir, unmount: async () => {} };
 }
 
 export async function removeSandboxDir(sandboxDir: string): Promise<void> {

@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import { filePathBodySchema, renameFileBodySchema, type ChangesResponse } from '../../../shared/src/protocol/http.js';
+import { canEditSession } from '../../../shared/src/roles.js';
+import { forbidden, HttpError } from '../http/http-error.js';
+import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import { parseJsonBody } from '../http/json-body.js';
+import type { SessionRuntime } from '../session/session-runtime.js';
+import type { SessionService } from '../session/session-service.js';
+import { FileSyncError } from '../sync/files/workspace-sync.js';
+
+const STATUS_BY_REASON = { 'invalid-path': 400, 'not-found': 404, binary: 415, 'too-large': 413 } as const;
+
+/** /api/sessions/:id/files…: open a file into the live working set, list changes, delete and rename. */
+export function fileRoutes(service: SessionService, runtime: SessionRuntime | null) {
+  async function filesOf(sessionId: string, identity: ReturnType<typeof requireIdentity>, needsEditor: boolean) {
+    const access = await service.requireAccess(sessionId, identity);
+    if (needsEditor && !canEditSession(access.role)) throw forbidden('Viewers cannot change files');
+    if (!runtime) throw new HttpError(503, ErrorCode.Internal, 'This server runs without sandboxes');
+    return runtime.files(access.session.id, access.session.repo);
+  }
+  const run = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof FileSyncError) throw new HttpError(STATUS_BY_REASON[error.reason], ErrorCode.BadRequest, error.message);
+      throw error;
+    }
+  };
+
+  return new Hono<AppEnv>()
+    .post('/:sessionId/files/open', async (c) => {
+      const { path } = await parseJsonBody(c, filePathBodySchema);
+      const files = await filesOf(c.req.param('sessionId'), requireIdentity(c.get('identity')), false);
+      await run(() => files.open(path));
+      return c.json({ path });
+    })
+    .post('/:sessionId/files/delete', async (c) => {
+      const { path } = await parseJsonBody(c, filePathBodySchema);
+      const files = await filesOf(c.req.param('sessionId'), requireIdentity(c.get('identity')), true);
+      await run(() => files.remove(path));
+      return c.json({ path });
+    })
+    .post('/:sessionId/files/rename', async (c) => {
+      const { from, to } = await parseJsonBody(c, renameFileBodySchema);
+      const files = await filesOf(c.req.param('sessionId'), requireIdentity(c.get('identity')), true);
+      await run(() => files.rename(from, to));
+      return c.json({ path: to });
+    })
+    .get('/:sessionId/changes', async (c) => {
+      const files = await filesOf(c.req.param('sessionId'), requireIdentity(c.get('identity')), false);
+      const body: ChangesResponse = { changes: await files.changes() };
+      return c.json(body);
+    });
+}

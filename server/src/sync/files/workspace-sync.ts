@@ -1,0 +1,419 @@
+import { createTwoFilesPatch } from 'diff';
+import * as Y from 'yjs';
+import {
+  addLiveFile,
+  appendTranscriptEntry,
+  liveFilePaths,
+  liveFileText,
+  readFileInfo,
+  removeFile,
+  removeLiveFile,
+  writeFileInfo,
+} from '../../../../shared/src/doc/accessors.js';
+import { DocOrigin } from '../../../../shared/src/doc/origins.js';
+import { fileInfoMap, filesMap } from '../../../../shared/src/doc/schema.js';
+import { MAX_FILE_INFO_ENTRIES, MAX_LIVE_FILES } from '../../../../shared/src/limits.js';
+import type { FileChange } from '../../../../shared/src/protocol/http.js';
+import { SandboxError, type Sandbox } from '../../sandbox/provider.js';
+import { shellQuote } from '../../agent/tools/glob-pattern.js';
+import { SyncConnection } from '../sync-connection.js';
+import { classifyContent, createWorkspaceIgnore, guessKind, normalizeWorkspacePath } from './file-kind.js';
+import { applyEdits, applyEditsToYText, computeEdits, rebaseEdits } from './text-edits.js';
+
+/** Quiet time after a sandbox change to a path before it is read (editors write in bursts). */
+export const SANDBOX_EVENT_DEBOUNCE_MS = 25;
+/** Quiet time after a person's keystrokes before the file is written to the sandbox. */
+export const DOC_WRITE_DEBOUNCE_MS = 40;
+/** What the tree says wrote a file when a command in the sandbox changed it. */
+export const SANDBOX_WRITER = 'sandbox';
+export const AGENT_WRITER = 'Claude';
+
+export class FileSyncError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'invalid-path' | 'not-found' | 'binary' | 'too-large',
+  ) {
+    super(message);
+  }
+}
+
+export interface WorkspaceSyncDeps {
+  sessionId: string;
+  sandbox: Sandbox;
+  doc: Y.Doc;
+  logger: { error(message: string, error?: unknown): void };
+}
+
+const decoder = new TextDecoder();
+const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/**
+ * Keeps a session's workspace and its doc one: `fileInfo` lists the tree, `files` holds the working
+ * set. Sandbox changes (agent, terminal, scripts) are read and applied to the doc as minimal edits
+ * (origin `sandbox`), merged with any edits people made meanwhile; people's edits are written to the
+ * sandbox after a short pause, never echoed back.
+ */
+export class WorkspaceSync {
+  /** Per live path: the content the doc and the sandbox last agreed on (the base of a merge). */
+  private readonly shadow = new Map<string, string>();
+  /** Per path: who last changed it in the doc. */
+  private readonly writers = new Map<string, string>();
+  /** Paths that existed in the snapshot and were removed in this session (for the changes view). */
+  private readonly removed = new Set<string>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly eventTimers = new Map<string, NodeJS.Timeout>();
+  private readonly writeTimers = new Map<string, NodeJS.Timeout>();
+  private readonly openedOrder: string[] = [];
+  private ignore = createWorkspaceIgnore(null);
+  private stopWatching: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(private readonly deps: WorkspaceSyncDeps) {}
+
+  private get doc(): Y.Doc {
+    return this.deps.doc;
+  }
+
+  /** Lists the tree into the doc, writes any live text the doc kept (edits survive a new sandbox), then watches. */
+  async start(): Promise<void> {
+    const gitignore = await this.deps.sandbox.readFile('.gitignore').then(
+      (bytes) => decoder.decode(bytes),
+      () => null,
+    );
+    this.ignore = createWorkspaceIgnore(gitignore);
+    this.stopWatching = this.deps.sandbox.watch((event) => this.onSandboxEvent(event.path));
+    filesMap(this.doc).observeDeep(this.onDocFilesChanged);
+    const entries = (await this.deps.sandbox.listFiles('.', { recursive: true }))
+      .filter((entry) => entry.kind === 'file' && !this.isIgnored(entry.path))
+      .slice(0, MAX_FILE_INFO_ENTRIES);
+    const listed = new Set(entries.map((entry) => entry.path));
+    this.doc.transact(() => {
+      for (const path of [...fileInfoMap(this.doc).keys()]) {
+        if (!listed.has(path) && !liveFileText(this.doc, path)) fileInfoMap(this.doc).delete(path);
+      }
+      for (const entry of entries) {
+        const known = readFileInfo(this.doc, entry.path);
+        writeFileInfo(
+          this.doc,
+          entry.path,
+          { size: entry.size, kind: known?.kind ?? guessKind(entry.path, entry.size), changedInSession: known?.changedInSession ?? false, lastWriter: known?.lastWriter },
+          DocOrigin.Sandbox,
+        );
+      }
+    }, DocOrigin.Sandbox);
+    // Live files the doc kept from an earlier sandbox of this session: the doc is what people wrote.
+    for (const path of liveFilePaths(this.doc)) this.enqueue(path, () => this.pushToSandbox(path, true));
+    await Promise.all([...this.chains.values()]);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopWatching?.();
+    filesMap(this.doc).unobserveDeep(this.onDocFilesChanged);
+    for (const timer of [...this.eventTimers.values(), ...this.writeTimers.values()]) clearTimeout(timer);
+  }
+
+  /** Loads a file into the working set so it can be edited together (any role may open). */
+  async open(rawPath: string): Promise<void> {
+    const path = this.requirePath(rawPath);
+    if (liveFileText(this.doc, path)) return this.touchOpened(path);
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.deps.sandbox.readFile(path);
+    } catch (error) {
+      if (error instanceof SandboxError && error.code === 'not-found') throw new FileSyncError(`${path} does not exist`, 'not-found');
+      throw error;
+    }
+    const kind = classifyContent(bytes);
+    this.doc.transact(() => writeFileInfo(this.doc, path, { ...this.infoFor(path, bytes.byteLength), kind }, DocOrigin.Sandbox), DocOrigin.Sandbox);
+    if (kind === 'binary') throw new FileSyncError(`${path} is a binary file; it can’t be edited here`, 'binary');
+    if (kind === 'too-large') throw new FileSyncError(`${path} is too large to edit live; open it in the terminal`, 'too-large');
+    if (!liveFileText(this.doc, path)) {
+      const text = decoder.decode(bytes);
+      addLiveFile(this.doc, path, text, DocOrigin.Sandbox);
+      this.shadow.set(path, text);
+    }
+    this.touchOpened(path);
+  }
+
+  /** The current text of a file: the doc's, with people's unsaved keystrokes, when it is live. */
+  async readText(rawPath: string): Promise<Uint8Array> {
+    const path = this.requirePath(rawPath);
+    const live = liveFileText(this.doc, path);
+    if (live) return new TextEncoder().encode(live.toString());
+    return this.deps.sandbox.readFile(path);
+  }
+
+  /**
+   * The agent writes a file: as minimal edits on the live text (so a person typing in it keeps their
+   * keystrokes), then to the sandbox before this resolves, so the agent's next command sees it.
+   */
+  async writeText(rawPath: string, content: string, writer: string): Promise<void> {
+    const path = this.requirePath(rawPath);
+    if (classifyContent(new TextEncoder().encode(content)) !== 'text') {
+      // Too big (or not text) to be live: straight to the sandbox; the watcher updates the tree.
+      await this.deps.sandbox.writeFile(path, content);
+      return;
+    }
+    let live = liveFileText(this.doc, path);
+    if (!live) {
+      const existing = await this.deps.sandbox.readFile(path).then((bytes) => decoder.decode(bytes), () => null);
+      live = liveFileText(this.doc, path) ?? addLiveFile(this.doc, path, existing ?? '', DocOrigin.Sandbox);
+      if (existing !== null) this.shadow.set(path, existing);
+    }
+    const edits = computeEdits(live.toString(), content);
+    this.writers.set(path, writer);
+    const target = live;
+    this.doc.transact(() => applyEditsToYText(target, edits), DocOrigin.Agent);
+    await this.enqueue(path, () => this.pushToSandbox(path, true));
+  }
+
+  /** Who last changed a file in the doc (a person's name, the agent, or the sandbox). */
+  lastWriter(rawPath: string): string | undefined {
+    const path = normalizeWorkspacePath(rawPath);
+    return path ? (this.writers.get(path) ?? readFileInfo(this.doc, path)?.lastWriter) : undefined;
+  }
+
+  async remove(rawPath: string): Promise<void> {
+    const path = this.requirePath(rawPath);
+    const result = await this.deps.sandbox.exec(`rm -rf -- ${shellQuote(path)}`, { timeoutMs: 30_000 });
+    if (result.exitCode !== 0) throw new Error(`could not delete ${path}: ${result.stderr.trim()}`);
+    await this.enqueue(path, () => this.pullFromSandbox(path));
+  }
+
+  async rename(rawFrom: string, rawTo: string): Promise<void> {
+    const from = this.requirePath(rawFrom);
+    const to = this.requirePath(rawTo);
+    await this.flushWrite(from);
+    const result = await this.deps.sandbox.exec(`mkdir -p -- "$(dirname -- ${shellQuote(to)})" && mv -- ${shellQuote(from)} ${shellQuote(to)}`, { timeoutMs: 30_000 });
+    if (result.exitCode !== 0) throw new Error(`could not rename ${from}: ${result.stderr.trim()}`);
+    const wasLive = liveFileText(this.doc, from) !== undefined;
+    await this.enqueue(from, () => this.pullFromSandbox(from));
+    await this.enqueue(to, () => this.pullFromSandbox(to, wasLive));
+  }
+
+  /** Files changed in this session against the snapshot, each with a unified diff. */
+  async changes(): Promise<FileChange[]> {
+    const changes: FileChange[] = [];
+    const readBase = this.deps.sandbox.readBaseFile?.bind(this.deps.sandbox);
+    for (const [path, entry] of fileInfoMap(this.doc).entries()) {
+      if (entry.get('changedInSession') !== true) continue;
+      const base = readBase ? await readBase(path).catch(() => null) : null;
+      const current = await this.readText(path).catch(() => null);
+      if (current === null) continue;
+      const lastWriter = (entry.get('lastWriter') as string | undefined) ?? undefined;
+      const baseKnown = readBase !== undefined;
+      if (base && Buffer.from(base).equals(Buffer.from(current))) continue;
+      const textual = classifyContent(current) === 'text' && (!base || classifyContent(base) === 'text');
+      changes.push({
+        path,
+        status: baseKnown && !base ? 'added' : 'modified',
+        lastWriter,
+        diff: textual ? createTwoFilesPatch(`a/${path}`, `b/${path}`, base ? decoder.decode(base) : '', decoder.decode(current), '', '', { context: 3 }) : null,
+      });
+    }
+    for (const path of this.removed) {
+      if (fileInfoMap(this.doc).has(path)) continue;
+      const base = readBase ? await readBase(path).catch(() => null) : null;
+      if (!base) continue;
+      const textual = classifyContent(base) === 'text';
+      changes.push({ path, status: 'deleted', diff: textual ? createTwoFilesPatch(`a/${path}`, `b/${path}`, decoder.decode(base), '', '', '', { context: 3 }) : null });
+    }
+    return changes.sort((left, right) => left.path.localeCompare(right.path));
+  }
+
+  /** Resolves once every pending write of a path has reached the sandbox. */
+  async flushWrite(path: string): Promise<void> {
+    const timer = this.writeTimers.get(path);
+    if (timer) {
+      clearTimeout(timer);
+      this.writeTimers.delete(path);
+      await this.enqueue(path, () => this.pushToSandbox(path, false));
+    }
+    await this.chains.get(path);
+  }
+
+  private requirePath(raw: string): string {
+    const path = normalizeWorkspacePath(raw);
+    if (!path || this.isIgnored(path)) throw new FileSyncError(`${raw} is not a workspace file path`, 'invalid-path');
+    return path;
+  }
+
+  private isIgnored(path: string): boolean {
+    return this.ignore.ignores(path);
+  }
+
+  private infoFor(path: string, size: number, changed?: boolean) {
+    const known = readFileInfo(this.doc, path);
+    return {
+      size,
+      kind: known?.kind ?? guessKind(path, size),
+      changedInSession: changed ?? known?.changedInSession ?? false,
+      lastWriter: this.writers.get(path) ?? known?.lastWriter,
+    };
+  }
+
+  /** Runs sandbox work for one path in order (a read never overtakes a write of the same file). */
+  private enqueue(path: string, work: () => Promise<void>): Promise<void> {
+    const next = (this.chains.get(path) ?? Promise.resolve())
+      .then(() => (this.stopped ? undefined : work()))
+      .catch((error: unknown) => this.deps.logger.error(`file sync of ${path} failed`, error));
+    this.chains.set(path, next);
+    void next.finally(() => {
+      if (this.chains.get(path) === next) this.chains.delete(path);
+    });
+    return next;
+  }
+
+  private onSandboxEvent(rawPath: string): void {
+    const path = normalizeWorkspacePath(rawPath);
+    if (!path || this.isIgnored(path) || this.stopped) return;
+    clearTimeout(this.eventTimers.get(path));
+    this.eventTimers.set(
+      path,
+      setTimeout(() => {
+        this.eventTimers.delete(path);
+        void this.enqueue(path, () => this.pullFromSandbox(path));
+      }, SANDBOX_EVENT_DEBOUNCE_MS),
+    );
+  }
+
+  /** Reads a path the sandbox changed and brings the doc up to date with it. */
+  private async pullFromSandbox(path: string, makeLive = false): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.deps.sandbox.readFile(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EISDIR') {
+        // A folder appeared (created, or moved here): its files are what the tree lists.
+        const inside = await this.deps.sandbox.listFiles(path, { recursive: true });
+        for (const entry of inside) if (entry.kind === 'file') this.onSandboxEvent(entry.path);
+        return;
+      }
+      if (!(error instanceof SandboxError && error.code === 'not-found')) throw error;
+      const prefix = `${path}/`;
+      const gone = [...fileInfoMap(this.doc).keys()].filter((known) => known === path || known.startsWith(prefix));
+      this.doc.transact(() => gone.forEach((known) => removeFile(this.doc, known, DocOrigin.Sandbox)), DocOrigin.Sandbox);
+      for (const known of gone) {
+        this.shadow.delete(known);
+        this.removed.add(known);
+      }
+      return;
+    }
+    const kind = classifyContent(bytes);
+    const live = liveFileText(this.doc, path);
+    if (kind !== 'text') {
+      this.doc.transact(() => {
+        writeFileInfo(this.doc, path, { ...this.infoFor(path, bytes.byteLength, true), kind, lastWriter: SANDBOX_WRITER }, DocOrigin.Sandbox);
+        if (live) removeLiveFile(this.doc, path, DocOrigin.Sandbox);
+      }, DocOrigin.Sandbox);
+      this.shadow.delete(path);
+      return;
+    }
+    const text = decoder.decode(bytes);
+    const shadow = this.shadow.get(path);
+    if (live && text === shadow) return; // our own write coming back, or no change
+    if (!live && readFileInfo(this.doc, path)?.size === bytes.byteLength && !makeLive && shadow === undefined && !this.isNew(path)) {
+      // Touched but maybe unchanged (e.g. `touch`, or a build rewriting the same bytes): compare with the snapshot.
+      const base = await this.deps.sandbox.readBaseFile?.(path).catch(() => null);
+      if (base && Buffer.from(base).equals(Buffer.from(bytes))) return;
+    }
+    let conflicted = false;
+    this.doc.transact(() => {
+      writeFileInfo(this.doc, path, { ...this.infoFor(path, bytes.byteLength, true), kind: 'text', lastWriter: SANDBOX_WRITER }, DocOrigin.Sandbox);
+      if (!live) {
+        addLiveFile(this.doc, path, text, DocOrigin.Sandbox);
+        return;
+      }
+      const current = live.toString();
+      const base = shadow ?? current;
+      const rebased = rebaseEdits(computeEdits(base, current), computeEdits(base, text));
+      conflicted = rebased.conflicted;
+      applyEditsToYText(live, rebased.edits);
+      if (applyEdits(current, rebased.edits) !== text) this.scheduleWrite(path, 0); // people's pending edits go back out merged
+    }, DocOrigin.Sandbox);
+    this.shadow.set(path, text);
+    this.removed.delete(path);
+    this.touchOpened(path);
+    if (conflicted) {
+      const who = this.writers.get(path) ?? 'A person';
+      appendTranscriptEntry(
+        this.doc,
+        {
+          kind: 'system-notice',
+          id: `n_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+          level: 'warning',
+          text: `${who} and a change in the sandbox edited the same part of ${path} at once; both edits were kept. Check the merged lines.`,
+          createdAt: Date.now(),
+        },
+        DocOrigin.Sandbox,
+      );
+    }
+  }
+
+  private isNew(path: string): boolean {
+    return !fileInfoMap(this.doc).has(path);
+  }
+
+  /** Writes a live file's text to the sandbox when it differs from what the sandbox has. */
+  private async pushToSandbox(path: string, markChanged: boolean): Promise<void> {
+    const live = liveFileText(this.doc, path);
+    if (!live) return;
+    const text = live.toString();
+    if (text === this.shadow.get(path) && !markChanged) return;
+    if (text !== this.shadow.get(path)) {
+      this.shadow.set(path, text);
+      await this.deps.sandbox.writeFile(path, text);
+    }
+    this.doc.transact(() => writeFileInfo(this.doc, path, { ...this.infoFor(path, byteLength(text), true), kind: 'text' }, DocOrigin.Sandbox), DocOrigin.Sandbox);
+    this.removed.delete(path);
+  }
+
+  private scheduleWrite(path: string, delayMs = DOC_WRITE_DEBOUNCE_MS): void {
+    clearTimeout(this.writeTimers.get(path));
+    this.writeTimers.set(
+      path,
+      setTimeout(() => {
+        this.writeTimers.delete(path);
+        void this.enqueue(path, () => this.pushToSandbox(path, false));
+      }, delayMs),
+    );
+  }
+
+  /** People (and the agent) changed live text: write it to the sandbox after a short pause. */
+  private readonly onDocFilesChanged = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction): void => {
+    const origin: unknown = transaction.origin;
+    if (origin === DocOrigin.Sandbox || origin === DocOrigin.Persistence || origin === DocOrigin.RemoteNode || this.stopped) return;
+    const writer = origin instanceof SyncConnection ? origin.access.identity.name : origin === DocOrigin.Agent ? AGENT_WRITER : undefined;
+    const paths = new Set<string>();
+    for (const event of events) {
+      if (event.target === filesMap(this.doc)) {
+        for (const [key, change] of (event as Y.YMapEvent<Y.Text>).changes.keys) if (change.action !== 'delete') paths.add(key);
+      } else {
+        for (const [key, text] of filesMap(this.doc).entries()) if (text === event.target) paths.add(key);
+      }
+    }
+    for (const path of paths) {
+      if (normalizeWorkspacePath(path) !== path || this.isIgnored(path)) continue;
+      if (writer) this.writers.set(path, writer);
+      this.scheduleWrite(path);
+    }
+  };
+
+  /** Keeps the working set bounded: unchanged files opened longest ago leave it first. */
+  private touchOpened(path: string): void {
+    const index = this.openedOrder.indexOf(path);
+    if (index >= 0) this.openedOrder.splice(index, 1);
+    this.openedOrder.push(path);
+    let live = liveFilePaths(this.doc).length;
+    for (const candidate of [...this.openedOrder]) {
+      if (live <= MAX_LIVE_FILES) break;
+      if (candidate === path || readFileInfo(this.doc, candidate)?.changedInSession) continue;
+      removeLiveFile(this.doc, candidate, DocOrigin.Sandbox);
+      this.shadow.delete(candidate);
+      this.openedOrder.splice(this.openedOrder.indexOf(candidate), 1);
+      live -= 1;
+    }
+  }
+}

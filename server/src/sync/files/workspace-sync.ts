@@ -360,8 +360,11 @@ export class WorkspaceSync {
   private async pushToSandbox(path: string, markChanged: boolean): Promise<void> {
     const live = liveFileText(this.doc, path);
     if (!live) return;
+    if (live.toString() === this.shadow.get(path) && !markChanged) return;
+    // A command may have changed the file since we last looked: merge that in first, never overwrite it.
+    const onDisk = await this.deps.sandbox.readFile(path).then((bytes) => decoder.decode(bytes), () => null);
+    if (onDisk !== null && this.shadow.has(path) && onDisk !== this.shadow.get(path)) await this.pullFromSandbox(path);
     const text = live.toString();
-    if (text === this.shadow.get(path) && !markChanged) return;
     if (text !== this.shadow.get(path)) {
       this.shadow.set(path, text);
       await this.deps.sandbox.writeFile(path, text);

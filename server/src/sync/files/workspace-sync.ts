@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import {
   addLiveFile,
   appendTranscriptEntry,

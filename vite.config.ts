@@ -1,3 +1,4 @@
+import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
@@ -7,6 +8,11 @@ const serverUrl = `http://127.0.0.1:${process.env.PORT ?? '8787'}`;
 export default defineConfig({
   root: 'client',
   plugins: [react()],
+  resolve: {
+    // y-monaco 0.1.6 imports a Monaco path that Monaco ≥ 0.55's exports map no longer allows.
+    alias: [{ find: 'monaco-editor/esm/vs/editor/editor.api.js', replacement: path.resolve('node_modules/monaco-editor/esm/vs/editor/editor.api.js') }],
+  },
+  worker: { format: 'es' },
   build: { outDir: '../dist/client', emptyOutDir: true },
   server: {
     // `npm run dev`: Vite serves the app with hot reload and forwards /api and /sync to the server.

@@ -1,31 +1,11 @@
-import { TandemServer } from '../server/test-support/server-process.js';
-import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic } from '../server/test-support/fake-anthropic.js';
-import { test as base, createSession, expect, mintShareLink, openAs } from './support/fixtures.js';
-
-/** A server whose agent talks to a fake Messages API through the real SDK. */
-const test = base.extend<object, { fakeModel: FakeAnthropic; agentServer: TandemServer }>({
-  fakeModel: [
-    async ({}, use) => {
-      const fake = await startFakeAnthropic();
-      await use(fake);
-      await fake.close();
-    },
-    { scope: 'worker' },
-  ],
-  agentServer: [
-    async ({ fakeModel }, use) => {
-      const server = await TandemServer.create({ ANTHROPIC_API_KEY: FAKE_API_KEY, ANTHROPIC_BASE_URL: fakeModel.url, TANDEM_MODEL: 'claude-sonnet-4-6' });
-      await server.start();
-      await use(server);
-      await server.dispose();
-    },
-    { scope: 'worker' },
-  ],
-});
+import { textReply, toolReply, userTexts } from '../server/test-support/fake-anthropic.js';
+import { test } from './support/agent-fixtures.js';
+import { createSession, expect, mintShareLink, openAs } from './support/fixtures.js';
 
 test('A starts a run, B watches it stream and steers it; the agent’s next request carries B’s words and name', async ({ browser, agentServer, fakeModel }) => {
+  const firstRequest = fakeModel.requests.length;
   fakeModel.setScript((_request, index) =>
-    index === 0
+    index === firstRequest
       ? toolReply('bash', { command: 'sleep 2; echo checked-$((40+2))' }, 'Looking at slugify now; first I will run the tests to see what fails.', {
           chunkChars: 3,
           eventDelayMs: 40,
@@ -63,7 +43,7 @@ test('A starts a run, B watches it stream and steers it; the agent’s next requ
   await expect(ada.getByTestId('queue')).toHaveCount(0);
   await expect(bob.getByTestId('agent-stats')).toContainText('turn 2/');
 
-  const second = fakeModel.requests[1]!.body.messages;
+  const second = fakeModel.requests[firstRequest + 1]!.body.messages;
   expect(userTexts(second)).toContain('[Bob steers while you work]\nKeep the dashes please.');
   expect(userTexts(second)[0]).toBe('[Ada asks]\nMake the slugify test pass.');
 

@@ -1,4 +1,5 @@
 import type {
+  ChangesResponse,
   CreateSessionBody,
   ErrorResponse,
   IdentityResponse,
@@ -63,5 +64,7 @@ export const api = {
   revokeLink: (sessionId: string, linkId: string) =>
     call<ShareLinkResponse>('DELETE', `/sessions/${encodeURIComponent(sessionId)}/links/${encodeURIComponent(linkId)}`),
   join: (token: string) => call<JoinResponse>('POST', '/join', { token }),
+  openFile: (sessionId: string, path: string) => call<{ path: string }>('POST', `/sessions/${encodeURIComponent(sessionId)}/files/open`, { path }),
+  listChanges: (sessionId: string) => call<ChangesResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}/changes`),
   openTerminal: (sessionId: string) => call<OpenTerminalResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/terminals`),
 };

@@ -15,6 +15,11 @@ export const presenceStateSchema = z
     focus: z.enum(['plan', 'transcript', 'files', 'terminal', 'editor']).nullable().optional(),
     openFile: z.string().max(1024).nullable().optional(),
     typing: z.boolean().optional(),
+    /** y-monaco's cursor in the open file: Yjs relative positions as JSON. */
+    selection: z
+      .object({ anchor: z.record(z.string(), z.unknown()), head: z.record(z.string(), z.unknown()) })
+      .nullable()
+      .optional(),
   })
   .strict();
 export type PresenceState = z.infer<typeof presenceStateSchema>;

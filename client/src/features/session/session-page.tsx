@@ -5,7 +5,9 @@ import { canEditSession, canManageSharing } from '../../../../shared/src/roles.j
 import { api, ApiError } from '../../lib/api.js';
 import type { StoredIdentity } from '../../lib/identity.js';
 import { useDocValue, useSessionSync, type ConnectionState, type SessionSync } from '../../lib/session-sync.js';
-import { ComingSoon, Panel } from '../../ui/panel.js';
+import { Panel } from '../../ui/panel.js';
+import { EditorPanelBody } from '../editor/editor-panel.js';
+import { useOpenFile } from '../editor/use-open-file.js';
 import { TopBar } from '../../ui/top-bar.js';
 import { FilesPanelBody } from '../files/files-panel.js';
 import { PlanPanelBody } from '../plan/plan-panel.js';
@@ -87,6 +89,7 @@ function SessionLayout({
   const [sharing, setSharing] = useState(false);
   const canEdit = canEditSession(summary.role) && connection.kind !== 'closed';
   const focus = (panel: Parameters<typeof setFocus>[1]) => () => setFocus(sync.provider, panel);
+  const openFile = useOpenFile(summary.id, sync.provider);
 
   return (
     <div className="page session-page">
@@ -115,7 +118,7 @@ function SessionLayout({
             <PlanPanelBody doc={sync.doc} canEdit={canEdit} />
           </Panel>
           <Panel title="Files" icon="▤" testId="files-panel" onFocus={focus('files')} actions={<PanelPresence participants={participants} focus="files" />}>
-            <FilesPanelBody doc={sync.doc} />
+            <FilesPanelBody doc={sync.doc} selected={openFile.path} participants={participants} onOpen={openFile.open} />
           </Panel>
         </div>
         <Panel
@@ -126,7 +129,7 @@ function SessionLayout({
           onFocus={focus('transcript')}
           actions={<PanelPresence participants={participants} focus="transcript" />}
         >
-          <TranscriptPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} userId={identity.user.id} isOwner={summary.role === 'owner'} />
+          <TranscriptPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} userId={identity.user.id} isOwner={summary.role === 'owner'} onOpenFile={openFile.open} />
         </Panel>
         <div className="column column-right">
           <Panel
@@ -139,8 +142,15 @@ function SessionLayout({
           >
             <TerminalPanelBody sessionId={summary.id} token={identity.token} meta={meta} canEdit={canEdit} provider={sync.provider} participants={participants} />
           </Panel>
-          <Panel title="Editor" icon="{ }" className="placeholder-panel" testId="editor-panel">
-            <ComingSoon title="Live editor" text="Open a file from the tree and edit it together with the agent. Arrives with live files." />
+          <Panel
+            title="Editor"
+            icon="{ }"
+            className="editor-panel-frame"
+            testId="editor-panel"
+            onFocus={focus('editor')}
+            actions={<PanelPresence participants={participants} focus="editor" />}
+          >
+            <EditorPanelBody doc={sync.doc} sessionId={summary.id} provider={sync.provider} openFile={openFile} canEdit={canEdit} participants={participants} />
           </Panel>
         </div>
       </main>

@@ -38,7 +38,7 @@ function formatDuration(durationMs: number): string {
 }
 
 /** One tool call of the agent: what, its status and time, and its output on demand. */
-export function ToolCallCard({ entry }: { entry: ToolCallEntry }) {
+export function ToolCallCard({ entry, onOpenFile }: { entry: ToolCallEntry; onOpenFile(path: string): void }) {
   const summary = summarize(entry);
   return (
     <li className={`tool-call tool-${entry.status}`} data-testid="tool-call" data-status={entry.status} data-tool={entry.name}>
@@ -59,9 +59,9 @@ export function ToolCallCard({ entry }: { entry: ToolCallEntry }) {
       {entry.files && entry.files.length > 0 && (
         <div className="tool-files">
           {entry.files.map((file) => (
-            <code key={file} className="file-chip">
+            <button key={file} className="file-chip" onClick={() => onOpenFile(file)} title={`Open ${file} in the editor`}>
               {file}
-            </code>
+            </button>
           ))}
         </div>
       )}

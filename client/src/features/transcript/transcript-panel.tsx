@@ -19,7 +19,7 @@ const DELIVERY_BADGES: Partial<Record<DeliveryMode, string>> = {
   interrupt: 'interrupted',
 };
 
-function Entry({ entry }: { entry: TranscriptEntry }) {
+function Entry({ entry, onOpenFile }: { entry: TranscriptEntry; onOpenFile(path: string): void }) {
   switch (entry.kind) {
     case 'user-message':
       return (
@@ -54,7 +54,7 @@ function Entry({ entry }: { entry: TranscriptEntry }) {
         </li>
       );
     case 'tool-call':
-      return <ToolCallCard entry={entry} />;
+      return <ToolCallCard entry={entry} onOpenFile={onOpenFile} />;
     case 'system-notice':
       return <li className={`notice notice-${entry.level}`}>{entry.text}</li>;
     default:
@@ -69,12 +69,14 @@ export function TranscriptPanelBody({
   canEdit,
   userId,
   isOwner,
+  onOpenFile,
 }: {
   doc: Y.Doc;
   sessionId: string;
   canEdit: boolean;
   userId: string;
   isOwner: boolean;
+  onOpenFile(path: string): void;
 }) {
   const entries = useDocValue(doc, readTranscript);
   const agent = useDocValue(doc, readAgentState);
@@ -94,7 +96,7 @@ export function TranscriptPanelBody({
       <ol className="transcript-entries" data-testid="transcript">
         {entries.length === 0 && <li className="muted empty-line">No messages yet.</li>}
         {entries.map((entry) => (
-          <Entry key={entry.id} entry={entry} />
+          <Entry key={entry.id} entry={entry} onOpenFile={onOpenFile} />
         ))}
         <div ref={endRef} />
       </ol>

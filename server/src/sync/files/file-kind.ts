@@ -33,9 +33,12 @@ export function normalizeWorkspacePath(raw: string): string | null {
   return normalized;
 }
 
-/** .git always, plus the repo's root .gitignore rules: such paths stay out of the tree. */
+/** Always left out of the tree: git's own files, dependencies and tool caches (npm's lands in the workspace home). */
+export const ALWAYS_IGNORED = ['.git/', 'node_modules/', '.npm/', '.cache/'];
+
+/** The always-ignored paths plus the repo's root .gitignore rules: such paths stay out of the tree. */
 export function createWorkspaceIgnore(gitignore: string | null): ignore.Ignore {
-  const rules = ignore().add(['.git', '.git/**']);
+  const rules = ignore().add(ALWAYS_IGNORED);
   if (gitignore) rules.add(gitignore);
   return rules;
 }

@@ -1,4 +1,5 @@
 import { benchAgent } from './agent.bench.js';
+import { benchFiles } from './files.bench.js';
 import { benchSessionReady } from './session-ready.bench.js';
 import { benchSyncFanout } from './sync-fanout.bench.js';
 import { benchTerminalEcho } from './terminal-echo.bench.js';
@@ -10,6 +11,7 @@ const benches: Record<string, () => Promise<void>> = {
   'terminal-echo': benchTerminalEcho,
   'agent-tool-overhead': () => benchAgent('tool-overhead'),
   'agent-token-latency': () => benchAgent('token-latency'),
+  files: benchFiles,
 };
 
 const selected = process.argv.slice(2);

@@ -27,6 +27,11 @@ export const DOC_WRITE_DEBOUNCE_MS = 40;
 /** What the tree says wrote a file when a command in the sandbox changed it. */
 export const SANDBOX_WRITER = 'sandbox';
 export const AGENT_WRITER = 'Claude';
+/**
+ * Setting up a recursive watch of a big tree blocks for a moment (0.6 s for 20,000 files), so it
+ * starts just after the tree has gone out to the viewers; a second listing catches what changed meanwhile.
+ */
+export const WATCH_START_DELAY_MS = 100;
 
 export class FileSyncError extends Error {
   constructor(
@@ -81,29 +86,48 @@ export class WorkspaceSync {
       () => null,
     );
     this.ignore = createWorkspaceIgnore(gitignore);
-    this.stopWatching = this.deps.sandbox.watch((event) => this.onSandboxEvent(event.path));
     filesMap(this.doc).observeDeep(this.onDocFilesChanged);
-    const entries = (await this.deps.sandbox.listFiles('.', { recursive: true }))
-      .filter((entry) => entry.kind === 'file' && !this.isIgnored(entry.path))
-      .slice(0, MAX_FILE_INFO_ENTRIES);
-    const listed = new Set(entries.map((entry) => entry.path));
+    const listed = await this.listTree();
     this.doc.transact(() => {
-      for (const path of [...fileInfoMap(this.doc).keys()]) {
-        if (!listed.has(path) && !liveFileText(this.doc, path)) fileInfoMap(this.doc).delete(path);
+      const tree = fileInfoMap(this.doc);
+      for (const path of [...tree.keys()]) {
+        if (!listed.has(path) && !liveFileText(this.doc, path)) tree.delete(path);
       }
-      for (const entry of entries) {
-        const known = readFileInfo(this.doc, entry.path);
+      for (const [path, size] of listed) {
+        const known = tree.has(path) ? readFileInfo(this.doc, path) : undefined;
         writeFileInfo(
           this.doc,
-          entry.path,
-          { size: entry.size, kind: known?.kind ?? guessKind(entry.path, entry.size), changedInSession: known?.changedInSession ?? false, lastWriter: known?.lastWriter },
+          path,
+          { size, kind: known?.kind ?? guessKind(path, size), changedInSession: known?.changedInSession ?? false, lastWriter: known?.lastWriter },
           DocOrigin.Sandbox,
         );
       }
     }, DocOrigin.Sandbox);
+    // Watching a big tree takes a while to set up, so it starts once the tree is shown; a second
+    // listing then catches anything that changed in between.
+    setTimeout(() => this.watchAndReconcile(listed), WATCH_START_DELAY_MS);
     // Live files the doc kept from an earlier sandbox of this session: the doc is what people wrote.
     for (const path of liveFilePaths(this.doc)) this.enqueue(path, () => this.pushToSandbox(path, true));
     await Promise.all([...this.chains.values()]);
+  }
+
+  private watchAndReconcile(listed: Map<string, number>): void {
+    if (this.stopped) return;
+    this.stopWatching = this.deps.sandbox.watch((event) => this.onSandboxEvent(event.path));
+    void this.listTree().then(
+      (again) => {
+        for (const [path, size] of again) if (listed.get(path) !== size) this.onSandboxEvent(path);
+        for (const path of listed.keys()) if (!again.has(path)) this.onSandboxEvent(path);
+      },
+      (error: unknown) => this.deps.logger.error('second listing of the workspace failed', error),
+    );
+  }
+
+  /** Every file of the tree that is not ignored, with its size (capped at MAX_FILE_INFO_ENTRIES). */
+  private async listTree(): Promise<Map<string, number>> {
+    const entries = await this.deps.sandbox.listFiles('.', { recursive: true });
+    const files = entries.filter((entry) => entry.kind === 'file' && !this.isIgnored(entry.path)).slice(0, MAX_FILE_INFO_ENTRIES);
+    return new Map(files.map((entry) => [entry.path, entry.size]));
   }
 
   stop(): void {

@@ -1,14 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import Anthropic from '@anthropic-ai/sdk';
-import WebSocket from 'ws';
-import { WebsocketProvider } from 'y-websocket';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { readAgentState, readTranscript } from '../shared/src/doc/accessors.js';
 import { streamTurn } from '../server/src/model/stream-turn.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../server/test-support/fake-anthropic.js';
 import { createLocalSandboxHarness, EXAMPLE_REPO } from '../server/test-support/local-sandbox.js';
 import { TandemServer } from '../server/test-support/server-process.js';
-import { apiClient, waitFor } from '../server/test-support/test-server.js';
+import { apiClient, connectPeer, waitFor } from '../server/test-support/test-server.js';
 import { report, summarize } from './stats.js';
 
 /**
@@ -30,15 +28,6 @@ async function startAgentServer(fake: FakeAnthropic) {
   return { server, api, ada };
 }
 
-function connectViewer(url: string, sessionId: string, token: string) {
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`${url.replace('http', 'ws')}/sync`, sessionId, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    params: { token },
-    disableBc: true,
-  });
-  return { doc, provider };
-}
 
 async function runAndWait(api: ReturnType<typeof apiClient>, token: string, sessionId: string, watcher: Y.Doc, text: string) {
   const runBefore = readAgentState(watcher)?.runId;
@@ -79,7 +68,7 @@ async function benchToolOverhead(fake: FakeAnthropic): Promise<void> {
   const { server, api, ada } = await startAgentServer(fake);
   try {
     const sessionId = await api.createSession(ada.token, 'Tool overhead bench', EXAMPLE_REPO);
-    const watcher = connectViewer(server.url, sessionId, ada.token);
+    const watcher = connectPeer(server.url, sessionId, ada.token);
     await waitFor(() => watcher.provider.synced, 'sync', 10_000);
     // Warm-up run: boots the sandbox and loads the code paths.
     fake.setScript((_request, index) => (index % 3 < 2 ? toolReply('bash', { command: 'true' }) : textReply('warm')));
@@ -122,7 +111,7 @@ async function benchTokenLatency(fake: FakeAnthropic): Promise<void> {
   const { server, api, ada } = await startAgentServer(fake);
   try {
     const sessionId = await api.createSession(ada.token, 'Token latency bench', EXAMPLE_REPO);
-    const viewers = Array.from({ length: VIEWERS }, () => connectViewer(server.url, sessionId, ada.token));
+    const viewers = Array.from({ length: VIEWERS }, () => connectPeer(server.url, sessionId, ada.token));
     await waitFor(() => viewers.every((viewer) => viewer.provider.synced), 'viewers synced', 10_000);
     fake.setScript(() => textReply('warm'));
     await runAndWait(api, ada.token, sessionId, viewers[0]!.doc, 'warm up');

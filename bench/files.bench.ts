@@ -1,13 +1,11 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
-import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { liveFileText, readMeta } from '../shared/src/doc/accessors.js';
 import { TandemServer } from '../server/test-support/server-process.js';
 import { fileInfoMap } from '../shared/src/doc/schema.js';
-import { apiClient, makeTempDir, startTestServer, waitFor } from '../server/test-support/test-server.js';
+import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, type TestPeer } from '../server/test-support/test-server.js';
 import { EXAMPLE_REPO } from '../server/test-support/local-sandbox.js';
 import { report, summarize } from './stats.js';
 
@@ -20,15 +18,6 @@ const EDITORS = 3;
 const ROUNDS = 40;
 const BIG_TREE_FILES = 20_000;
 
-function connect(url: string, sessionId: string, token: string) {
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`${url.replace('http', 'ws')}/sync`, sessionId, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    params: { token },
-    disableBc: true,
-  });
-  return { doc, provider };
-}
 
 async function makeBigRepo(): Promise<string> {
   // Under the working directory, where the server accepts repo paths; .tandem-data is git-ignored.
@@ -47,12 +36,12 @@ async function benchBigTree(): Promise<{ listMs: number; treeBytes: number }> {
   const bigRepo = await makeBigRepo();
   const server = await TandemServer.create({ TANDEM_REPO_ROOTS: process.cwd(), TANDEM_WARM_POOL_SIZE: '0' });
   await server.start();
-  let viewer: ReturnType<typeof connect> | null = null;
+  let viewer: TestPeer | null = null;
   try {
     const api = apiClient(server.url);
     const ada = await api.identity('Bench');
     const sessionId = await api.createSession(ada.token, 'Big tree bench', bigRepo);
-    viewer = connect(server.url, sessionId, ada.token);
+    viewer = connectPeer(server.url, sessionId, ada.token);
     const doc = viewer.doc;
     let readyAt = 0;
     let bytesBefore = 0;
@@ -75,14 +64,14 @@ async function benchBigTree(): Promise<{ listMs: number; treeBytes: number }> {
 export async function benchFiles(): Promise<void> {
   const dataDir = await makeTempDir('bench-files');
   const server = await startTestServer(dataDir, { sandboxes: true });
-  const clients: Array<ReturnType<typeof connect>> = [];
+  const clients: Array<TestPeer> = [];
   try {
     const api = apiClient(server.url);
     const ada = await api.identity('Bench');
     const sessionId = await api.createSession(ada.token, 'Files bench', EXAMPLE_REPO);
     const live = await server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
     await live.files;
-    for (let index = 0; index < EDITORS; index += 1) clients.push(connect(server.url, sessionId, ada.token));
+    for (let index = 0; index < EDITORS; index += 1) clients.push(connectPeer(server.url, sessionId, ada.token));
     await waitFor(() => clients.every((client) => client.provider.synced), 'clients synced', 10_000);
 
     // Open a file: from the request until a second client has its text.

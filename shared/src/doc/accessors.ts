@@ -39,14 +39,18 @@ export function writeMeta(doc: Y.Doc, patch: Partial<SessionMeta>, origin: DocOr
   }, origin);
 }
 
-/** Entries that fail validation (written by a buggy or hostile peer) are skipped, not shown. */
-export function readTranscript(doc: Y.Doc): TranscriptEntry[] {
-  const entries: TranscriptEntry[] = [];
-  for (const item of transcriptArray(doc)) {
-    const parsed = transcriptEntrySchema.safeParse(item.toJSON());
-    if (parsed.success) entries.push(parsed.data);
+/** The items of a doc array that pass `schema`; items a buggy or hostile peer wrote are skipped, not shown. */
+function readValid<T>(items: Y.Array<Y.Map<unknown>>, schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }): T[] {
+  const valid: T[] = [];
+  for (const item of items) {
+    const parsed = schema.safeParse(item.toJSON());
+    if (parsed.success) valid.push(parsed.data);
   }
-  return entries;
+  return valid;
+}
+
+export function readTranscript(doc: Y.Doc): TranscriptEntry[] {
+  return readValid(transcriptArray(doc), transcriptEntrySchema);
 }
 
 function mapFrom(record: Record<string, unknown>): Y.Map<unknown> {
@@ -66,12 +70,7 @@ export function appendUserMessage(doc: Y.Doc, message: Omit<UserMessageEntry, 'k
 }
 
 export function readPlan(doc: Y.Doc): PlanStep[] {
-  const steps: PlanStep[] = [];
-  for (const item of planArray(doc)) {
-    const parsed = planStepSchema.safeParse(item.toJSON());
-    if (parsed.success) steps.push(parsed.data);
-  }
-  return steps;
+  return readValid(planArray(doc), planStepSchema);
 }
 
 function findPlanStep(doc: Y.Doc, stepId: string): Y.Map<unknown> | undefined {
@@ -188,12 +187,7 @@ export function updateToolCall(
 }
 
 export function readQueue(doc: Y.Doc): QueuedMessage[] {
-  const items: QueuedMessage[] = [];
-  for (const item of queueArray(doc)) {
-    const parsed = queuedMessageSchema.safeParse(item.toJSON());
-    if (parsed.success) items.push(parsed.data);
-  }
-  return items;
+  return readValid(queueArray(doc), queuedMessageSchema);
 }
 
 export function enqueueMessage(doc: Y.Doc, message: QueuedMessage, origin: DocOrigin): void {

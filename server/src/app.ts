@@ -12,7 +12,7 @@ import { joinRoutes } from './routes/join.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { syncRoutes } from './routes/sync.js';
-import type { SessionRuntime } from './session/session-runtime.js';
+import { SessionEndedError, type SessionRuntime } from './session/session-runtime.js';
 import type { AgentService } from './agent/agent-service.js';
 import type { ServerInfoResponse } from '../../shared/src/protocol/http.js';
 import type { SessionService } from './session/session-service.js';
@@ -66,6 +66,7 @@ export function createApp(deps: AppDeps) {
 
   app.onError((error, c) => {
     if (error instanceof HttpError) return errorResponse(c, error.status, error.code, error.message);
+    if (error instanceof SessionEndedError) return errorResponse(c, 409, ErrorCode.BadRequest, error.message);
     deps.logger.error(`unhandled error on ${c.req.method} ${c.req.path}`, error);
     return errorResponse(c, 500, ErrorCode.Internal, 'Something went wrong on the server; try again, and check the server log');
   });

@@ -6,6 +6,7 @@ import {
   type OpenTerminalResponse,
   type PostMessageResponse,
   type SessionListResponse,
+  type EndSessionResponse,
   type SessionResponse,
   type StopAgentResponse,
   type ShareLinkListResponse,
@@ -65,6 +66,14 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
       const access = await service.requireMessageRights(sessionId, identity);
       const body: PostMessageResponse = await agents.send(access.session, identity, text, delivery);
       return c.json(body, 201);
+    })
+    .post('/:sessionId/end', async (c) => {
+      const identity = requireIdentity(c.get('identity'));
+      const access = await service.markEnded(c.req.param('sessionId'), identity);
+      await agents.stop(access.session.id, identity);
+      const snapshot = await runtime?.end(access.session.id);
+      const body: EndSessionResponse = { snapshotId: snapshot?.id ?? null };
+      return c.json(body);
     })
     .post('/:sessionId/agent/stop', async (c) => {
       const identity = requireIdentity(c.get('identity'));

@@ -30,6 +30,8 @@ export interface SnapshotManagerLogger {
 /** Where a session's snapshot comes from: built locally per repo, or an e2b template. */
 export interface SnapshotSource {
   ensure(repo: string, progress?: SnapshotProgress): Promise<SnapshotRef>;
+  /** A snapshot a session was saved to when it ended (to resume from); undefined when it is gone. */
+  saved(snapshotId: string, repo: string): Promise<SnapshotRef | undefined>;
 }
 
 /** e2b: every repo starts from the configured template; the repo is cloned into the sandbox. */
@@ -37,6 +39,10 @@ export function createTemplateSnapshotSource(template: string, formatVersion: nu
   return {
     async ensure(repo) {
       return { id: template, repo, commit: 'none', builtAtMs: Date.now(), formatVersion };
+    },
+    // An e2b snapshot id is a template a new sandbox starts from, with the workspace as it was.
+    async saved(snapshotId, repo) {
+      return { id: snapshotId, repo, commit: 'none', builtAtMs: Date.now(), formatVersion };
     },
   };
 }
@@ -97,6 +103,7 @@ export function createSnapshotManager(options: {
       options.pool.fill(snapshot);
       return snapshot;
     },
+    saved: (snapshotId: string) => options.store.get(snapshotId),
     check,
     startSchedule(): void {
       timer ??= setInterval(() => void check(), SNAPSHOT_CHECK_INTERVAL_MS);

@@ -1,13 +1,20 @@
-import { appendTranscriptEntry, recordTiming, writeMeta } from '../../../shared/src/doc/accessors.js';
+import { appendTranscriptEntry, readMeta, recordTiming, writeMeta } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import type { SessionMeta } from '../../../shared/src/doc/schema.js';
 import { DEFAULT_TERMINAL_ID } from '../../../shared/src/protocol/terminal.js';
-import type { Sandbox, SandboxProvider } from '../sandbox/provider.js';
+import type { Sandbox, SandboxProvider, SnapshotRef } from '../sandbox/provider.js';
 import type { SnapshotSource } from '../sandbox/snapshot-manager.js';
 import type { WarmPool } from '../sandbox/warm-pool.js';
 import { SharedTerminal } from '../terminal/shared-terminal.js';
 import type { DocHost } from '../sync/doc-host.js';
 import { WorkspaceSync } from '../sync/files/workspace-sync.js';
+
+/** Asked for the sandbox of a session its owner ended. */
+export class SessionEndedError extends Error {
+  constructor() {
+    super('This session has ended; resume it in a new session to keep working');
+  }
+}
 
 /** Most terminals one session may have open at once. */
 export const MAX_TERMINALS_PER_SESSION = 8;
@@ -66,13 +73,23 @@ export function createSessionRuntime(deps: {
     return terminal;
   }
 
+  /** The snapshot a session starts from: the one it resumes, or the repo's current one. */
+  async function snapshotFor(sessionId: string, repo: string) {
+    const resumedFrom = await deps.docHost.change(sessionId, (doc) => readMeta(doc).resumedFrom);
+    if (!resumedFrom) return { snapshot: await deps.snapshots.ensure(repo, (step) => void meta(sessionId, { sandboxMessage: step })), resumed: false };
+    const saved = await deps.snapshots.saved(resumedFrom.snapshotId, repo);
+    if (!saved) throw new Error('the saved workspace this session resumes is gone (snapshots are kept on this server only); start a new session from the repo');
+    return { snapshot: saved, resumed: true };
+  }
+
   async function boot(sessionId: string, repo: string): Promise<LiveSession> {
     await timing(sessionId, 'requestedAt', true);
     await meta(sessionId, { sandbox: deps.provider.name, sandboxState: 'booting', sandboxMessage: 'Preparing the snapshot', terminals: [] });
     try {
-      const snapshot = await deps.snapshots.ensure(repo, (step) => void meta(sessionId, { sandboxMessage: step }));
+      const { snapshot, resumed } = await snapshotFor(sessionId, repo);
       await timing(sessionId, 'snapshotReadyAt');
-      const pooled = deps.pool.take(snapshot);
+      // The warm pool holds sandboxes of repo snapshots only; a resumed workspace boots its own.
+      const pooled = resumed ? undefined : deps.pool.take(snapshot);
       await meta(sessionId, { sandboxMessage: pooled ? 'Taking a warm sandbox' : 'Booting a sandbox' });
       const sandbox = pooled ?? (await deps.provider.create({ sessionId, snapshot }));
       await timing(sessionId, 'sandboxAcquiredAt');
@@ -111,11 +128,14 @@ export function createSessionRuntime(deps: {
   return {
     providerName: deps.provider.name,
 
-    /** Starts the session's sandbox and first terminal once; later calls share the same start. */
+    /** Starts the session's sandbox and first terminal once; later calls share the same start. An ended session starts none. */
     ensureStarted(sessionId: string, repo: string): Promise<LiveSession> {
       let session = live.get(sessionId);
       if (!session) {
-        session = boot(sessionId, repo);
+        session = deps.docHost.change(sessionId, (doc) => readMeta(doc).endedAt).then((endedAt) => {
+          if (endedAt) throw new SessionEndedError();
+          return boot(sessionId, repo);
+        });
         live.set(sessionId, session);
         // A failed start is forgotten, so the next visit tries again.
         session.catch(() => live.delete(sessionId));
@@ -141,6 +161,21 @@ export function createSessionRuntime(deps: {
       while (session.terminals.has(`t${number}`)) number += 1;
       await openTerminal(sessionId, session, `t${number}`);
       return `t${number}`;
+    },
+
+    /**
+     * Ends a session: people's last edits reach the workspace, the workspace is kept as a snapshot
+     * (when the provider can), and the sandbox closes. Returns the snapshot, if one was made.
+     */
+    async end(sessionId: string): Promise<SnapshotRef | undefined> {
+      const session = await live.get(sessionId)?.catch(() => undefined);
+      if (!session) return undefined;
+      const files = await session.files.catch(() => null);
+      await files?.flushAll();
+      const snapshot = session.sandbox.snapshot ? await session.sandbox.snapshot() : undefined;
+      await this.stop(sessionId);
+      if (snapshot) await meta(sessionId, { endSnapshot: { id: snapshot.id, builtAtMs: snapshot.builtAtMs } });
+      return snapshot;
     },
 
     async stop(sessionId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendUserMessage, writeMeta } from '../../../shared/src/doc/accessors.js';
+import { appendUserMessage, readMeta, writeMeta } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import { sessionStatusSchema } from '../../../shared/src/doc/schema.js';
 import { CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS } from '../../../shared/src/limits.js';
@@ -77,27 +77,47 @@ export function createSessionService(deps: SessionServiceDeps) {
     }
   }
 
-  async function requireOwner(sessionId: string, identity: Identity): Promise<GrantedAccess> {
+  async function requireOwner(sessionId: string, identity: Identity, what = 'manages share links'): Promise<GrantedAccess> {
     const access = await requireAccess(sessionId, identity);
-    if (!canManageSharing(access.role)) throw forbidden('Only the session owner manages share links');
+    if (!canManageSharing(access.role)) throw forbidden(`Only the session owner ${what}`);
     return access;
+  }
+
+  /** The workspace an ended session saved, for a new session to resume (its editors and owner may). */
+  async function savedWorkspaceOf(sessionId: string, identity: Identity) {
+    const access = await requireAccess(sessionId, identity);
+    if (!canEditSession(access.role)) throw forbidden('Only editors of a session can resume it');
+    const saved = await deps.docHost.change(sessionId, (doc) => readMeta(doc).endSnapshot);
+    if (!saved) throw new HttpError(409, ErrorCode.BadRequest, 'That session has no saved workspace; its owner must end it first');
+    return { sessionId, snapshotId: saved.id, repo: access.session.repo };
   }
 
   return {
     decideAccess,
     requireAccess,
 
+    /** The owner ends the session: it is marked ended so no new sandbox boots for it. */
+    async markEnded(sessionId: string, identity: Identity): Promise<GrantedAccess> {
+      const access = await requireOwner(sessionId, identity, 'can end it');
+      await deps.docHost.change(sessionId, (doc) => writeMeta(doc, { endedAt: nowMs(), status: 'done' }, DocOrigin.User));
+      await deps.sessions.setStatus(sessionId, 'done');
+      return access;
+    },
+
     async create(identity: Identity, body: CreateSessionBody): Promise<SessionSummary> {
+      const resumedFrom = body.resumeFrom ? await savedWorkspaceOf(body.resumeFrom, identity) : undefined;
+      const repo = resumedFrom?.repo ?? body.repo;
       const id = newId('s', 9);
       const createdAt = nowMs();
-      await deps.sessions.create({ id, title: body.title, repo: body.repo, ownerId: identity.id });
+      await deps.sessions.create({ id, title: body.title, repo, ownerId: identity.id });
       await deps.docHost.change(id, (doc) =>
         writeMeta(
           doc,
           {
             title: body.title,
-            repo: body.repo,
+            repo,
             status: 'idle',
+            resumedFrom: resumedFrom && { sessionId: resumedFrom.sessionId, snapshotId: resumedFrom.snapshotId },
             ownerId: identity.id,
             ownerName: identity.name,
             createdAt,

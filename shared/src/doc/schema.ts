@@ -67,6 +67,12 @@ export const sessionMetaSchema = z.object({
   timings: sessionTimingsSchema.catch({}),
   terminals: z.array(z.string()).catch([]),
   agent: agentStateSchema.optional().catch(undefined),
+  /** When the owner ended the session; an ended session boots no sandbox. */
+  endedAt: z.number().optional().catch(undefined),
+  /** Set when the session ended and its workspace was kept: a new session can resume from it. */
+  endSnapshot: z.object({ id: z.string(), builtAtMs: z.number() }).optional().catch(undefined),
+  /** Set on a session that resumed another one's saved workspace. */
+  resumedFrom: z.object({ sessionId: z.string(), snapshotId: z.string() }).optional().catch(undefined),
 });
 export type SessionMeta = z.infer<typeof sessionMetaSchema>;
 

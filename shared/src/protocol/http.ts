@@ -36,6 +36,8 @@ export interface IdentityResponse {
 export const createSessionBodySchema = z.object({
   title: trimmed(MAX_SESSION_TITLE_CHARS, 'Title'),
   repo: trimmed(MAX_REPO_PATH_CHARS, 'Repo path'),
+  /** Start from the workspace another (ended) session saved, instead of the repo's snapshot. */
+  resumeFrom: z.string().min(1).max(64).optional(),
 });
 export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 
@@ -143,4 +145,9 @@ export interface FileChange {
 }
 export interface ChangesResponse {
   changes: FileChange[];
+}
+
+export interface EndSessionResponse {
+  /** The saved workspace a new session can resume from; absent when the provider keeps none. */
+  snapshotId: string | null;
 }

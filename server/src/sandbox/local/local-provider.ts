@@ -92,6 +92,7 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Sandb
           uid,
           workspace,
           command: { uid, ...files, network: spec.network ?? false, limits, extraReadOnlyDirs: toolDirs() },
+          saveSnapshot: (treeDir) => options.snapshots.saveTree(treeDir, `session:${spec.sessionId}`, spec.snapshot.commit),
           release: async () => {
             await removeSandboxDir(sandboxDir);
             usedUids.delete(uid);

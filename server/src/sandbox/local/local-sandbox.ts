@@ -14,6 +14,7 @@ import {
   type SandboxPty,
   type SpawnedProcess,
   type WatchEvent,
+  type SnapshotRef,
 } from '../provider.js';
 import { buildSandboxCommand, type SandboxCommandOptions } from './bwrap-command.js';
 import { resolveInside } from './host-paths.js';
@@ -28,6 +29,8 @@ export interface LocalSandboxInit {
   uid: number;
   workspace: MountedWorkspace;
   command: Omit<SandboxCommandOptions, 'env' | 'cwd' | 'newSession' | 'workspaceHostDir'>;
+  /** Keeps a copy of a workspace tree as a snapshot (the session's own, to resume from). */
+  saveSnapshot(treeDir: string): Promise<SnapshotRef>;
   /** Called once, after every process is gone and the workspace is unmounted. */
   release(): Promise<void>;
 }
@@ -115,6 +118,13 @@ export class LocalSandbox implements Sandbox {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SandboxError(`${relativePath} does not exist`, 'not-found');
       throw error;
     }
+  }
+
+  /** The workspace as it is now, kept as a snapshot a later session can start from. */
+  async snapshot(options: CallOptions = {}): Promise<SnapshotRef> {
+    throwIfAborted(options.signal);
+    this.assertOpen();
+    return this.init.saveSnapshot(this.workspaceDir);
   }
 
   /** A file as it was in the snapshot the session started from; null when the snapshot has none. */

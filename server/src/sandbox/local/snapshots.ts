@@ -127,6 +127,32 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
       }
     },
 
+    /**
+     * Keeps a session's workspace as a snapshot of its own (labelled, so it is never taken for the
+     * repo's base), from which a later session can resume.
+     */
+    async saveTree(sourceDir: string, label: string, commit: string): Promise<SnapshotRef> {
+      const id = `snap_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+      const dir = path.join(options.dir, id);
+      await mkdir(dir, { recursive: true });
+      await chmod(dir, 0o711);
+      try {
+        await cp(sourceDir, path.join(dir, 'tree'), { recursive: true, verbatimSymlinks: true });
+        await execFileAsync('chmod', ['-R', 'a+rwX', path.join(dir, 'tree')]);
+        const snapshot: SnapshotRef = { id, repo: label, commit, builtAtMs: Date.now(), formatVersion: SNAPSHOT_FORMAT_VERSION };
+        await writeFile(path.join(dir, 'stamp.json'), JSON.stringify(snapshot, null, 2));
+        return snapshot;
+      } catch (error) {
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      }
+    },
+
+    /** A snapshot by id, if it exists in the current format. */
+    async get(id: string): Promise<SnapshotRef | undefined> {
+      return (await list()).find((snapshot) => snapshot.id === id && snapshot.formatVersion === SNAPSHOT_FORMAT_VERSION);
+    },
+
     async remove(snapshot: Pick<SnapshotRef, 'id'>): Promise<void> {
       await rm(path.join(options.dir, snapshot.id), { recursive: true, force: true });
     },

@@ -246,6 +246,11 @@ export class WorkspaceSync {
     return changes.sort((left, right) => left.path.localeCompare(right.path));
   }
 
+  /** Resolves once every pending write of every file has reached the sandbox. */
+  async flushAll(): Promise<void> {
+    await Promise.all([...new Set([...this.writeTimers.keys(), ...this.chains.keys()])].map((path) => this.flushWrite(path)));
+  }
+
   /** Resolves once every pending write of a path has reached the sandbox. */
   async flushWrite(path: string): Promise<void> {
     const timer = this.writeTimers.get(path);

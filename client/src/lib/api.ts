@@ -1,6 +1,7 @@
 import type {
   ChangesResponse,
   CreateSessionBody,
+  EndSessionResponse,
   ErrorResponse,
   IdentityResponse,
   JoinResponse,
@@ -64,6 +65,7 @@ export const api = {
   revokeLink: (sessionId: string, linkId: string) =>
     call<ShareLinkResponse>('DELETE', `/sessions/${encodeURIComponent(sessionId)}/links/${encodeURIComponent(linkId)}`),
   join: (token: string) => call<JoinResponse>('POST', '/join', { token }),
+  endSession: (sessionId: string) => call<EndSessionResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/end`),
   openFile: (sessionId: string, path: string) => call<{ path: string }>('POST', `/sessions/${encodeURIComponent(sessionId)}/files/open`, { path }),
   listChanges: (sessionId: string) => call<ChangesResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}/changes`),
   openTerminal: (sessionId: string) => call<OpenTerminalResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/terminals`),

@@ -8,6 +8,7 @@ import { useDocValue, useSessionSync, type ConnectionState, type SessionSync } f
 import { Panel } from '../../ui/panel.js';
 import { EditorPanelBody } from '../editor/editor-panel.js';
 import { useOpenFile } from '../editor/use-open-file.js';
+import { EndedBanner, EndSessionButton } from './session-end.js';
 import { TopBar } from '../../ui/top-bar.js';
 import { FilesPanelBody } from '../files/files-panel.js';
 import { PlanPanelBody } from '../plan/plan-panel.js';
@@ -103,6 +104,7 @@ function SessionLayout({
         <div className="session-tools">
           <ConnectionBadge connection={connection} />
           <PresenceBar participants={participants} />
+          {canManageSharing(summary.role) && !meta.endedAt && <EndSessionButton sessionId={summary.id} />}
           {canManageSharing(summary.role) && (
             <button className="button primary small" onClick={() => setSharing(true)}>
               Share
@@ -111,6 +113,7 @@ function SessionLayout({
         </div>
       </TopBar>
       {connection.kind === 'closed' && <div className="banner banner-error">{connection.message}</div>}
+      <EndedBanner meta={meta} sessionId={summary.id} canEdit={canEditSession(summary.role)} />
       {connection.kind === 'reconnecting' && <div className="banner">{connection.message}</div>}
       <main className="workspace">
         <div className="column column-left">

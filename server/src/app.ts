@@ -4,6 +4,7 @@ import { MAX_HTTP_BODY_BYTES } from '../../shared/src/limits.js';
 import { ErrorCode } from '../../shared/src/protocol/errors.js';
 import type { IdentityTokens } from './auth/identity-token.js';
 import type { UsersRepository } from './db/repositories/users.js';
+import type { ToolOutputsRepository } from './db/repositories/tool-outputs.js';
 import { clientAssetRoutes } from './http/client-assets.js';
 import { errorResponse, HttpError } from './http/http-error.js';
 import { identityMiddleware, type AppEnv } from './http/identity-middleware.js';
@@ -32,6 +33,7 @@ export interface AppDeps {
   /** Sandboxes and terminals; null when the server runs without them (doc-only tests). */
   runtime: SessionRuntime | null;
   agents: AgentService;
+  toolOutputs: ToolOutputsRepository;
   clientDir: string;
   logger: AppLogger;
 }
@@ -52,7 +54,7 @@ export function createApp(deps: AppDeps) {
       return c.json(body);
     })
     .route('/identity', identityRoutes({ tokens: deps.tokens, users: deps.users }))
-    .route('/sessions', sessionRoutes(deps.sessions, deps.runtime, deps.agents))
+    .route('/sessions', sessionRoutes(deps.sessions, deps.runtime, deps.agents, deps.toolOutputs))
     .route('/sessions', fileRoutes(deps.sessions, deps.runtime))
     .route('/join', joinRoutes(deps.sessions))
     .all('*', (c) => errorResponse(c, 404, ErrorCode.NotFound, `No API route ${c.req.method} ${c.req.path}`));

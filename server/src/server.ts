@@ -13,6 +13,7 @@ import { getOrCreateSecret } from './db/repositories/secrets.js';
 import { createSessionsRepository } from './db/repositories/sessions.js';
 import { createShareLinksRepository } from './db/repositories/share-links.js';
 import { createUsersRepository } from './db/repositories/users.js';
+import { createToolOutputsRepository } from './db/repositories/tool-outputs.js';
 import { checkLocalSandboxTools, createLocalSandboxProvider } from './sandbox/local/local-provider.js';
 import { createSnapshotStore } from './sandbox/local/snapshots.js';
 import { createE2bSdkClient } from './sandbox/e2b/e2b-client.js';
@@ -97,6 +98,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
   });
   const sessionsRepository = createSessionsRepository(database.db);
+  const toolOutputs = createToolOutputsRepository(database.db);
   const sessions = createSessionService({
     sessions: sessionsRepository,
     shareLinks: createShareLinksRepository(database.db),
@@ -121,9 +123,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       };
     },
     recordStatus: (sessionId, status) => sessionsRepository.setStatus(sessionId, status),
+    storeToolOutput: (sessionId, toolUseId, output) => toolOutputs.save(sessionId, toolUseId, output),
     logger,
   });
-  const app = createApp({ tokens, users: createUsersRepository(database.db), sessions, docHost, runtime, agents, clientDir: config.clientDir, logger });
+  const app = createApp({ tokens, users: createUsersRepository(database.db), sessions, docHost, runtime, agents, toolOutputs, clientDir: config.clientDir, logger });
 
   const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: MAX_SYNC_MESSAGE_BYTES });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

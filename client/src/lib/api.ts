@@ -28,6 +28,18 @@ export class ApiError extends Error {
   }
 }
 
+/** A plain-text resource of the API (e.g. a tool call's whole output). */
+async function fetchText(route: string): Promise<string> {
+  const token = getIdentity()?.token;
+  const response = await fetch(`/api${route}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch(() => null);
+  if (!response) throw new ApiError(0, 'network', 'The server did not answer. Check that it is running, then try again.');
+  if (!response.ok) {
+    const error = ((await response.json().catch(() => null)) as ErrorResponse | null)?.error;
+    throw new ApiError(response.status, error?.code ?? 'unknown', error?.message ?? `Request failed (${response.status})`);
+  }
+  return response.text();
+}
+
 async function call<T>(method: string, route: string, body?: unknown): Promise<T> {
   const token = getIdentity()?.token;
   let response: Response;
@@ -65,6 +77,8 @@ export const api = {
   revokeLink: (sessionId: string, linkId: string) =>
     call<ShareLinkResponse>('DELETE', `/sessions/${encodeURIComponent(sessionId)}/links/${encodeURIComponent(linkId)}`),
   join: (token: string) => call<JoinResponse>('POST', '/join', { token }),
+  toolOutput: (sessionId: string, toolUseId: string) =>
+    fetchText(`/sessions/${encodeURIComponent(sessionId)}/tool-calls/${encodeURIComponent(toolUseId)}/output`),
   endSession: (sessionId: string) => call<EndSessionResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/end`),
   openFile: (sessionId: string, path: string) => call<{ path: string }>('POST', `/sessions/${encodeURIComponent(sessionId)}/files/open`, { path }),
   listChanges: (sessionId: string) => call<ChangesResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}/changes`),

@@ -49,6 +49,8 @@ export interface AgentRunDeps {
   /** Applies a change to the session doc (and persists it). */
   change: <T>(apply: (doc: Y.Doc) => T) => Promise<T>;
   textFlushIntervalMs?: number;
+  /** Keeps a tool call's whole output in the store (the doc holds a capped copy). */
+  storeToolOutput?: (toolUseId: string, output: string) => Promise<void>;
   /** Keeps the session list's status in step with the run. */
   recordStatus?: (status: SessionStatus) => Promise<void>;
   logger: { error(message: string, error?: unknown): void };
@@ -379,6 +381,10 @@ export class AgentRun {
       result = { output: `Interrupted by ${names} while ${toolUse.name} was running.`, isError: true };
     }
     const shown = capText(result.output, MAX_TOOL_OUTPUT_DOC_CHARS);
+    const whole = result.fullOutput ?? result.output;
+    if (shown.truncated || result.fullOutput) {
+      await this.deps.storeToolOutput?.(toolUse.id, whole).catch((error: unknown) => this.deps.logger.error('could not store a tool output', error));
+    }
     await this.deps.change((doc) =>
       updateToolCall(
         doc,
@@ -387,7 +393,7 @@ export class AgentRun {
           status: result.isError ? 'error' : 'done',
           durationMs: Date.now() - startedMs,
           output: shown.text,
-          outputTruncated: shown.truncated,
+          outputTruncated: shown.truncated || result.fullOutput !== undefined,
           files: result.files,
         },
         DocOrigin.Agent,

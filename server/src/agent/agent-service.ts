@@ -41,6 +41,7 @@ export interface AgentServiceDeps {
   logger: { error(message: string, error?: unknown): void };
   textFlushIntervalMs?: number;
   recordStatus?: (sessionId: string, status: SessionStatus) => Promise<void>;
+  storeToolOutput?: (sessionId: string, toolUseId: string, output: string) => Promise<void>;
 }
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
@@ -72,6 +73,7 @@ export function createAgentService(deps: AgentServiceDeps) {
         change: (apply) => applyLive(session.id, apply),
         textFlushIntervalMs: deps.textFlushIntervalMs,
         recordStatus: deps.recordStatus && ((status) => deps.recordStatus!(session.id, status)),
+        storeToolOutput: deps.storeToolOutput && ((toolUseId, output) => deps.storeToolOutput!(session.id, toolUseId, output)),
         logger: deps.logger,
       },
       first,

@@ -267,3 +267,25 @@ it('without an API key the agent says how to turn it on, and chat still works', 
     await rm(noKeyDir, { recursive: true, force: true });
   }
 });
+
+it('caps a long tool output for the model and the doc, and keeps the whole of it in the store', async () => {
+  const people = await sessionWithPeople('Long output');
+  const request = script([toolReply('bash', { command: 'seq 1 20000' }, '', {}), textReply('Counted.')]);
+  await people.send(people.ada.token, 'Count to 20000.', 'prompt');
+  await people.runEnded();
+
+  const toModel = String(toolResults(request(1).at(-1))[0]!.content);
+  expect(toModel.length).toBeLessThan(31_000);
+  expect(toModel).toContain('characters cut');
+  const call = toolCalls(people.transcript())[0]!;
+  expect(call).toMatchObject({ status: 'done', outputTruncated: true });
+  expect(call.output!.length).toBeLessThan(9_000);
+
+  const stored = await fetch(`${server.url}/api/sessions/${people.sessionId}/tool-calls/${call.id}/output`, { headers: { authorization: `Bearer ${people.vic.token}` } });
+  expect(stored.status).toBe(200);
+  const whole = await stored.text();
+  expect(whole.split('\n').slice(0, 20000)).toEqual(Array.from({ length: 20000 }, (_, index) => String(index + 1)));
+  expect(whole.endsWith('[exit code 0]')).toBe(true);
+  const stranger = await api.identity('Mallory');
+  expect((await fetch(`${server.url}/api/sessions/${people.sessionId}/tool-calls/${call.id}/output`, { headers: { authorization: `Bearer ${stranger.token}` } })).status).toBe(403);
+});

@@ -81,3 +81,17 @@ export const serverSecrets = pgTable('server_secrets', {
   name: text('name').primaryKey(),
   value: text('value').notNull(),
 });
+
+/** A tool call's whole output (the doc keeps a capped copy), for "show full output". */
+export const toolOutputs = pgTable(
+  'tool_outputs',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    toolUseId: text('tool_use_id').notNull(),
+    output: text('output').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.sessionId, table.toolUseId] })],
+);

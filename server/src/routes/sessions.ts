@@ -16,13 +16,14 @@ import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { SessionRuntime } from '../session/session-runtime.js';
 import type { AgentService } from '../agent/agent-service.js';
+import type { ToolOutputsRepository } from '../db/repositories/tool-outputs.js';
 import type { SessionService } from '../session/session-service.js';
 import { canEditSession } from '../../../shared/src/roles.js';
 import { forbidden, HttpError } from '../http/http-error.js';
 import { ErrorCode } from '../../../shared/src/protocol/errors.js';
 
 /** /api/sessions: list, create, read, chat, and the owner's share links. */
-export function sessionRoutes(service: SessionService, runtime: SessionRuntime | null, agents: AgentService) {
+export function sessionRoutes(service: SessionService, runtime: SessionRuntime | null, agents: AgentService, toolOutputs: ToolOutputsRepository) {
   // Opening a session starts its sandbox in the background; progress and failures land in the doc.
   const warmUp = (session: { id: string; repo: string }) => {
     void runtime?.ensureStarted(session.id, session.repo).catch(() => {});
@@ -74,6 +75,12 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
       const snapshot = await runtime?.end(access.session.id);
       const body: EndSessionResponse = { snapshotId: snapshot?.id ?? null };
       return c.json(body);
+    })
+    .get('/:sessionId/tool-calls/:toolUseId/output', async (c) => {
+      const access = await service.requireAccess(c.req.param('sessionId'), requireIdentity(c.get('identity')));
+      const output = await toolOutputs.find(access.session.id, c.req.param('toolUseId'));
+      if (output === undefined) throw new HttpError(404, ErrorCode.NotFound, 'No stored output for this tool call (only cut outputs are stored)');
+      return c.text(output);
     })
     .post('/:sessionId/agent/stop', async (c) => {
       const identity = requireIdentity(c.get('identity'));

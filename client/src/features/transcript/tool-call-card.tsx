@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import type { ToolCallEntry } from '../../../../shared/src/doc/schema.js';
+import { api, ApiError } from '../../lib/api.js';
 
 /** The one line that says what a call does: the command, the path, the pattern. */
 function summarize(entry: ToolCallEntry): string {
@@ -38,8 +40,12 @@ function formatDuration(durationMs: number): string {
 }
 
 /** One tool call of the agent: what, its status and time, and its output on demand. */
-export function ToolCallCard({ entry, onOpenFile }: { entry: ToolCallEntry; onOpenFile(path: string): void }) {
+export function ToolCallCard({ entry, sessionId, onOpenFile }: { entry: ToolCallEntry; sessionId: string; onOpenFile(path: string): void }) {
   const summary = summarize(entry);
+  const [fullOutput, setFullOutput] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const showFull = () =>
+    api.toolOutput(sessionId, entry.id).then(setFullOutput, (caught: unknown) => setLoadError(caught instanceof ApiError ? caught.message : 'Could not load the output.'));
   return (
     <li className={`tool-call tool-${entry.status}`} data-testid="tool-call" data-status={entry.status} data-tool={entry.name}>
       <details open={entry.status === 'error' || entry.name === 'bash'}>
@@ -51,9 +57,17 @@ export function ToolCallCard({ entry, onOpenFile }: { entry: ToolCallEntry; onOp
         </summary>
         {entry.output !== undefined && entry.output !== '' && (
           <pre className="tool-output" data-testid="tool-output">
-            {entry.output}
-            {entry.outputTruncated && <span className="muted">{'\n'}[output cut for the transcript; the agent saw more]</span>}
+            {fullOutput ?? entry.output}
           </pre>
+        )}
+        {entry.outputTruncated && fullOutput === null && (
+          <div className="tool-more">
+            <span className="muted">Output cut for the transcript.</span>
+            <button className="link-button" onClick={() => void showFull()}>
+              Show full output
+            </button>
+            {loadError && <span className="error-text">{loadError}</span>}
+          </div>
         )}
       </details>
       {entry.files && entry.files.length > 0 && (

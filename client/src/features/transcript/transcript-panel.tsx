@@ -19,7 +19,7 @@ const DELIVERY_BADGES: Partial<Record<DeliveryMode, string>> = {
   interrupt: 'interrupted',
 };
 
-function Entry({ entry, onOpenFile }: { entry: TranscriptEntry; onOpenFile(path: string): void }) {
+function Entry({ entry, sessionId, onOpenFile }: { entry: TranscriptEntry; sessionId: string; onOpenFile(path: string): void }) {
   switch (entry.kind) {
     case 'user-message':
       return (
@@ -54,7 +54,7 @@ function Entry({ entry, onOpenFile }: { entry: TranscriptEntry; onOpenFile(path:
         </li>
       );
     case 'tool-call':
-      return <ToolCallCard entry={entry} onOpenFile={onOpenFile} />;
+      return <ToolCallCard entry={entry} sessionId={sessionId} onOpenFile={onOpenFile} />;
     case 'system-notice':
       return <li className={`notice notice-${entry.level}`}>{entry.text}</li>;
     default:
@@ -96,7 +96,7 @@ export function TranscriptPanelBody({
       <ol className="transcript-entries" data-testid="transcript">
         {entries.length === 0 && <li className="muted empty-line">No messages yet.</li>}
         {entries.map((entry) => (
-          <Entry key={entry.id} entry={entry} onOpenFile={onOpenFile} />
+          <Entry key={entry.id} entry={entry} sessionId={sessionId} onOpenFile={onOpenFile} />
         ))}
         <div ref={endRef} />
       </ol>

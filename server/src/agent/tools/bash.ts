@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { capText, defineTool, MAX_TOOL_RESULT_CHARS } from './tool.js';
+import { capText, defineTool, MAX_STORED_OUTPUT_BYTES, MAX_TOOL_RESULT_CHARS } from './tool.js';
 
 export const DEFAULT_BASH_TIMEOUT_MS = 120_000;
 export const MAX_BASH_TIMEOUT_MS = 10 * 60_000;
@@ -18,14 +18,15 @@ export const bashTool = defineTool({
   async run(input, { sandbox, signal }) {
     const result = await sandbox.exec(input.command, {
       timeoutMs: input.timeout_ms ?? DEFAULT_BASH_TIMEOUT_MS,
-      maxOutputBytes: MAX_TOOL_RESULT_CHARS * 2,
+      maxOutputBytes: MAX_STORED_OUTPUT_BYTES,
       signal,
     });
     const parts = [result.stdout, result.stderr ? `[stderr]\n${result.stderr}` : ''].filter(Boolean).join('\n');
     const status = result.timedOut
       ? `[stopped after ${input.timeout_ms ?? DEFAULT_BASH_TIMEOUT_MS} ms: timed out]`
       : `[exit code ${result.exitCode ?? 'none'}]`;
-    const { text } = capText(`${parts}${parts.endsWith('\n') || !parts ? '' : '\n'}${status}`);
-    return { output: text, isError: result.timedOut || result.exitCode !== 0 };
+    const whole = `${parts}${parts.endsWith('\n') || !parts ? '' : '\n'}${status}${result.truncated ? `\n[output cut at ${MAX_STORED_OUTPUT_BYTES} bytes]` : ''}`;
+    const { text, truncated } = capText(whole);
+    return { output: text, isError: result.timedOut || result.exitCode !== 0, fullOutput: truncated ? whole : undefined };
   },
 });

@@ -4,6 +4,8 @@ import type { PlanStep } from '../../../../shared/src/doc/schema.js';
 
 /** Most characters of one tool result sent back to the model. */
 export const MAX_TOOL_RESULT_CHARS = 30_000;
+/** Most bytes of a command's output kept in the store ("full output" in the transcript). */
+export const MAX_STORED_OUTPUT_BYTES = 1024 * 1024;
 
 /** File reads and writes of the agent: through the live doc when the session syncs files, so people's edits merge. */
 export interface FileAccess {
@@ -26,6 +28,8 @@ export interface ToolContext {
 export interface ToolResult {
   output: string;
   isError: boolean;
+  /** The whole output when `output` (what the model sees) was cut; kept in the store. */
+  fullOutput?: string;
   /** Workspace paths read or written, linked from the transcript to the editor. */
   files?: string[];
 }

@@ -82,9 +82,11 @@ it('a command in the sandbox (sed -i) shows up in the doc, and a person’s edit
   await new Promise((resolve) => setTimeout(resolve, 200));
   expect(s.text('src/slugify.js')!.match(/edited by Ada/g)).toHaveLength(1);
 
-  // At the same time: Ada types at the top while a command appends at the end; both stay, in the doc and the file.
-  edit(s.tab.doc, 'src/slugify.js', (text) => text.insert(0, '// typing…\n'));
+  // At the same time: a command appends at the end and, before the server has read that change, Ada types
+  // at the top; both stay, in the doc and the file. (Two writers of one file on disk at the very same
+  // instant cannot both win; the merge covers a change on either side the other has not seen yet.)
   await s.sh(`echo '// appended by a script' >> src/slugify.js`);
+  edit(s.tab.doc, 'src/slugify.js', (text) => text.insert(0, '// typing…\n'));
   const both = (content: string | undefined) => (content?.includes('// typing…') && content.includes('// appended by a script')) ?? false;
   await waitFor(() => both(s.text('src/slugify.js')), 'both changes in the doc', 5_000);
   await expect.poll(async () => both(await s.fileText('src/slugify.js')), { timeout: 5_000 }).toBe(true);

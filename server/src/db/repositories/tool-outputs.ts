@@ -1,0 +1,20 @@
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../database.js';
+import { toolOutputs } from '../schema.js';
+
+/** Whole tool outputs kept beside the doc, which holds only a capped copy. */
+export function createToolOutputsRepository(db: Database) {
+  return {
+    async save(sessionId: string, toolUseId: string, output: string): Promise<void> {
+      await db.insert(toolOutputs).values({ sessionId, toolUseId, output }).onConflictDoUpdate({ target: [toolOutputs.sessionId, toolOutputs.toolUseId], set: { output } });
+    },
+    async find(sessionId: string, toolUseId: string): Promise<string | undefined> {
+      const [row] = await db
+        .select({ output: toolOutputs.output })
+        .from(toolOutputs)
+        .where(and(eq(toolOutputs.sessionId, sessionId), eq(toolOutputs.toolUseId, toolUseId)));
+      return row?.output;
+    },
+  };
+}
+export type ToolOutputsRepository = ReturnType<typeof createToolOutputsRepository>;

@@ -13,7 +13,8 @@ export default defineConfig({
     alias: [{ find: 'monaco-editor/esm/vs/editor/editor.api.js', replacement: path.resolve('node_modules/monaco-editor/esm/vs/editor/editor.api.js') }],
   },
   worker: { format: 'es' },
-  build: { outDir: '../dist/client', emptyOutDir: true },
+  // Monaco (loaded only when a file is opened) is a few MB on its own; that is expected, not a warning.
+  build: { outDir: '../dist/client', emptyOutDir: true, chunkSizeWarningLimit: 4096 },
   server: {
     // `npm run dev`: Vite serves the app with hot reload and forwards /api and /sync to the server.
     port: 5173,

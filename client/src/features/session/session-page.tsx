@@ -88,7 +88,8 @@ function SessionLayout({
   const meta = useDocValue(sync.doc, readMeta);
   const participants = useParticipants(sync.provider);
   const [sharing, setSharing] = useState(false);
-  const canEdit = canEditSession(summary.role) && connection.kind !== 'closed';
+  // An ended session is read-only for everyone: its sandbox is gone, so nothing could reach it.
+  const canEdit = canEditSession(summary.role) && connection.kind !== 'closed' && !meta.endedAt;
   const focus = (panel: Parameters<typeof setFocus>[1]) => () => setFocus(sync.provider, panel);
   const openFile = useOpenFile(summary.id, sync.provider);
 

@@ -64,6 +64,16 @@ export function TerminalPanelBody({
       </div>
     );
   }
+  if (meta.endedAt) {
+    return (
+      <div className="sandbox-state" data-testid="sandbox-ended">
+        <strong>The sandbox is stopped</strong>
+        <p className="muted">
+          This session has ended{meta.endSnapshot ? ' and its workspace was saved' : ''}. Resume it in a new session to get a terminal again.
+        </p>
+      </div>
+    );
+  }
   if (meta.sandboxState !== 'ready') {
     return (
       <div className="sandbox-state" data-testid="sandbox-booting">

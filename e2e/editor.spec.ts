@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { textReply, toolReply } from '../server/test-support/fake-anthropic.js';
 import { test } from './support/agent-fixtures.js';
-import { createSession, expect, mintShareLink, openAs } from './support/fixtures.js';
+import { createSession, expect, mintShareLink, openAs, terminalScreen, typeInTerminal } from './support/fixtures.js';
 
 const editor = (page: Page) => page.getByTestId('code-editor').locator('.view-lines');
 
@@ -57,10 +57,8 @@ test('two people and the agent edit one file together; editors, sandbox and term
   }
 
   // The terminal shows the merged file from the sandbox.
-  await bob.getByTestId('terminal').click();
-  await bob.keyboard.type('echo merged-$(grep -c -e "Ada was here" -e "exactly one dash. Bob too" -e "still typing" src/slugify.js)');
-  await bob.keyboard.press('Enter');
-  await expect(bob.getByTestId('terminal-panel').locator('.xterm-rows')).toContainText('merged-3', { timeout: 10_000 });
+  await typeInTerminal(bob, 'echo merged-$(grep -c -e "Ada was here" -e "exactly one dash. Bob too" -e "still typing" src/slugify.js)');
+  await expect(terminalScreen(bob)).toContainText('merged-3', { timeout: 10_000 });
 
   // The changes view lists the file with its diff; the transcript links the file to the editor.
   await ada.getByRole('tab', { name: 'Changes' }).click();

@@ -1,13 +1,4 @@
-import type { Page } from '@playwright/test';
-import { createSession, expect, mintShareLink, openAs, test } from './support/fixtures.js';
-
-const screen = (page: Page) => page.getByTestId('terminal-panel').locator('.xterm-rows');
-
-async function typeInTerminal(page: Page, text: string) {
-  await page.getByTestId('terminal').click();
-  await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
-}
+import { createSession, expect, mintShareLink, openAs, terminalScreen, test, typeInTerminal } from './support/fixtures.js';
 
 test('two people share one real shell; a viewer’s keys change nothing; a late joiner sees earlier output', async ({ browser, server }) => {
   const ada = await openAs(browser, server, 'Ada');
@@ -18,26 +9,26 @@ test('two people share one real shell; a viewer’s keys change nothing; a late 
 
   const bob = await openAs(browser, server, 'Bob');
   await bob.goto(editorLink);
-  await expect(screen(bob)).toContainText('tandem@sandbox', { timeout: 20_000 });
+  await expect(terminalScreen(bob)).toContainText('tandem@sandbox', { timeout: 20_000 });
 
   await typeInTerminal(ada, 'echo hello-from-$((20+22))');
-  await expect(screen(bob)).toContainText('hello-from-42');
+  await expect(terminalScreen(bob)).toContainText('hello-from-42');
 
   await typeInTerminal(bob, 'echo bob-was-here > bob.txt && cat bob.txt');
-  await expect(screen(ada)).toContainText('bob-was-here');
+  await expect(terminalScreen(ada)).toContainText('bob-was-here');
 
   const vic = await openAs(browser, server, 'Vic');
   await vic.goto(viewerLink);
   // Late joiner: the earlier output arrives first.
-  await expect(screen(vic)).toContainText('hello-from-42', { timeout: 20_000 });
+  await expect(terminalScreen(vic)).toContainText('hello-from-42', { timeout: 20_000 });
   await vic.getByTestId('terminal').click();
   await vic.keyboard.type('rm bob.txt');
   await vic.keyboard.press('Enter');
   await expect(vic.getByText('only editors can type')).toBeVisible();
 
   await typeInTerminal(ada, 'ls bob.txt && echo still-there');
-  await expect(screen(ada)).toContainText('still-there');
-  await expect(screen(ada)).not.toContainText('rm bob.txt');
+  await expect(terminalScreen(ada)).toContainText('still-there');
+  await expect(terminalScreen(ada)).not.toContainText('rm bob.txt');
 
   for (const page of [ada, bob, vic]) await page.context().close();
 });

@@ -39,6 +39,16 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
   await page.getByLabel('Message', { exact: true }).press('Enter');
 }
 
+/** Types a command into the session's shared terminal and runs it. */
+export async function typeInTerminal(page: Page, command: string): Promise<void> {
+  await page.getByTestId('terminal').click();
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+}
+
+/** What the terminal shows now. */
+export const terminalScreen = (page: Page) => page.getByTestId('terminal-panel').locator('.xterm-rows');
+
 export const test = base.extend<object, { server: TandemServer }>({
   server: [
     async ({}, use) => {

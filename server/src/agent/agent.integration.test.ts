@@ -4,43 +4,32 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readAgentState, readMeta, readPlan, readQueue, readTranscript } from '../../../shared/src/doc/accessors.js';
 import type { ToolCallEntry, TranscriptEntry } from '../../../shared/src/doc/schema.js';
 import type { PostMessageResponse, ServerInfoResponse, SessionListResponse } from '../../../shared/src/protocol/http.js';
-import type { RunningServer } from '../server.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic, type FakeReply } from '../../test-support/fake-anthropic.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
-import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, withModelAt, type TestPeer } from '../../test-support/test-server.js';
+import { serverForFile } from '../../test-support/server-per-file.js';
+import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, withModelAt } from '../../test-support/test-server.js';
 
-let dataDir: string;
-let server: RunningServer;
 let fake: FakeAnthropic;
-let api: ReturnType<typeof apiClient>;
-const peers: TestPeer[] = [];
-
+// Registered first, so the fake model is up before the server that points at it.
 beforeAll(async () => {
-  dataDir = await makeTempDir('agent');
   fake = await startFakeAnthropic();
-  server = await startTestServer(dataDir, { sandboxes: true }, 0, withModelAt(fake.url, FAKE_API_KEY));
-  api = apiClient(server.url);
 });
-afterAll(async () => {
-  for (const peer of peers) peer.destroy();
-  await server.close();
-  await fake.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => fake.close());
+const shared = serverForFile('agent', { sandboxes: true }, (config) => withModelAt(fake.url, FAKE_API_KEY)(config));
 
 /** A session with its owner, an editor (Bob) and a viewer (Vic), and a synced doc to watch it. */
 async function sessionWithPeople(title: string) {
-  const ada = await api.identity('Ada');
-  const bob = await api.identity('Bob');
-  const vic = await api.identity('Vic');
-  const sessionId = await api.createSession(ada.token, title, EXAMPLE_REPO);
-  await api.join(bob.token, (await api.share(ada.token, sessionId, 'editor')).token);
-  await api.join(vic.token, (await api.share(ada.token, sessionId, 'viewer')).token);
-  const watcher = connectPeer(server.url, sessionId, vic.token);
-  peers.push(watcher);
+  const ada = await shared.api.identity('Ada');
+  const bob = await shared.api.identity('Bob');
+  const vic = await shared.api.identity('Vic');
+  const sessionId = await shared.api.createSession(ada.token, title, EXAMPLE_REPO);
+  await shared.api.join(bob.token, (await shared.api.share(ada.token, sessionId, 'editor')).token);
+  await shared.api.join(vic.token, (await shared.api.share(ada.token, sessionId, 'viewer')).token);
+  const watcher = connectPeer(shared.server.url, sessionId, vic.token);
+  shared.peers.push(watcher);
   await waitForSync(watcher);
   const send = (token: string, text: string, delivery: string) =>
-    api.call<PostMessageResponse>('POST', `/sessions/${sessionId}/messages`, token, { text, delivery });
+    shared.api.call<PostMessageResponse>('POST', `/sessions/${sessionId}/messages`, token, { text, delivery });
   const transcript = () => readTranscript(watcher.doc);
   const agent = () => readAgentState(watcher.doc);
   const runEnded = () => waitFor(() => ['done', 'failed', 'stopped'].includes(agent()?.state ?? ''), 'the run to end', 30_000);
@@ -127,7 +116,7 @@ it('runs a scripted task in the real sandbox: writes and edits a file, runs a co
   expect(people.transcript().at(-1)).toMatchObject({ kind: 'system-notice', text: 'The agent finished.' });
   // The session list shows how the run ended.
   expect(readMeta(people.watcher.doc).status).toBe('done');
-  const listed = await api.call<SessionListResponse>('GET', '/sessions', people.ada.token);
+  const listed = await shared.api.call<SessionListResponse>('GET', '/sessions', people.ada.token);
   expect(listed.body.sessions.find((session) => session.id === people.sessionId)?.status).toBe('done');
 });
 
@@ -141,7 +130,7 @@ it('delivers a steer at the next tool boundary, with its author, and keeps two p
   expect((await people.send(people.ada.token, 'And the third.', 'steer')).body.outcome).toBe('queued');
   // A queued message can be taken back by its author or the owner, by nobody else.
   const dropped = await people.send(people.bob.token, 'Never mind this one.', 'queue');
-  const cancel = (token: string) => api.call('DELETE', `/sessions/${people.sessionId}/queue/${dropped.body.entryId}`, token);
+  const cancel = (token: string) => shared.api.call('DELETE', `/sessions/${people.sessionId}/queue/${dropped.body.entryId}`, token);
   expect((await cancel(people.vic.token)).status).toBe(403);
   expect((await cancel(people.bob.token)).status).toBe(204);
   expect((await cancel(people.ada.token)).status).toBe(404);
@@ -190,7 +179,7 @@ it('interrupts mid-stream: the dangling tool call is closed with who interrupted
   expect(toolCalls(people.transcript())[0]).toMatchObject({ status: 'error', output: 'Not run: interrupted by Bob.' });
   expect(people.agent()).toMatchObject({ state: 'done', turns: 2 });
   // The file was never written.
-  const sandbox = await server.runtime!.ensureStarted(people.sessionId, EXAMPLE_REPO);
+  const sandbox = await shared.server.runtime!.ensureStarted(people.sessionId, EXAMPLE_REPO);
   expect(new TextDecoder().decode(await sandbox.sandbox.readFile('src/slugify.js'))).toContain('export function slugify');
 });
 
@@ -211,10 +200,10 @@ it('runs a queued message after the current turn ends, and a stop ends the run f
 
   // A viewer may neither steer nor stop.
   expect((await people.send(people.vic.token, 'Viewer steering', 'steer')).status).toBe(403);
-  expect((await api.call('POST', `/sessions/${people.sessionId}/agent/stop`, people.vic.token)).status).toBe(403);
+  expect((await shared.api.call('POST', `/sessions/${people.sessionId}/agent/stop`, people.vic.token)).status).toBe(403);
   expect(readQueue(people.watcher.doc)).toEqual([]);
 
-  const stopped = await api.call('POST', `/sessions/${people.sessionId}/agent/stop`, people.bob.token);
+  const stopped = await shared.api.call('POST', `/sessions/${people.sessionId}/agent/stop`, people.bob.token);
   expect(stopped).toMatchObject({ status: 200, body: { stopped: true } });
   expect(people.agent()).toMatchObject({ state: 'stopped', message: 'Bob stopped the run.' });
   expect(toolCalls(people.transcript())[0]).toMatchObject({ status: 'error', output: 'Interrupted by Bob while bash was running.' });
@@ -250,7 +239,7 @@ it('retries overloaded and failing model calls within the budget, shows each ret
 
 it('without an API key the agent says how to turn it on, and chat still works', async () => {
   const noKeyDir = await makeTempDir('agent-nokey');
-  const plain = await startTestServer(noKeyDir, { database: server.database });
+  const plain = await startTestServer(noKeyDir, { database: shared.server.database });
   try {
     const client = apiClient(plain.url);
     const info = await client.call<ServerInfoResponse>('GET', '/info');
@@ -281,11 +270,11 @@ it('caps a long tool output for the model and the doc, and keeps the whole of it
   expect(call).toMatchObject({ status: 'done', outputTruncated: true });
   expect(call.output!.length).toBeLessThan(9_000);
 
-  const stored = await fetch(`${server.url}/api/sessions/${people.sessionId}/tool-calls/${call.id}/output`, { headers: { authorization: `Bearer ${people.vic.token}` } });
+  const stored = await fetch(`${shared.server.url}/api/sessions/${people.sessionId}/tool-calls/${call.id}/output`, { headers: { authorization: `Bearer ${people.vic.token}` } });
   expect(stored.status).toBe(200);
   const whole = await stored.text();
   expect(whole.split('\n').slice(0, 20000)).toEqual(Array.from({ length: 20000 }, (_, index) => String(index + 1)));
   expect(whole.endsWith('[exit code 0]')).toBe(true);
-  const stranger = await api.identity('Mallory');
-  expect((await fetch(`${server.url}/api/sessions/${people.sessionId}/tool-calls/${call.id}/output`, { headers: { authorization: `Bearer ${stranger.token}` } })).status).toBe(403);
+  const stranger = await shared.api.identity('Mallory');
+  expect((await fetch(`${shared.server.url}/api/sessions/${people.sessionId}/tool-calls/${call.id}/output`, { headers: { authorization: `Bearer ${stranger.token}` } })).status).toBe(403);
 });

@@ -1,67 +1,52 @@
-import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { liveFileText, readMeta } from '../../../shared/src/doc/accessors.js';
 import type { EndSessionResponse, SessionResponse } from '../../../shared/src/protocol/http.js';
-import type { RunningServer } from '../server.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
-import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';
+import { serverForFile } from '../../test-support/server-per-file.js';
+import { connectPeer, waitFor, waitForSync } from '../../test-support/test-server.js';
 
-let dataDir: string;
-let server: RunningServer;
-let api: ReturnType<typeof apiClient>;
-const peers: TestPeer[] = [];
-
-beforeAll(async () => {
-  dataDir = await makeTempDir('resume');
-  server = await startTestServer(dataDir, { sandboxes: true });
-  api = apiClient(server.url);
-});
-afterAll(async () => {
-  for (const peer of peers) peer.destroy();
-  await server.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+const shared = serverForFile('resume');
 
 it('ending a session keeps its workspace; a later session resumes from it, with a person’s last unsaved edit', async () => {
-  const ada = await api.identity('Ada');
-  const bob = await api.identity('Bob');
-  const sessionId = await api.createSession(ada.token, 'Before the break', EXAMPLE_REPO);
-  await api.join(bob.token, (await api.share(ada.token, sessionId, 'editor')).token);
-  const tab = connectPeer(server.url, sessionId, bob.token);
-  peers.push(tab);
+  const ada = await shared.api.identity('Ada');
+  const bob = await shared.api.identity('Bob');
+  const sessionId = await shared.api.createSession(ada.token, 'Before the break', EXAMPLE_REPO);
+  await shared.api.join(bob.token, (await shared.api.share(ada.token, sessionId, 'editor')).token);
+  const tab = connectPeer(shared.server.url, sessionId, bob.token);
+  shared.peers.push(tab);
   await waitForSync(tab);
-  const live = await server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+  const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
   await live.files;
   expect((await live.sandbox.exec('echo made-in-the-terminal > kept.txt')).exitCode).toBe(0);
-  await api.call('POST', `/sessions/${sessionId}/files/open`, bob.token, { path: 'README.md' });
+  await shared.api.call('POST', `/sessions/${sessionId}/files/open`, bob.token, { path: 'README.md' });
   await waitFor(() => liveFileText(tab.doc, 'README.md') !== undefined, 'README.md live');
   // Bob types and the owner ends the session straight away: the edit must not be lost.
   liveFileText(tab.doc, 'README.md')!.insert(0, 'Edited just before the end.\n');
 
-  expect((await api.call('POST', `/sessions/${sessionId}/end`, bob.token)).status).toBe(403);
+  expect((await shared.api.call('POST', `/sessions/${sessionId}/end`, bob.token)).status).toBe(403);
   // Resuming a session that has not ended is refused with what to do.
-  expect(await api.call('POST', '/sessions', bob.token, { title: 'Too early', repo: EXAMPLE_REPO, resumeFrom: sessionId })).toMatchObject({ status: 409 });
+  expect(await shared.api.call('POST', '/sessions', bob.token, { title: 'Too early', repo: EXAMPLE_REPO, resumeFrom: sessionId })).toMatchObject({ status: 409 });
   // The edit reaches the server's doc (but, within the write debounce, not yet the sandbox).
   let onServer = false;
-  while (!onServer) onServer = await server.docHost.change(sessionId, (doc) => liveFileText(doc, 'README.md')?.toString().startsWith('Edited') ?? false);
-  const ended = await api.call<EndSessionResponse>('POST', `/sessions/${sessionId}/end`, ada.token);
+  while (!onServer) onServer = await shared.server.docHost.change(sessionId, (doc) => liveFileText(doc, 'README.md')?.toString().startsWith('Edited') ?? false);
+  const ended = await shared.api.call<EndSessionResponse>('POST', `/sessions/${sessionId}/end`, ada.token);
   expect(ended.status).toBe(200);
   expect(ended.body.snapshotId).toMatch(/^snap_/);
   await waitFor(() => readMeta(tab.doc).sandboxState === 'stopped', 'the sandbox to stop');
   expect(readMeta(tab.doc)).toMatchObject({ status: 'done', endSnapshot: { id: ended.body.snapshotId } });
   // An ended session boots nothing: asking for a file says to resume.
-  const refused = await api.call<{ error: { message: string } }>('POST', `/sessions/${sessionId}/files/open`, bob.token, { path: 'README.md' });
+  const refused = await shared.api.call<{ error: { message: string } }>('POST', `/sessions/${sessionId}/files/open`, bob.token, { path: 'README.md' });
   expect(refused).toMatchObject({ status: 409, body: { error: { message: expect.stringContaining('resume it in a new session') } } });
 
-  const resumed = await api.call<SessionResponse>('POST', '/sessions', bob.token, { title: 'After the break', repo: 'ignored', resumeFrom: sessionId });
+  const resumed = await shared.api.call<SessionResponse>('POST', '/sessions', bob.token, { title: 'After the break', repo: 'ignored', resumeFrom: sessionId });
   expect(resumed.status).toBe(201);
   expect(resumed.body.session).toMatchObject({ repo: EXAMPLE_REPO, role: 'owner' });
-  const next = await server.runtime!.ensureStarted(resumed.body.session.id, EXAMPLE_REPO);
+  const next = await shared.server.runtime!.ensureStarted(resumed.body.session.id, EXAMPLE_REPO);
   const read = async (path: string) => new TextDecoder().decode(await next.sandbox.readFile(path));
   expect(await read('kept.txt')).toBe('made-in-the-terminal\n');
   expect(await read('README.md')).toMatch(/^Edited just before the end\.\n/);
-  const nextTab = connectPeer(server.url, resumed.body.session.id, bob.token);
-  peers.push(nextTab);
+  const nextTab = connectPeer(shared.server.url, resumed.body.session.id, bob.token);
+  shared.peers.push(nextTab);
   await waitForSync(nextTab);
   expect(readMeta(nextTab.doc)).toMatchObject({ resumedFrom: { sessionId, snapshotId: ended.body.snapshotId }, sandboxSource: 'cold' });
 });

@@ -1,37 +1,22 @@
-import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { liveFileText, readFileListing, readTranscript } from '../../../../shared/src/doc/accessors.js';
 import type { ChangesResponse } from '../../../../shared/src/protocol/http.js';
-import type { RunningServer } from '../../server.js';
 import { EXAMPLE_REPO } from '../../../test-support/local-sandbox.js';
-import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../../test-support/test-server.js';
+import { serverForFile } from '../../../test-support/server-per-file.js';
+import { connectPeer, waitFor, waitForSync } from '../../../test-support/test-server.js';
 
-let dataDir: string;
-let server: RunningServer;
-let api: ReturnType<typeof apiClient>;
-const peers: TestPeer[] = [];
-
-beforeAll(async () => {
-  dataDir = await makeTempDir('files');
-  server = await startTestServer(dataDir, { sandboxes: true });
-  api = apiClient(server.url);
-});
-afterAll(async () => {
-  for (const peer of peers) peer.destroy();
-  await server.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+const shared = serverForFile('files');
 
 async function liveSession(title: string) {
-  const ada = await api.identity('Ada');
-  const vic = await api.identity('Vic');
-  const sessionId = await api.createSession(ada.token, title, EXAMPLE_REPO);
-  await api.join(vic.token, (await api.share(ada.token, sessionId, 'viewer')).token);
-  const tab = connectPeer(server.url, sessionId, ada.token);
-  peers.push(tab);
+  const ada = await shared.api.identity('Ada');
+  const vic = await shared.api.identity('Vic');
+  const sessionId = await shared.api.createSession(ada.token, title, EXAMPLE_REPO);
+  await shared.api.join(vic.token, (await shared.api.share(ada.token, sessionId, 'viewer')).token);
+  const tab = connectPeer(shared.server.url, sessionId, ada.token);
+  shared.peers.push(tab);
   await waitForSync(tab);
-  const live = await server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+  const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
   await live.files;
   const sandbox = live.sandbox;
   const sh = async (command: string) => {
@@ -43,7 +28,7 @@ async function liveSession(title: string) {
   const sandboxHas = (path: string) => sandbox.readFile(path).then(() => true, () => false);
   const paths = () => readFileListing(tab.doc).map((file) => file.path);
   const text = (path: string) => liveFileText(tab.doc, path)?.toString();
-  const open = (token: string, path: string) => api.call('POST', `/sessions/${sessionId}/files/open`, token, { path });
+  const open = (token: string, path: string) => shared.api.call('POST', `/sessions/${sessionId}/files/open`, token, { path });
   return { ada, vic, sessionId, tab, sh, fileText, sandboxHas, paths, text, open };
 }
 
@@ -63,7 +48,7 @@ it('lists the tree without .git and ignored paths, and opens text files for anyo
   await waitFor(() => s.text('src/slugify.js')?.includes('export function slugify') ?? false, 'the file to be live');
   expect(await s.open(s.ada.token, 'blob.bin')).toMatchObject({ status: 415 });
   expect(await s.open(s.ada.token, '../../etc/passwd')).toMatchObject({ status: 400 });
-  expect((await api.call('POST', `/sessions/${s.sessionId}/files/delete`, s.vic.token, { path: 'src/slugify.js' })).status).toBe(403);
+  expect((await shared.api.call('POST', `/sessions/${s.sessionId}/files/delete`, s.vic.token, { path: 'src/slugify.js' })).status).toBe(403);
 });
 
 it('a command in the sandbox (sed -i) shows up in the doc, and a person’s edit in the doc shows up in the sandbox', async () => {
@@ -104,17 +89,17 @@ it('reflects create, delete and rename both ways, and lists the session’s chan
   await s.sh('rm README.md');
   await waitFor(() => !s.paths().includes('README.md'), 'a delete in the sandbox', 5_000);
 
-  const renamed = await api.call('POST', `/sessions/${s.sessionId}/files/rename`, s.ada.token, { from: 'docs/renamed.md', to: 'docs/final.md' });
+  const renamed = await shared.api.call('POST', `/sessions/${s.sessionId}/files/rename`, s.ada.token, { from: 'docs/renamed.md', to: 'docs/final.md' });
   expect(renamed.status).toBe(200);
   await waitFor(() => s.paths().includes('docs/final.md') && !s.paths().includes('docs/renamed.md'), 'a rename from the doc side', 5_000);
   expect(await s.fileText('docs/final.md')).toBe('# Notes\n');
-  expect((await api.call('POST', `/sessions/${s.sessionId}/files/delete`, s.ada.token, { path: 'docs/final.md' })).status).toBe(200);
+  expect((await shared.api.call('POST', `/sessions/${s.sessionId}/files/delete`, s.ada.token, { path: 'docs/final.md' })).status).toBe(200);
   await waitFor(() => !s.paths().includes('docs/final.md'), 'a delete from the doc side', 5_000);
   expect(await s.sandboxHas('docs/final.md')).toBe(false);
 
   await s.sh(`sed -i 's/lower case/lower-case/' src/slugify.js && echo "new" > added.txt`);
   await waitFor(() => s.paths().includes('added.txt') && (s.text('src/slugify.js')?.includes('lower-case') ?? false), 'changes', 5_000);
-  const { body } = await api.call<ChangesResponse>('GET', `/sessions/${s.sessionId}/changes`, s.vic.token);
+  const { body } = await shared.api.call<ChangesResponse>('GET', `/sessions/${s.sessionId}/changes`, s.vic.token);
   const byPath = Object.fromEntries(body.changes.map((change) => [change.path, change]));
   expect(byPath['src/slugify.js']).toMatchObject({ status: 'modified', diff: expect.stringContaining('- * Turns a title into a URL slug: lower case') });
   expect(byPath['src/slugify.js']!.diff).toContain('+ * Turns a title into a URL slug: lower-case');

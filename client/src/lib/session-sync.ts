@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { observeSessionDoc } from '../../../shared/src/doc/schema.js';
+import { observeSessionDoc, type SessionDocRoot } from '../../../shared/src/doc/schema.js';
 import { describeCloseCode, isFatalCloseCode } from '../../../shared/src/protocol/errors.js';
 import { SYNC_PATH, TOKEN_QUERY_PARAM } from '../../../shared/src/protocol/http.js';
 import type { PresenceState } from '../../../shared/src/protocol/presence.js';
@@ -59,12 +59,13 @@ export function useSessionSync(sessionId: string, identity: StoredIdentity): { s
   return { sync, connection };
 }
 
-/** Re-reads `read(doc)` after every change to the session doc. */
-export function useDocValue<T>(doc: Y.Doc, read: (doc: Y.Doc) => T): T {
+/** Re-reads `read(doc)` after every change to the doc roots it reads (give them: a keystroke or a token must not re-read everything). */
+export function useDocValue<T>(doc: Y.Doc, read: (doc: Y.Doc) => T, roots: readonly SessionDocRoot[]): T {
   const [value, setValue] = useState(() => read(doc));
+  const rootsKey = roots.join(',');
   useEffect(() => {
     setValue(read(doc));
-    return observeSessionDoc(doc, () => setValue(read(doc)));
-  }, [doc, read]);
+    return observeSessionDoc(doc, () => setValue(read(doc)), rootsKey.split(',') as SessionDocRoot[]);
+  }, [doc, read, rootsKey]);
   return value;
 }

@@ -1,8 +1,8 @@
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { addPlanStep, readMeta, readPlan, readTranscript, removePlanStep, updatePlanStep, writeMeta } from './accessors.js';
+import { addLiveFile, addPlanStep, liveFileText, readMeta, readPlan, readTranscript, removePlanStep, updatePlanStep, writeFileInfo, writeMeta } from './accessors.js';
 import { DocOrigin } from './origins.js';
-import { planArray, transcriptArray } from './schema.js';
+import { observeSessionDoc, planArray, transcriptArray } from './schema.js';
 
 describe('doc accessors', () => {
   it('adds, renames, completes and removes plan steps', () => {
@@ -38,4 +38,17 @@ describe('doc accessors', () => {
     doc.getMap('meta').set('status', 'exploded');
     expect(readMeta(doc)).toMatchObject({ title: 'T', status: 'idle', createdAt: 5, timings: {} });
   });
+});
+
+it('tells a reader about changes to the roots it reads, and typing in a file is not a change to the working set', () => {
+  const doc = new Y.Doc();
+  const calls = { files: 0, transcript: 0 };
+  observeSessionDoc(doc, () => (calls.files += 1), ['files', 'fileInfo']);
+  observeSessionDoc(doc, () => (calls.transcript += 1), ['transcript']);
+
+  addLiveFile(doc, 'src/a.ts', 'one', 'sandbox');
+  writeFileInfo(doc, 'src/a.ts', { size: 3, kind: 'text', changedInSession: false }, 'sandbox');
+  expect(calls).toEqual({ files: 2, transcript: 0 });
+  liveFileText(doc, 'src/a.ts')!.insert(3, ' two');
+  expect(calls).toEqual({ files: 2, transcript: 0 });
 });

@@ -195,12 +195,25 @@ export function filesMap(doc: Y.Doc): Y.Map<Y.Text> {
   return doc.getMap(ROOT.files);
 }
 
-/** Calls `onChange` after any change to the root types given (all of them by default); returns the unsubscribe. */
-export function observeSessionDoc(doc: Y.Doc, onChange: () => void): () => void {
-  const roots = [metaMap(doc), transcriptArray(doc), planArray(doc), queueArray(doc), fileInfoMap(doc), filesMap(doc)];
+export type SessionDocRoot = keyof typeof ROOT;
+
+/**
+ * Calls `onChange` after a change to the roots given (all by default); returns the unsubscribe.
+ * `files` is watched for files entering or leaving the working set, not for every keystroke in
+ * them (the editor binds to each file's Y.Text itself), so typing does not re-read the rest.
+ */
+export function observeSessionDoc(doc: Y.Doc, onChange: () => void, roots: readonly SessionDocRoot[] = Object.keys(ROOT) as SessionDocRoot[]): () => void {
   const handler = () => onChange();
-  for (const root of roots) root.observeDeep(handler);
-  return () => {
-    for (const root of roots) root.unobserveDeep(handler);
-  };
+  const deep = { meta: metaMap, transcript: transcriptArray, plan: planArray, queue: queueArray, fileInfo: fileInfoMap } as const;
+  const unsubscribes = roots.map((root) => {
+    if (root === 'files') {
+      const files = filesMap(doc);
+      files.observe(handler);
+      return () => files.unobserve(handler);
+    }
+    const type = deep[root](doc) as Y.AbstractType<unknown>;
+    type.observeDeep(handler);
+    return () => type.unobserveDeep(handler);
+  });
+  return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
 }

@@ -8,7 +8,7 @@ import { Avatar } from '../../ui/avatar.js';
 
 /** Messages waiting for the agent, visible to all; their author or the owner can take one back. */
 export function QueueList({ doc, sessionId, userId, isOwner }: { doc: Y.Doc; sessionId: string; userId: string; isOwner: boolean }) {
-  const queue = useDocValue(doc, readQueue);
+  const queue = useDocValue(doc, readQueue, ['queue']);
   const [error, setError] = useState<string | null>(null);
   if (queue.length === 0) return null;
 

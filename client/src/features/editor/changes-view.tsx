@@ -24,7 +24,7 @@ function DiffLines({ diff }: { diff: string }) {
 
 /** What changed in this session against the snapshot, with diffs; it refreshes as files change. */
 export function ChangesView({ doc, sessionId, onOpen }: { doc: Y.Doc; sessionId: string; onOpen(path: string): void }) {
-  const signature = useDocValue(doc, countChanged);
+  const signature = useDocValue(doc, countChanged, ['fileInfo']);
   const [changes, setChanges] = useState<FileChange[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {

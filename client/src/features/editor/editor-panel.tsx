@@ -32,7 +32,7 @@ export function EditorPanelBody({
   useEffect(() => setView('file'), [openFile.openCount]);
   const path = openFile.path;
   const readText = useCallback((current: Y.Doc) => (path ? liveFileText(current, path) : undefined), [path]);
-  const text = useDocValue(doc, readText);
+  const text = useDocValue(doc, readText, ['files']);
   const here = participants.filter((participant) => path && participant.openFile === path && !participant.isSelf);
 
   return (

@@ -6,7 +6,7 @@ import { FileTree } from './file-tree.js';
 
 /** The workspace tree from `fileInfo`; it fills in once the session's sandbox runs. */
 export function FilesPanelBody({ doc, selected, participants, onOpen }: { doc: Y.Doc; selected: string | null; participants: Participant[]; onOpen(path: string): void }) {
-  const files = useDocValue(doc, readFileListing);
+  const files = useDocValue(doc, readFileListing, ['fileInfo', 'files']);
   if (files.length === 0) {
     return <p className="muted empty-line">No files yet. The workspace tree appears here when the session’s sandbox starts.</p>;
   }

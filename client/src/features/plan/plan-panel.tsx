@@ -27,7 +27,7 @@ function newStepId(): string {
 
 /** The plan, co-edited by everyone with edit rights (and later the agent). */
 export function PlanPanelBody({ doc, canEdit }: { doc: Y.Doc; canEdit: boolean }) {
-  const steps = useDocValue(doc, readPlan);
+  const steps = useDocValue(doc, readPlan, ['plan']);
   const [draft, setDraft] = useState('');
 
   function add(event: FormEvent) {

@@ -85,7 +85,7 @@ function SessionLayout({
   sync: SessionSync;
   connection: ConnectionState;
 }) {
-  const meta = useDocValue(sync.doc, readMeta);
+  const meta = useDocValue(sync.doc, readMeta, ['meta']);
   const participants = useParticipants(sync.provider);
   const [sharing, setSharing] = useState(false);
   // An ended session is read-only for everyone: its sandbox is gone, so nothing could reach it.

@@ -78,8 +78,8 @@ export function TranscriptPanelBody({
   isOwner: boolean;
   onOpenFile(path: string): void;
 }) {
-  const entries = useDocValue(doc, readTranscript);
-  const agent = useDocValue(doc, readAgentState);
+  const entries = useDocValue(doc, readTranscript, ['transcript']);
+  const agent = useDocValue(doc, readAgentState, ['meta']);
   const info = useAgentInfo();
   const endRef = useRef<HTMLDivElement>(null);
   const lastEntry = entries.at(-1);

@@ -13,6 +13,8 @@ import { connectTerminal } from './terminal-client.js';
  */
 const KEYSTROKES = 300;
 const CLEAR_LINE_EVERY = 50;
+/** How long the new session's background work (pool refill, tree listing) gets before keystrokes are timed. */
+const SETTLE_MS = 3_000;
 
 async function bareNodePty(): Promise<number[]> {
   const shell = pty.spawn('bash', ['--norc', '-i'], { name: 'xterm-256color', cols: 100, rows: 30, env: { PATH: process.env.PATH ?? '', TERM: 'xterm-256color' } });
@@ -47,7 +49,8 @@ async function throughTandem(viewers: number): Promise<number[]> {
     const clients = [];
     for (let index = 0; index < viewers; index += 1) clients.push(await connectTerminal(server.url, sessionId, owner.token));
     const typist = clients[0]!;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Steady state: let the warm pool refill and the file sync list the tree before measuring.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     for (let index = 0; index < KEYSTROKES; index += 1) {
       if (index % CLEAR_LINE_EVERY === 0) {
         typist.type('\x15');

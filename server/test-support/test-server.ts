@@ -26,7 +26,7 @@ export function testConfig(dataDir: string, port = 0): Config {
     sandbox: { provider: 'local', e2bTemplate: 'base', warmPoolSize: 1, snapshotRebuildIntervalMs: 30 * 60_000, repoRoots: [process.cwd()] },
     // No key: the agent is off unless a test points it at a fake Messages API.
     agent: {
-      model: { model: 'claude-test', requestTimeoutMs: 30_000 },
+      model: { model: 'claude-test', requestTimeoutMs: 30_000, streamIdleTimeoutMs: 1_000 },
       budget: DEFAULT_RUN_BUDGET,
       retry: { budget: 2, baseDelayMs: 20 },
     },

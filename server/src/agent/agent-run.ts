@@ -49,6 +49,8 @@ export interface AgentRunDeps {
   /** Applies a change to the session doc (and persists it). */
   change: <T>(apply: (doc: Y.Doc) => T) => Promise<T>;
   textFlushIntervalMs?: number;
+  /** A model stream quiet this long is cut and retried. */
+  streamIdleTimeoutMs?: number;
   /** Keeps a tool call's whole output in the store (the doc holds a capped copy). */
   storeToolOutput?: (toolUseId: string, output: string) => Promise<void>;
   /** Keeps the session list's status in step with the run. */
@@ -296,6 +298,7 @@ export class AgentRun {
           },
           this.streamHandlers(batchers, written),
           signal,
+          this.deps.streamIdleTimeoutMs,
         );
         await this.finishTextEntries(batchers);
         this.state.inputTokens += turn.inputTokens;

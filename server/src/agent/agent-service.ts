@@ -40,6 +40,7 @@ export interface AgentServiceDeps {
   workspaceFor(sessionId: string, repo: string): Promise<{ sandbox: Sandbox; files: FileAccess }>;
   logger: { error(message: string, error?: unknown): void };
   textFlushIntervalMs?: number;
+  streamIdleTimeoutMs?: number;
   recordStatus?: (sessionId: string, status: SessionStatus) => Promise<void>;
   storeToolOutput?: (sessionId: string, toolUseId: string, output: string) => Promise<void>;
 }
@@ -72,6 +73,7 @@ export function createAgentService(deps: AgentServiceDeps) {
         workspace: () => deps.workspaceFor(session.id, session.repo),
         change: (apply) => applyLive(session.id, apply),
         textFlushIntervalMs: deps.textFlushIntervalMs,
+        streamIdleTimeoutMs: deps.model.streamIdleTimeoutMs,
         recordStatus: deps.recordStatus && ((status) => deps.recordStatus!(session.id, status)),
         storeToolOutput: deps.storeToolOutput && ((toolUseId, output) => deps.storeToolOutput!(session.id, toolUseId, output)),
         logger: deps.logger,

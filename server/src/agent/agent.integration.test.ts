@@ -237,6 +237,18 @@ it('retries overloaded and failing model calls within the budget, shows each ret
   expect(people.agent()).toMatchObject({ state: 'failed', message: 'The run stopped: the model API failed (500); gave up after 2 retries.' });
 });
 
+it('cuts a model stream that goes quiet and retries it', async () => {
+  const people = await sessionWithPeople('Stalled stream');
+  script([textReply('This reply stalls after its first event.', { eventDelayMs: 3_000 }), textReply('The retry streamed fine.')]);
+  await people.send(people.ada.token, 'Say something.', 'prompt');
+  await people.runEnded();
+  expect(people.agent()).toMatchObject({ state: 'done' });
+  const warnings = people.transcript().filter((entry) => entry.kind === 'system-notice' && entry.level === 'warning');
+  expect(warnings.map((entry) => entry.kind === 'system-notice' && entry.text)).toEqual([expect.stringContaining('the model stream sent nothing for 1 s')]);
+  const texts = people.transcript().filter((entry) => entry.kind === 'assistant-text');
+  expect(texts.map((entry) => entry.kind === 'assistant-text' && entry.text)).toEqual(['The retry streamed fine.']);
+});
+
 it('without an API key the agent says how to turn it on, and chat still works', async () => {
   const noKeyDir = await makeTempDir('agent-nokey');
   const plain = await startTestServer(noKeyDir, { database: shared.server.database });

@@ -11,6 +11,8 @@ export interface ModelConfig {
   baseUrl?: string;
   model: string;
   requestTimeoutMs: number;
+  /** A stream that sends nothing this long is cut and retried (default DEFAULT_STREAM_IDLE_TIMEOUT_MS). */
+  streamIdleTimeoutMs?: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { StreamIdleError } from './stream-turn.js';
 
 /** Retries of one model request before the run stops with a clear message. */
 export const DEFAULT_MODEL_RETRY_BUDGET = 4;
@@ -17,6 +18,7 @@ export type RetryDecision =
 /** What went wrong with a model request, in words for the transcript; `retryable` per the API's guidance. */
 export function describeModelError(error: unknown): { reason: string; retryable: boolean; retryAfterMs?: number } {
   if (error instanceof APIUserAbortError) return { reason: 'the request was cancelled', retryable: false };
+  if (error instanceof StreamIdleError) return { reason: error.message, retryable: true };
   if (error instanceof APIConnectionError) {
     return { reason: `the model API could not be reached (${error.message})`, retryable: true };
   }

@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { MessageCreateParamsNonStreaming, StopReason } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { MessageCreateParamsNonStreaming, RawMessageStreamEvent, StopReason } from '@anthropic-ai/sdk/resources/messages/messages';
 
 /** What the model said in one turn: text and tool calls, in order. */
 export type TurnBlock =
@@ -13,6 +13,15 @@ export interface TurnResult {
   outputTokens: number;
   /** True when the stream was cut by the caller's signal (an interrupt or a stop). */
   aborted: boolean;
+}
+
+/** A stream that goes quiet this long is cut and counts as a failed (retryable) request. */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 90_000;
+
+export class StreamIdleError extends Error {
+  constructor(idleMs: number) {
+    super(`the model stream sent nothing for ${Math.round(idleMs / 1000)} s`);
+  }
 }
 
 export interface TurnHandlers {
@@ -41,57 +50,25 @@ export async function streamTurn(
   request: MessageCreateParamsNonStreaming,
   handlers: TurnHandlers,
   signal: AbortSignal,
+  idleTimeoutMs = DEFAULT_STREAM_IDLE_TIMEOUT_MS,
 ): Promise<TurnResult> {
   const result: TurnResult = { blocks: [], stopReason: null, inputTokens: 0, outputTokens: 0, aborted: false };
-  const stream = await client.messages.create({ ...request, stream: true }, { signal });
-  for await (const event of stream) {
-    switch (event.type) {
-      case 'message_start':
-        result.inputTokens = event.message.usage.input_tokens;
-        result.outputTokens = event.message.usage.output_tokens;
-        break;
-      case 'content_block_start': {
-        const block = event.content_block;
-        if (block.type === 'text') {
-          result.blocks[event.index] = { type: 'text', text: block.text };
-          handlers.onTextStart?.(event.index);
-          if (block.text) handlers.onTextDelta?.(event.index, block.text);
-        } else if (block.type === 'tool_use') {
-          result.blocks[event.index] = { type: 'tool_use', id: block.id, name: block.name, input: {}, inputJson: '', complete: false };
-          handlers.onToolUseStart?.(event.index, { id: block.id, name: block.name });
-        }
-        break;
-      }
-      case 'content_block_delta': {
-        const block = result.blocks[event.index];
-        if (event.delta.type === 'text_delta' && block?.type === 'text') {
-          block.text += event.delta.text;
-          handlers.onTextDelta?.(event.index, event.delta.text);
-        } else if (event.delta.type === 'input_json_delta' && block?.type === 'tool_use') {
-          block.inputJson += event.delta.partial_json;
-        }
-        break;
-      }
-      case 'content_block_stop': {
-        const block = result.blocks[event.index];
-        if (block?.type === 'tool_use') {
-          block.input = parseToolInput(block.inputJson);
-          block.complete = true;
-          handlers.onToolUseComplete?.(event.index, block);
-        }
-        break;
-      }
-      case 'message_delta':
-        result.stopReason = event.delta.stop_reason;
-        result.outputTokens = event.usage.output_tokens;
-        if (event.usage.input_tokens) result.inputTokens = event.usage.input_tokens;
-        break;
-      case 'message_stop':
-        break;
-      default:
-        event satisfies never;
+  const idle = new AbortController();
+  let idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
+  try {
+    const stream = await client.messages.create({ ...request, stream: true }, { signal: AbortSignal.any([signal, idle.signal]) });
+    for await (const event of stream) {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
+      applyEvent(result, event, handlers);
     }
+  } catch (error) {
+    if (idle.signal.aborted && !signal.aborted) throw new StreamIdleError(idleTimeoutMs);
+    throw error;
+  } finally {
+    clearTimeout(idleTimer);
   }
+  if (idle.signal.aborted && !signal.aborted) throw new StreamIdleError(idleTimeoutMs);
   result.aborted = signal.aborted;
   // Sparse when the model sent block types this loop does not use (thinking); keep the order.
   result.blocks = result.blocks.filter(Boolean);
@@ -99,4 +76,54 @@ export async function streamTurn(
     if (block.type === 'tool_use' && !block.complete) block.input = parseToolInput(block.inputJson);
   }
   return result;
+}
+
+/** Folds one SSE event into the turn, calling the handlers as blocks start, grow and end. */
+function applyEvent(result: TurnResult, event: RawMessageStreamEvent, handlers: TurnHandlers): void {
+  switch (event.type) {
+    case 'message_start':
+      result.inputTokens = event.message.usage.input_tokens;
+      result.outputTokens = event.message.usage.output_tokens;
+      break;
+    case 'content_block_start': {
+      const block = event.content_block;
+      if (block.type === 'text') {
+        result.blocks[event.index] = { type: 'text', text: block.text };
+        handlers.onTextStart?.(event.index);
+        if (block.text) handlers.onTextDelta?.(event.index, block.text);
+      } else if (block.type === 'tool_use') {
+        result.blocks[event.index] = { type: 'tool_use', id: block.id, name: block.name, input: {}, inputJson: '', complete: false };
+        handlers.onToolUseStart?.(event.index, { id: block.id, name: block.name });
+      }
+      break;
+    }
+    case 'content_block_delta': {
+      const block = result.blocks[event.index];
+      if (event.delta.type === 'text_delta' && block?.type === 'text') {
+        block.text += event.delta.text;
+        handlers.onTextDelta?.(event.index, event.delta.text);
+      } else if (event.delta.type === 'input_json_delta' && block?.type === 'tool_use') {
+        block.inputJson += event.delta.partial_json;
+      }
+      break;
+    }
+    case 'content_block_stop': {
+      const block = result.blocks[event.index];
+      if (block?.type === 'tool_use') {
+        block.input = parseToolInput(block.inputJson);
+        block.complete = true;
+        handlers.onToolUseComplete?.(event.index, block);
+      }
+      break;
+    }
+    case 'message_delta':
+      result.stopReason = event.delta.stop_reason;
+      result.outputTokens = event.usage.output_tokens;
+      if (event.usage.input_tokens) result.inputTokens = event.usage.input_tokens;
+      break;
+    case 'message_stop':
+      break;
+    default:
+      event satisfies never;
+  }
 }

@@ -343,7 +343,7 @@ export class WorkspaceSync {
     const text = decoder.decode(bytes);
     const shadow = this.shadow.get(path);
     if (live && text === shadow) return; // our own write coming back, or no change
-    if (!live && readFileInfo(this.doc, path)?.size === bytes.byteLength && !makeLive && shadow === undefined && !this.isNew(path)) {
+    if (!live && readFileInfo(this.doc, path)?.size === bytes.byteLength && !makeLive && shadow === undefined) {
       // Touched but maybe unchanged (e.g. `touch`, or a build rewriting the same bytes): compare with the snapshot.
       const base = await this.deps.sandbox.readBaseFile?.(path).catch(() => null);
       if (base && Buffer.from(base).equals(Buffer.from(bytes))) return;
@@ -379,10 +379,6 @@ export class WorkspaceSync {
         DocOrigin.Sandbox,
       );
     }
-  }
-
-  private isNew(path: string): boolean {
-    return !fileInfoMap(this.doc).has(path);
   }
 
   /** Writes a live file's text to the sandbox when it differs from what the sandbox has. */

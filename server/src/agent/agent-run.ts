@@ -177,7 +177,6 @@ export class AgentRun {
           ? error
           : new RunEnded('failed', `The run failed: ${error instanceof Error ? error.message : String(error)}`);
       if (!(error instanceof RunEnded)) this.deps.logger.error(`agent run ${this.deps.runId} failed`, error);
-      this.finished = true;
       await this.finish(ended.state, ended.message);
     }
   }

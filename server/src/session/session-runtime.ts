@@ -43,7 +43,6 @@ export function createSessionRuntime(deps: {
   logger: RuntimeLogger;
 }) {
   const live = new Map<string, Promise<LiveSession>>();
-  const releases = new Map<WorkspaceSync, () => void>();
   const meta = (sessionId: string, patch: Partial<SessionMeta>) =>
     deps.docHost.change(sessionId, (doc) => writeMeta(doc, patch, DocOrigin.Sandbox));
   const timing = (sessionId: string, stage: Parameters<typeof recordTiming>[1], reset = false) =>
@@ -51,18 +50,14 @@ export function createSessionRuntime(deps: {
 
   async function startFileSync(sessionId: string, sandbox: Sandbox): Promise<WorkspaceSync> {
     const { doc, release } = await deps.docHost.hold(sessionId);
-    const sync = new WorkspaceSync({ sessionId, sandbox, doc, logger: deps.logger });
-    releases.set(sync, release);
+    const sync = new WorkspaceSync({ sessionId, sandbox, doc, releaseDoc: release, logger: deps.logger });
     await sync.start();
     return sync;
   }
 
   async function stopFileSync(session: LiveSession): Promise<void> {
     const sync = await session.files.catch(() => null);
-    if (!sync) return;
-    sync.stop();
-    releases.get(sync)?.();
-    releases.delete(sync);
+    sync?.stop();
   }
 
   async function openTerminal(sessionId: string, session: Pick<LiveSession, 'sandbox' | 'terminals'>, terminalId: string): Promise<SharedTerminal> {

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import type { z } from 'zod';
 import type { DocOrigin } from './origins.js';
 import {
   fileInfoMap,
@@ -40,7 +41,7 @@ export function writeMeta(doc: Y.Doc, patch: Partial<SessionMeta>, origin: DocOr
 }
 
 /** The items of a doc array that pass `schema`; items a buggy or hostile peer wrote are skipped, not shown. */
-function readValid<T>(items: Y.Array<Y.Map<unknown>>, schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }): T[] {
+function readValid<T>(items: Y.Array<Y.Map<unknown>>, schema: z.ZodType<T>): T[] {
   const valid: T[] = [];
   for (const item of items) {
     const parsed = schema.safeParse(item.toJSON());

@@ -32,8 +32,3 @@ export function matchesGlob(relativePath: string, glob: string): boolean {
   if (glob.includes('/')) return pattern.test(relativePath);
   return pattern.test(relativePath) || pattern.test(relativePath.slice(relativePath.lastIndexOf('/') + 1));
 }
-
-/** Quotes a value for a POSIX shell command line. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}

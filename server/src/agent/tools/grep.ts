@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { capText, defineTool, errorResult, workspacePath } from './tool.js';
-import { shellQuote } from './glob-pattern.js';
+import { shellQuote } from '../../sandbox/shell-quote.js';
 
 export const GREP_TIMEOUT_MS = 30_000;
 /** Most matching lines one search returns. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Sandbox } from '../../sandbox/provider.js';
+import { looksBinary } from '../../sync/files/file-kind.js';
 import type { PlanStep } from '../../../../shared/src/doc/schema.js';
 
 /** Most characters of one tool result sent back to the model. */
@@ -71,7 +72,7 @@ export function workspacePath(raw: string): string {
 
 /** Decodes a file for the model; binary files are refused with a clear message. */
 export function decodeText(bytes: Uint8Array): string | null {
-  if (bytes.subarray(0, 8000).includes(0)) return null;
+  if (looksBinary(bytes)) return null;
   return new TextDecoder('utf-8').decode(bytes);
 }
 

@@ -7,10 +7,15 @@ const BINARY_EXTENSIONS = new Set(
   'png jpg jpeg gif webp ico bmp tiff pdf zip gz tgz bz2 xz 7z rar jar war class so dylib dll exe bin wasm woff woff2 ttf otf eot mp3 mp4 mov avi webm ogg wav flac sqlite db pyc o a'.split(' '),
 );
 
+/** Binary as git decides it: a NUL byte near the start. */
+export function looksBinary(bytes: Uint8Array): boolean {
+  return bytes.subarray(0, 8000).includes(0);
+}
+
 /** A file's kind from its bytes: too large to be live, binary (NUL bytes or not UTF-8), or text. */
 export function classifyContent(bytes: Uint8Array): FileInfo['kind'] {
   if (bytes.byteLength > MAX_LIVE_FILE_BYTES) return 'too-large';
-  if (bytes.subarray(0, 8000).includes(0)) return 'binary';
+  if (looksBinary(bytes)) return 'binary';
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     return 'text';

@@ -15,7 +15,7 @@ import { fileInfoMap, filesMap } from '../../../../shared/src/doc/schema.js';
 import { MAX_FILE_INFO_ENTRIES, MAX_LIVE_FILES } from '../../../../shared/src/limits.js';
 import type { FileChange } from '../../../../shared/src/protocol/http.js';
 import { SandboxError, type Sandbox } from '../../sandbox/provider.js';
-import { shellQuote } from '../../agent/tools/glob-pattern.js';
+import { shellQuote } from '../../sandbox/shell-quote.js';
 import { SyncConnection } from '../sync-connection.js';
 import { classifyContent, createWorkspaceIgnore, guessKind, normalizeWorkspacePath } from './file-kind.js';
 import { applyEdits, applyEditsToYText, computeEdits, rebaseEdits } from './text-edits.js';
@@ -46,6 +46,8 @@ export interface WorkspaceSyncDeps {
   sessionId: string;
   sandbox: Sandbox;
   doc: Y.Doc;
+  /** Lets the doc unload again; called once, when the sync stops. */
+  releaseDoc?: () => void;
   logger: { error(message: string, error?: unknown): void };
 }
 
@@ -135,6 +137,7 @@ export class WorkspaceSync {
     this.stopWatching?.();
     filesMap(this.doc).unobserveDeep(this.onDocFilesChanged);
     for (const timer of [...this.eventTimers.values(), ...this.writeTimers.values()]) clearTimeout(timer);
+    this.deps.releaseDoc?.();
   }
 
   /** Loads a file into the working set so it can be edited together (any role may open). */
@@ -418,8 +421,9 @@ export class WorkspaceSync {
     for (const event of events) {
       if (event.target === filesMap(this.doc)) {
         for (const [key, change] of (event as Y.YMapEvent<Y.Text>).changes.keys) if (change.action !== 'delete') paths.add(key);
-      } else {
-        for (const [key, text] of filesMap(this.doc).entries()) if (text === event.target) paths.add(key);
+      } else if (typeof event.path[0] === 'string') {
+        // A keystroke in a file: its key in `files` is the first step of the event's path.
+        paths.add(event.path[0]);
       }
     }
     for (const path of paths) {

@@ -2,7 +2,9 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll } from 'vitest';
 import type { Config } from '../src/config.js';
 import type { RunningServer, StartOptions } from '../src/server.js';
-import { apiClient, makeTempDir, startTestServer, type TestPeer } from './test-server.js';
+import type { IdentityResponse } from '../../shared/src/protocol/http.js';
+import { EXAMPLE_REPO } from './local-sandbox.js';
+import { apiClient, connectPeer, makeTempDir, startTestServer, waitForSync, type TestPeer } from './test-server.js';
 
 export interface ServerForFile {
   server: RunningServer;
@@ -26,4 +28,26 @@ export function serverForFile(prefix: string, options: StartOptions = { sandboxe
     await rm(dataDir, { recursive: true, force: true });
   });
   return context;
+}
+
+export interface SessionWithPeople {
+  sessionId: string;
+  /** The owner, an editor (joined by link) and a viewer (joined by link). */
+  ada: IdentityResponse;
+  bob: IdentityResponse;
+  vic: IdentityResponse;
+  /** A synced tab of the doc, opened as `watcher`. */
+  tab: TestPeer;
+}
+
+/** Ada's new session on the bundled example, shared with Bob (editor) and Vic (viewer), watched from one tab. */
+export async function sessionWithPeople(context: ServerForFile, title: string, watcher: 'ada' | 'bob' | 'vic' = 'ada'): Promise<SessionWithPeople> {
+  const [ada, bob, vic] = await Promise.all(['Ada', 'Bob', 'Vic'].map((name) => context.api.identity(name))) as [IdentityResponse, IdentityResponse, IdentityResponse];
+  const sessionId = await context.api.createSession(ada.token, title, EXAMPLE_REPO);
+  await context.api.join(bob.token, (await context.api.share(ada.token, sessionId, 'editor')).token);
+  await context.api.join(vic.token, (await context.api.share(ada.token, sessionId, 'viewer')).token);
+  const tab = connectPeer(context.server.url, sessionId, { ada, bob, vic }[watcher].token);
+  context.peers.push(tab);
+  await waitForSync(tab);
+  return { sessionId, ada, bob, vic, tab };
 }

@@ -6,8 +6,8 @@ import type { ToolCallEntry, TranscriptEntry } from '../../../shared/src/doc/sch
 import type { PostMessageResponse, ServerInfoResponse, SessionListResponse } from '../../../shared/src/protocol/http.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic, type FakeReply } from '../../test-support/fake-anthropic.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
-import { serverForFile } from '../../test-support/server-per-file.js';
-import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, withModelAt } from '../../test-support/test-server.js';
+import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
+import { apiClient, makeTempDir, startTestServer, waitFor, withModelAt } from '../../test-support/test-server.js';
 
 let fake: FakeAnthropic;
 // Registered first, so the fake model is up before the server that points at it.
@@ -18,16 +18,8 @@ afterAll(() => fake.close());
 const shared = serverForFile('agent', { sandboxes: true }, (config) => withModelAt(fake.url, FAKE_API_KEY)(config));
 
 /** A session with its owner, an editor (Bob) and a viewer (Vic), and a synced doc to watch it. */
-async function sessionWithPeople(title: string) {
-  const ada = await shared.api.identity('Ada');
-  const bob = await shared.api.identity('Bob');
-  const vic = await shared.api.identity('Vic');
-  const sessionId = await shared.api.createSession(ada.token, title, EXAMPLE_REPO);
-  await shared.api.join(bob.token, (await shared.api.share(ada.token, sessionId, 'editor')).token);
-  await shared.api.join(vic.token, (await shared.api.share(ada.token, sessionId, 'viewer')).token);
-  const watcher = connectPeer(shared.server.url, sessionId, vic.token);
-  shared.peers.push(watcher);
-  await waitForSync(watcher);
+async function agentSession(title: string) {
+  const { ada, bob, vic, sessionId, tab: watcher } = await sessionWithPeople(shared, title, 'vic');
   const send = (token: string, text: string, delivery: string) =>
     shared.api.call<PostMessageResponse>('POST', `/sessions/${sessionId}/messages`, token, { text, delivery });
   const transcript = () => readTranscript(watcher.doc);
@@ -63,7 +55,7 @@ function expectEveryToolUseAnswered(messages: MessageParam[]) {
 }
 
 it('runs a scripted task in the real sandbox: writes and edits a file, runs a command, keeps the plan, reports spend', async () => {
-  const people = await sessionWithPeople('Agent edits');
+  const people = await agentSession('Agent edits');
   const request = script([
     {
       kind: 'stream',
@@ -121,7 +113,7 @@ it('runs a scripted task in the real sandbox: writes and edits a file, runs a co
 });
 
 it('delivers a steer at the next tool boundary, with its author, and keeps two people’s messages in order', async () => {
-  const people = await sessionWithPeople('Steering');
+  const people = await agentSession('Steering');
   const request = script([toolReply('bash', { command: 'sleep 1.5; echo first-step' }), textReply('Checked both.')]);
   await people.send(people.ada.token, 'Run the first step.', 'prompt');
   await waitFor(() => toolCalls(people.transcript())[0]?.status === 'running', 'the tool to run', 15_000);
@@ -151,7 +143,7 @@ it('delivers a steer at the next tool boundary, with its author, and keeps two p
 });
 
 it('interrupts mid-stream: the dangling tool call is closed with who interrupted, and the run continues with the message', async () => {
-  const people = await sessionWithPeople('Interrupt');
+  const people = await agentSession('Interrupt');
   const request = script([
     {
       kind: 'stream',
@@ -184,7 +176,7 @@ it('interrupts mid-stream: the dangling tool call is closed with who interrupted
 });
 
 it('runs a queued message after the current turn ends, and a stop ends the run for everyone', async () => {
-  const people = await sessionWithPeople('Queue and stop');
+  const people = await agentSession('Queue and stop');
   const request = script([
     textReply('Thinking about the first request for a while.', { eventDelayMs: 60, chunkChars: 5 }),
     toolReply('bash', { command: 'sleep 20' }),
@@ -210,7 +202,7 @@ it('runs a queued message after the current turn ends, and a stop ends the run f
 });
 
 it('retries overloaded and failing model calls within the budget, shows each retry, and gives up with a clear message', async () => {
-  const people = await sessionWithPeople('Retries');
+  const people = await agentSession('Retries');
   script([
     { kind: 'http-error', status: 529, type: 'overloaded_error' },
     textReply('Half a reply', { failAfterEvents: 3 }),
@@ -238,7 +230,7 @@ it('retries overloaded and failing model calls within the budget, shows each ret
 });
 
 it('cuts a model stream that goes quiet and retries it', async () => {
-  const people = await sessionWithPeople('Stalled stream');
+  const people = await agentSession('Stalled stream');
   script([textReply('This reply stalls after its first event.', { eventDelayMs: 3_000 }), textReply('The retry streamed fine.')]);
   await people.send(people.ada.token, 'Say something.', 'prompt');
   await people.runEnded();
@@ -270,7 +262,7 @@ it('without an API key the agent says how to turn it on, and chat still works', 
 });
 
 it('caps a long tool output for the model and the doc, and keeps the whole of it in the store', async () => {
-  const people = await sessionWithPeople('Long output');
+  const people = await agentSession('Long output');
   const request = script([toolReply('bash', { command: 'seq 1 20000' }, '', {}), textReply('Counted.')]);
   await people.send(people.ada.token, 'Count to 20000.', 'prompt');
   await people.runEnded();

@@ -2,19 +2,13 @@ import { expect, it } from 'vitest';
 import { liveFileText, readMeta } from '../../../shared/src/doc/accessors.js';
 import type { EndSessionResponse, SessionResponse } from '../../../shared/src/protocol/http.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
-import { serverForFile } from '../../test-support/server-per-file.js';
+import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { connectPeer, waitFor, waitForSync } from '../../test-support/test-server.js';
 
 const shared = serverForFile('resume');
 
 it('ending a session keeps its workspace; a later session resumes from it, with a person’s last unsaved edit', async () => {
-  const ada = await shared.api.identity('Ada');
-  const bob = await shared.api.identity('Bob');
-  const sessionId = await shared.api.createSession(ada.token, 'Before the break', EXAMPLE_REPO);
-  await shared.api.join(bob.token, (await shared.api.share(ada.token, sessionId, 'editor')).token);
-  const tab = connectPeer(shared.server.url, sessionId, bob.token);
-  shared.peers.push(tab);
-  await waitForSync(tab);
+  const { ada, bob, sessionId, tab } = await sessionWithPeople(shared, 'Before the break', 'bob');
   const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
   await live.files;
   expect((await live.sandbox.exec('echo made-in-the-terminal > kept.txt')).exitCode).toBe(0);

@@ -3,19 +3,13 @@ import type * as Y from 'yjs';
 import { liveFileText, readFileListing, readTranscript } from '../../../../shared/src/doc/accessors.js';
 import type { ChangesResponse } from '../../../../shared/src/protocol/http.js';
 import { EXAMPLE_REPO } from '../../../test-support/local-sandbox.js';
-import { serverForFile } from '../../../test-support/server-per-file.js';
-import { connectPeer, waitFor, waitForSync } from '../../../test-support/test-server.js';
+import { serverForFile, sessionWithPeople } from '../../../test-support/server-per-file.js';
+import { waitFor } from '../../../test-support/test-server.js';
 
 const shared = serverForFile('files');
 
 async function liveSession(title: string) {
-  const ada = await shared.api.identity('Ada');
-  const vic = await shared.api.identity('Vic');
-  const sessionId = await shared.api.createSession(ada.token, title, EXAMPLE_REPO);
-  await shared.api.join(vic.token, (await shared.api.share(ada.token, sessionId, 'viewer')).token);
-  const tab = connectPeer(shared.server.url, sessionId, ada.token);
-  shared.peers.push(tab);
-  await waitForSync(tab);
+  const { ada, vic, sessionId, tab } = await sessionWithPeople(shared, title);
   const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
   await live.files;
   const sandbox = live.sandbox;

@@ -1,7 +1,7 @@
-import { useState } from 'react';
 import type { AgentState } from '../../../../shared/src/doc/schema.js';
 import type { AgentInfo } from '../../../../shared/src/protocol/http.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { useAction } from '../../lib/use-action.js';
 import { AGENT_ACTIVE_STATES } from './use-agent-info.js';
 
 const STATE_LABELS: Record<AgentState['state'], string> = {
@@ -20,7 +20,7 @@ function compactNumber(value: number): string {
 
 /** The agent's state, budget and spend for everyone; editors can stop a run from here. */
 export function AgentBar({ agent, info, sessionId, canEdit }: { agent: AgentState | undefined; info: AgentInfo | null; sessionId: string; canEdit: boolean }) {
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useAction('Could not stop the agent; try again.');
   if (info && !info.configured) {
     return (
       <div className="agent-bar agent-off" role="note" data-testid="agent-bar" data-state="off">
@@ -39,14 +39,7 @@ export function AgentBar({ agent, info, sessionId, canEdit }: { agent: AgentStat
   const active = AGENT_ACTIVE_STATES.has(state);
   const model = agent?.model || info?.model || '';
 
-  async function stop() {
-    setError(null);
-    try {
-      await api.stopAgent(sessionId);
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : 'Could not stop the agent; try again.');
-    }
-  }
+  const stop = () => run(() => api.stopAgent(sessionId));
 
   return (
     <div className={`agent-bar agent-${state}`} data-testid="agent-bar" data-state={state}>

@@ -1,25 +1,17 @@
-import { useState } from 'react';
 import type * as Y from 'yjs';
 import { readQueue } from '../../../../shared/src/doc/accessors.js';
 import { colorForUserId } from '../../../../shared/src/protocol/presence.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { useAction } from '../../lib/use-action.js';
 import { useDocValue } from '../../lib/session-sync.js';
 import { Avatar } from '../../ui/avatar.js';
 
 /** Messages waiting for the agent, visible to all; their author or the owner can take one back. */
 export function QueueList({ doc, sessionId, userId, isOwner }: { doc: Y.Doc; sessionId: string; userId: string; isOwner: boolean }) {
   const queue = useDocValue(doc, readQueue, ['queue']);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useAction('Could not cancel; try again.');
   if (queue.length === 0) return null;
-
-  async function cancel(messageId: string) {
-    setError(null);
-    try {
-      await api.cancelQueued(sessionId, messageId);
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : 'Could not cancel; try again.');
-    }
-  }
+  const cancel = (messageId: string) => run(() => api.cancelQueued(sessionId, messageId));
 
   return (
     <div className="queue" data-testid="queue">

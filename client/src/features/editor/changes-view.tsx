@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import type * as Y from 'yjs';
 import { readFileListing } from '../../../../shared/src/doc/accessors.js';
 import type { FileChange } from '../../../../shared/src/protocol/http.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { errorMessage } from '../../lib/use-action.js';
 import { useDocValue } from '../../lib/session-sync.js';
 
 const countChanged = (doc: Y.Doc) => readFileListing(doc).filter((file) => file.changedInSession).map((file) => `${file.path}:${file.size}`).join('|');
@@ -32,7 +33,7 @@ export function ChangesView({ doc, sessionId, onOpen }: { doc: Y.Doc; sessionId:
     const timer = setTimeout(() => {
       api.listChanges(sessionId).then(
         (response) => !cancelled && (setChanges(response.changes), setError(null)),
-        (caught: unknown) => !cancelled && setError(caught instanceof ApiError ? caught.message : 'Could not load the changes.'),
+        (caught: unknown) => !cancelled && setError(errorMessage(caught, 'Could not load the changes.')),
       );
     }, 150);
     return () => {

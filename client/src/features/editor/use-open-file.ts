@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react';
 import type { WebsocketProvider } from 'y-websocket';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { errorMessage } from '../../lib/use-action.js';
 
 export interface OpenFileState {
   path: string | null;
@@ -24,7 +25,7 @@ export function useOpenFile(sessionId: string, provider: WebsocketProvider): Ope
       setOpenCount((count) => count + 1);
       provider.awareness.setLocalStateField('openFile', next);
       api.openFile(sessionId, next).catch((caught: unknown) => {
-        setError(caught instanceof ApiError ? caught.message : `Could not open ${next}; try again.`);
+        setError(errorMessage(caught, `Could not open ${next}; try again.`));
       });
     },
     [sessionId, provider],

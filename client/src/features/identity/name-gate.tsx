@@ -1,25 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { MAX_DISPLAY_NAME_CHARS } from '../../../../shared/src/limits.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { useAction } from '../../lib/use-action.js';
 import { saveIdentity } from '../../lib/identity.js';
 
 /** Asks for a display name once; the server signs it and this browser keeps the token. */
 export function NameGate({ reason }: { reason?: string }) {
   const [name, setName] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction('Could not save your name; try again.');
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      saveIdentity(await api.createIdentity(name));
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : 'Could not save your name; try again.');
-    } finally {
-      setBusy(false);
-    }
+    void run(async () => saveIdentity(await api.createIdentity(name)));
   }
 
   return (

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
 import { sessionPath } from '../../../../shared/src/protocol/http.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { errorMessage, useAction } from '../../lib/use-action.js';
 import { navigate } from '../../lib/router.js';
 
 /** The owner ends the session: the workspace is kept so a new session can pick up where this one stopped. */
@@ -13,7 +14,7 @@ export function EndSessionButton({ sessionId }: { sessionId: string }) {
     try {
       await api.endSession(sessionId);
     } catch (caught) {
-      window.alert(caught instanceof ApiError ? caught.message : 'Could not end the session; try again.');
+      window.alert(errorMessage(caught, 'Could not end the session; try again.'));
     } finally {
       setEnding(false);
     }
@@ -27,17 +28,13 @@ export function EndSessionButton({ sessionId }: { sessionId: string }) {
 
 /** Shown to everyone once the session ended; editors can resume it in a new session. */
 export function EndedBanner({ meta, sessionId, canEdit }: { meta: SessionMeta; sessionId: string; canEdit: boolean }) {
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useAction('Could not resume; try again.');
   if (!meta.endedAt) return null;
-  async function resume() {
-    setError(null);
-    try {
+  const resume = () =>
+    run(async () => {
       const { session } = await api.createSession({ title: `${meta.title} (resumed)`, repo: meta.repo, resumeFrom: sessionId });
       navigate(sessionPath(session.id));
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : 'Could not resume; try again.');
-    }
-  }
+    });
   return (
     <div className="banner banner-ended" data-testid="ended-banner">
       <span>

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import { readMeta } from '../../../../shared/src/doc/accessors.js';
 import type { SessionSummary } from '../../../../shared/src/protocol/http.js';
 import { canEditSession, canManageSharing } from '../../../../shared/src/roles.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { errorMessage } from '../../lib/use-action.js';
 import type { StoredIdentity } from '../../lib/identity.js';
 import { useDocValue, useSessionSync, type ConnectionState, type SessionSync } from '../../lib/session-sync.js';
 import { Panel } from '../../ui/panel.js';
@@ -27,7 +28,7 @@ export function SessionPage({ sessionId, identity }: { sessionId: string; identi
     setAccessError(null);
     api.getSession(sessionId).then(
       (response) => setSummary(response.session),
-      (error: unknown) => setAccessError(error instanceof ApiError ? error.message : 'Could not open this session.'),
+      (error: unknown) => setAccessError(errorMessage(error, 'Could not open this session.')),
     );
   }, [sessionId]);
 

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { MAX_REPO_PATH_CHARS, MAX_SESSION_TITLE_CHARS } from '../../../../shared/src/limits.js';
 import { sessionPath, type SessionSummary } from '../../../../shared/src/protocol/http.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { errorMessage, useAction } from '../../lib/use-action.js';
 import { navigate } from '../../lib/router.js';
 import { relativeTime } from '../../ui/panel.js';
 import { TopBar } from '../../ui/top-bar.js';
@@ -15,7 +16,7 @@ export function HomePage() {
   const load = useCallback(() => {
     api.listSessions().then(
       (response) => setSessions(response.sessions),
-      (error: unknown) => setLoadError(error instanceof ApiError ? error.message : 'Could not load sessions'),
+      (error: unknown) => setLoadError(errorMessage(error, 'Could not load sessions')),
     );
   }, []);
   useEffect(load, [load]);
@@ -72,20 +73,14 @@ export function HomePage() {
 function CreateSessionForm() {
   const [title, setTitle] = useState('');
   const [repo, setRepo] = useState(DEFAULT_REPO);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction('Could not create the session; try again.');
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const { session } = await api.createSession({ title, repo });
       navigate(sessionPath(session.id));
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : 'Could not create the session; try again.');
-      setBusy(false);
-    }
+    });
   }
 
   return (

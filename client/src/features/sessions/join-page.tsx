@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { sessionPath } from '../../../../shared/src/protocol/http.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { errorMessage } from '../../lib/use-action.js';
 import { navigate } from '../../lib/router.js';
 import { TopBar } from '../../ui/top-bar.js';
 
@@ -15,7 +16,7 @@ export function JoinPage({ token }: { token: string }) {
         if (!cancelled) navigate(sessionPath(session.id));
       },
       (caught: unknown) => {
-        if (!cancelled) setError(caught instanceof ApiError ? caught.message : 'Could not open this link.');
+        if (!cancelled) setError(errorMessage(caught, 'Could not open this link.'));
       },
     );
     return () => {

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { joinPath, type ShareLink } from '../../../../shared/src/protocol/http.js';
 import type { ShareRole } from '../../../../shared/src/roles.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { errorMessage } from '../../lib/use-action.js';
 
 const ROLE_HELP: Record<ShareRole, string> = {
   viewer: 'watches the session live',
@@ -14,7 +15,7 @@ export function ShareDialog({ sessionId, onClose }: { sessionId: string; onClose
   const [error, setError] = useState<string | null>(null);
   const [copiedId, setCopiedId] = useState<string | null>(null);
 
-  const reportError = (caught: unknown) => setError(caught instanceof ApiError ? caught.message : 'Something went wrong; try again.');
+  const reportError = (caught: unknown) => setError(errorMessage(caught, 'Something went wrong; try again.'));
   const load = useCallback(() => {
     api.listLinks(sessionId).then((response) => setLinks(response.links), reportError);
   }, [sessionId]);

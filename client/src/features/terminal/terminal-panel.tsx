@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { WebsocketProvider } from 'y-websocket';
 import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
 import { DEFAULT_TERMINAL_ID } from '../../../../shared/src/protocol/terminal.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { errorMessage } from '../../lib/use-action.js';
 import type { Participant } from '../presence/use-presence.js';
 import { StartupWaterfall } from './startup-waterfall.js';
 import { TerminalView, type TerminalStatus } from './terminal-view.js';
@@ -51,7 +52,7 @@ export function TerminalPanelBody({
       const { terminalId } = await api.openTerminal(sessionId);
       setSelected(terminalId);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : 'Could not open a terminal');
+      setError(errorMessage(caught, 'Could not open a terminal'));
     }
   }
 

@@ -1,7 +1,8 @@
 import { useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { DeliveryMode } from '../../../../shared/src/doc/schema.js';
 import { MAX_CHAT_MESSAGE_CHARS } from '../../../../shared/src/limits.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { useAction } from '../../lib/use-action.js';
 
 type SteerMode = Extract<DeliveryMode, 'steer' | 'queue' | 'interrupt'>;
 
@@ -18,24 +19,14 @@ const STEER_MODES: Array<{ mode: SteerMode; label: string; hint: string }> = [
 export function Composer({ sessionId, agentConfigured, agentActive }: { sessionId: string; agentConfigured: boolean; agentActive: boolean }) {
   const [text, setText] = useState('');
   const [mode, setMode] = useState<SteerMode>('steer');
-  const [error, setError] = useState<string | null>(null);
-  const [sending, setSending] = useState(false);
+  const { busy: sending, error, run } = useAction('Message not sent; try again.');
   const primary: DeliveryMode = !agentConfigured ? 'chat' : agentActive ? mode : 'prompt';
 
   async function send(delivery: DeliveryMode, event?: FormEvent) {
     event?.preventDefault();
     const message = text.trim();
     if (!message || sending) return;
-    setSending(true);
-    setError(null);
-    try {
-      await api.postMessage(sessionId, message, delivery);
-      setText('');
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : 'Message not sent; try again.');
-    } finally {
-      setSending(false);
-    }
+    if (await run(() => api.postMessage(sessionId, message, delivery))) setText('');
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { ToolCallEntry } from '../../../../shared/src/doc/schema.js';
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
+import { errorMessage } from '../../lib/use-action.js';
 
 /** The one line that says what a call does: the command, the path, the pattern. */
 function summarize(entry: ToolCallEntry): string {
@@ -45,7 +46,7 @@ export function ToolCallCard({ entry, sessionId, onOpenFile }: { entry: ToolCall
   const [fullOutput, setFullOutput] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const showFull = () =>
-    api.toolOutput(sessionId, entry.id).then(setFullOutput, (caught: unknown) => setLoadError(caught instanceof ApiError ? caught.message : 'Could not load the output.'));
+    api.toolOutput(sessionId, entry.id).then(setFullOutput, (caught: unknown) => setLoadError(errorMessage(caught, 'Could not load the output.')));
   return (
     <li className={`tool-call tool-${entry.status}`} data-testid="tool-call" data-status={entry.status} data-tool={entry.name}>
       <details open={entry.status === 'error' || entry.name === 'bash'}>

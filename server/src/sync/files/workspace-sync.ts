@@ -106,23 +106,21 @@ export class WorkspaceSync {
       }
     }, DocOrigin.Sandbox);
     // Watching a big tree takes a while to set up, so it starts once the tree is shown; a second
-    // listing then catches anything that changed in between.
-    setTimeout(() => this.watchAndReconcile(listed), WATCH_START_DELAY_MS);
+    // listing then catches anything that changed in between. The sync counts as started only once
+    // it watches, so nobody (the agent, a person's first edit) acts on a workspace nobody watches.
+    await new Promise((resolve) => setTimeout(resolve, WATCH_START_DELAY_MS));
+    await this.watchAndReconcile(listed);
     // Live files the doc kept from an earlier sandbox of this session: the doc is what people wrote.
     for (const path of liveFilePaths(this.doc)) this.enqueue(path, () => this.pushToSandbox(path, true));
     await Promise.all([...this.chains.values()]);
   }
 
-  private watchAndReconcile(listed: Map<string, number>): void {
+  private async watchAndReconcile(listed: Map<string, number>): Promise<void> {
     if (this.stopped) return;
     this.stopWatching = this.deps.sandbox.watch((event) => this.onSandboxEvent(event.path));
-    void this.listTree().then(
-      (again) => {
-        for (const [path, size] of again) if (listed.get(path) !== size) this.onSandboxEvent(path);
-        for (const path of listed.keys()) if (!again.has(path)) this.onSandboxEvent(path);
-      },
-      (error: unknown) => this.deps.logger.error('second listing of the workspace failed', error),
-    );
+    const again = await this.listTree();
+    for (const [path, size] of again) if (listed.get(path) !== size) this.onSandboxEvent(path);
+    for (const path of listed.keys()) if (!again.has(path)) this.onSandboxEvent(path);
   }
 
   /** Every file of the tree that is not ignored, with its size (capped at MAX_FILE_INFO_ENTRIES). */

@@ -1,4 +1,4 @@
-import { bigserial, customType, index, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigserial, customType, index, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** bytea as Uint8Array: PGlite returns Uint8Array, node-postgres a Buffer (also a Uint8Array). */
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
@@ -24,6 +24,14 @@ export const sessions = pgTable('sessions', {
     .references(() => users.id),
   status: text('status').notNull().default('idle'),
   createdAt: createdAt(),
+  /** When the owner ended the session; an ended session boots no sandbox. The doc only mirrors it. */
+  endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }),
+  /** The snapshot the session's workspace was saved to when it ended: what a resume may start from. */
+  endSnapshotId: text('end_snapshot_id'),
+  endSnapshotBuiltAt: timestamp('end_snapshot_built_at', { withTimezone: true, mode: 'date' }),
+  /** The ended session whose saved workspace this one started from (checked against the caller's rights at create). */
+  resumedFromSessionId: text('resumed_from_session_id').references((): AnyPgColumn => sessions.id, { onDelete: 'set null' }),
+  resumedFromSnapshotId: text('resumed_from_snapshot_id'),
 });
 
 export const shareLinks = pgTable(

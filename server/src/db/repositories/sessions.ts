@@ -11,6 +11,14 @@ export interface SessionRow {
   ownerName: string;
   status: string;
   createdAt: Date;
+  /** When the owner ended it; the store, not the doc, decides whether a sandbox may boot. */
+  endedAt: Date | null;
+  /** The snapshot its workspace was saved to when it ended, if any. */
+  endSnapshotId: string | null;
+  endSnapshotBuiltAt: Date | null;
+  /** The ended session (and its saved snapshot) this one resumed, if any. */
+  resumedFromSessionId: string | null;
+  resumedFromSnapshotId: string | null;
 }
 
 /** A session as one person sees it: the row plus the role they hold (owner, or a live link's role). */
@@ -26,12 +34,24 @@ const sessionColumns = {
   ownerName: users.name,
   status: sessions.status,
   createdAt: sessions.createdAt,
+  endedAt: sessions.endedAt,
+  endSnapshotId: sessions.endSnapshotId,
+  endSnapshotBuiltAt: sessions.endSnapshotBuiltAt,
+  resumedFromSessionId: sessions.resumedFromSessionId,
+  resumedFromSnapshotId: sessions.resumedFromSnapshotId,
 };
 
 export function createSessionsRepository(db: Database) {
   return {
-    async create(session: { id: string; title: string; repo: string; ownerId: string }): Promise<void> {
-      await db.insert(sessions).values(session);
+    async create(session: {
+      id: string;
+      title: string;
+      repo: string;
+      ownerId: string;
+      resumedFrom?: { sessionId: string; snapshotId: string };
+    }): Promise<void> {
+      const { resumedFrom, ...row } = session;
+      await db.insert(sessions).values({ ...row, resumedFromSessionId: resumedFrom?.sessionId, resumedFromSnapshotId: resumedFrom?.snapshotId });
     },
 
     async findById(id: string): Promise<SessionRow | undefined> {
@@ -75,6 +95,18 @@ export function createSessionsRepository(db: Database) {
 
     async setStatus(id: string, status: string): Promise<void> {
       await db.update(sessions).set({ status }).where(eq(sessions.id, id));
+    },
+
+    /** Marks a session ended (once: a second end keeps the first time); returns when it ended. */
+    async markEnded(id: string, at: Date): Promise<Date | undefined> {
+      await db.update(sessions).set({ endedAt: at, status: 'done' }).where(and(eq(sessions.id, id), isNull(sessions.endedAt)));
+      const [row] = await db.select({ endedAt: sessions.endedAt }).from(sessions).where(eq(sessions.id, id));
+      return row?.endedAt ?? undefined;
+    },
+
+    /** Records the snapshot an ended session's workspace was saved to. */
+    async setEndSnapshot(id: string, snapshot: { id: string; builtAt: Date }): Promise<void> {
+      await db.update(sessions).set({ endSnapshotId: snapshot.id, endSnapshotBuiltAt: snapshot.builtAt }).where(eq(sessions.id, id));
     },
   };
 }

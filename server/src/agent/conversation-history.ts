@@ -1,0 +1,89 @@
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { PlanStep, ToolCallEntry, TranscriptEntry } from '../../../shared/src/doc/schema.js';
+import type { TurnBlock } from '../model/stream-turn.js';
+import { Conversation, toolResult } from './conversation.js';
+import { capText, MAX_TOOL_RESULT_CHARS } from './tools/tool.js';
+
+/** What a tool call whose run ended before it finished (a server restart mid-run) answers. */
+export const UNFINISHED_TOOL_CALL_RESULT = 'No result: the run ended before this tool call finished.';
+/** Most characters of a tool call's input shown when the doc kept too little of it to parse. */
+const MAX_UNPARSABLE_INPUT_CHARS = 1_000;
+
+/** The call's input as the model sent it, or (when the doc's copy was capped) a note with its start. */
+function toolInput(entry: ToolCallEntry): Record<string, unknown> {
+  if (entry.input.trim() === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(entry.input);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // The transcript keeps a capped copy of a long input (a whole written file): not JSON any more.
+  }
+  return { input_cut: `The input was too long to keep; it began: ${entry.input.slice(0, MAX_UNPARSABLE_INPUT_CHARS)}` };
+}
+
+/** The tool result the model saw: the whole output from the store when the doc's copy was cut. */
+function toolOutput(entry: ToolCallEntry, wholeOutputs: ReadonlyMap<string, string>): string {
+  if (entry.status === 'pending' || entry.status === 'running') return UNFINISHED_TOOL_CALL_RESULT;
+  const whole = wholeOutputs.get(entry.id);
+  if (whole !== undefined) return capText(whole, MAX_TOOL_RESULT_CHARS).text || '(no output)';
+  return entry.output || '(no output)';
+}
+
+/**
+ * The session's conversation with the agent so far, rebuilt from the transcript the server wrote:
+ * people's messages to the agent (chat between people stays out), the agent's words, and each tool
+ * call with its result. A run's turns are grouped as the model produced them: a text after a tool
+ * call starts the next turn. `wholeOutputs` holds the store's whole output of calls whose doc copy
+ * was cut. The result keeps the Messages API's rules (see message-rules.ts).
+ */
+export function conversationFromTranscript(entries: readonly TranscriptEntry[], wholeOutputs: ReadonlyMap<string, string> = new Map()): MessageParam[] {
+  const conversation = new Conversation();
+  let turn: TurnBlock[] = [];
+  let results: ReturnType<typeof toolResult>[] = [];
+  const endTurn = () => {
+    if (turn.length === 0) return;
+    if (conversation.messages.length === 0) conversation.addUser([{ type: 'text', text: '[Earlier in this session]' }]);
+    conversation.addAssistant(turn);
+    conversation.addUser(results);
+    turn = [];
+    results = [];
+  };
+  for (const entry of entries) {
+    switch (entry.kind) {
+      case 'user-message':
+        if (entry.delivery === 'chat') break;
+        endTurn();
+        conversation.addPeople([entry]);
+        break;
+      case 'assistant-text':
+        if (!entry.text.trim()) break;
+        if (turn.some((block) => block.type === 'tool_use')) endTurn();
+        turn.push({ type: 'text', text: entry.text });
+        break;
+      case 'tool-call': {
+        const input = toolInput(entry);
+        turn.push({ type: 'tool_use', id: entry.id, name: entry.name, input, inputJson: entry.input, complete: true });
+        results.push(toolResult(entry.id, toolOutput(entry, wholeOutputs), entry.status !== 'done'));
+        break;
+      }
+      case 'system-notice':
+        break;
+      default:
+        entry satisfies never;
+    }
+  }
+  endTurn();
+  return conversation.messages;
+}
+
+/** Tool calls of the transcript whose doc output was cut, newest first: the store has their whole output. */
+export function cutToolCallIds(entries: readonly TranscriptEntry[]): string[] {
+  return entries.flatMap((entry) => (entry.kind === 'tool-call' && entry.outputTruncated ? [entry.id] : [])).reverse();
+}
+
+/** The shared plan as the agent is told it at the start of a run (people may have edited it since). */
+export function describePlan(plan: readonly PlanStep[]): string | null {
+  if (plan.length === 0) return null;
+  const lines = plan.map((step) => `- [${step.status}] ${step.title} (id ${step.id})`);
+  return `[The session's shared plan as it stands now; people may have edited it]\n${lines.join('\n')}`;
+}

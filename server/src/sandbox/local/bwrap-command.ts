@@ -35,14 +35,29 @@ export interface SandboxCommandOptions {
 }
 
 /**
- * The argv that runs `command` isolated: drop to the unprivileged uid with setpriv first (as root,
- * otherwise files land owned by root), then bubblewrap with every namespace unshared, no
- * capabilities, read-only /usr and /etc, fresh /proc, /dev and /tmp, an explicit environment, and
- * prlimit on processes, open files and file size.
+ * The first step of every sandbox start, run by bash as root: closes every descriptor but stdio, then
+ * execs the rest (setpriv …). The server holds descriptors without close-on-exec (node-pty's PTY
+ * masters of other sessions: writing to one types into that person's shell), and neither node-pty nor
+ * libuv closes them in the child. Bubblewrap keeps what it inherits, and its pid 1 inside the sandbox
+ * would hand them out again through /proc/1/fd, so they are closed here, before any sandbox process
+ * exists. Bash enumerates its own /proc/$$/fd, so no descriptor number is missed however high; it runs
+ * with --norc, as with stdin a socket it would otherwise source root's ~/.bashrc.
+ */
+export const SANDBOX_ENTRY_SCRIPT = [
+  'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+  'for fd in /proc/$$/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done',
+  'exec "$@"',
+].join('\n');
+
+/**
+ * The argv that runs `command` isolated: close every inherited descriptor but stdio, drop to the
+ * unprivileged uid with setpriv (as root, otherwise files land owned by root), then bubblewrap with
+ * every namespace unshared, no capabilities, read-only /usr and /etc, fresh /proc, /dev and /tmp, an
+ * explicit environment, and prlimit on processes, open files and file size.
  */
 export function buildSandboxCommand(options: SandboxCommandOptions, command: string[]): { file: string; args: string[] } {
   const id = String(options.uid);
-  const args = ['--reuid', id, '--regid', id, '--clear-groups', '--inh-caps=-all', '--', 'bwrap'];
+  const args = ['--noprofile', '--norc', '-c', SANDBOX_ENTRY_SCRIPT, 'tandem-sandbox-entry', 'setpriv', '--reuid', id, '--regid', id, '--clear-groups', '--inh-caps=-all', '--', 'bwrap'];
   args.push('--unshare-all', '--unshare-user', '--disable-userns', '--cap-drop', 'ALL', '--die-with-parent');
   if (options.network) args.push('--share-net');
   if (options.newSession) args.push('--new-session');
@@ -67,7 +82,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions, command: str
     '--',
     ...command,
   );
-  return { file: 'setpriv', args };
+  return { file: 'bash', args };
 }
 
 export function passwdFileContents(uid: number): string {

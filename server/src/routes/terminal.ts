@@ -1,16 +1,13 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono } from 'hono';
 import { CloseCode } from '../../../shared/src/protocol/errors.js';
-import { terminalClientMessageSchema, terminalIdSchema, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
+import { TERMINAL_NOT_FOUND_CLOSE, terminalClientMessageSchema, terminalIdSchema, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
 import { canEditSession } from '../../../shared/src/roles.js';
 import { decideSocketAccess, refuseSocket } from '../http/socket-access.js';
 import type { AppEnv } from '../http/identity-middleware.js';
 import type { SessionRuntime } from '../session/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
 import type { SharedTerminal, TerminalViewer } from '../terminal/shared-terminal.js';
-
-/** Close code for a terminal id the session does not have. */
-export const TERMINAL_NOT_FOUND_CLOSE = 4414;
 
 /**
  * GET /terminal/:sessionId/:terminalId — one shared PTY: output as binary frames to everyone,
@@ -80,6 +77,7 @@ export function terminalRoutes(deps: { service: SessionService; runtime: Session
               }
               return;
             case 'resize':
+              // Already clamped by the schema: an odd screen size never closes a shared terminal.
               terminal.resize(viewer, { cols: message.cols, rows: message.rows });
               return;
             default:

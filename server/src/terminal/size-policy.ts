@@ -1,7 +1,6 @@
-export interface TerminalSize {
-  cols: number;
-  rows: number;
-}
+import type { TerminalSize } from '../../../shared/src/protocol/terminal.js';
+
+export type { TerminalSize };
 
 export const DEFAULT_TERMINAL_SIZE: TerminalSize = { cols: 100, rows: 30 };
 

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readMeta, readTranscript } from '../../../shared/src/doc/accessors.js';
-import { terminalPath, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
+import { MAX_TERMINAL_COLS, MIN_TERMINAL_ROWS, terminalPath, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
 import type { RunningServer } from '../server.js';
 import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
@@ -78,6 +78,26 @@ it('two people share one shell: the editor types, both see it, the viewer cannot
   expect(timings.snapshotReadyAt).toBeLessThanOrEqual(timings.sandboxAcquiredAt!);
   expect(timings.sandboxAcquiredAt).toBeLessThanOrEqual(timings.workspaceMountedAt!);
   expect(timings.workspaceMountedAt).toBeLessThanOrEqual(timings.terminalReadyAt!);
+});
+
+it('keeps the socket open and clamps the size when a screen is too small or too large for a PTY', async () => {
+  const ada = await api.identity('Ada');
+  const sessionId = await api.createSession(ada.token, 'Tiny window', EXAMPLE_REPO);
+  const client = openTerminal(sessionId, ada.token);
+  await waitFor(() => client.state.messages.some((message) => message.type === 'ready'), 'ready', 20_000);
+
+  // A window made very short: 2 rows. Then one far too wide. Neither may cost the person their terminal.
+  client.socket.send(JSON.stringify({ type: 'resize', cols: 80, rows: 2 }));
+  await waitFor(() => client.state.messages.some((message) => message.type === 'size' && message.rows === MIN_TERMINAL_ROWS), 'clamped size', 5_000);
+  client.socket.send(JSON.stringify({ type: 'resize', cols: 100_000, rows: -3 }));
+  await waitFor(() => client.state.messages.some((message) => message.type === 'size' && message.cols === MAX_TERMINAL_COLS), 'clamped width', 5_000);
+
+  // The shell still takes input and sees the clamped size.
+  client.type('echo size-$(stty size | tr " " x) t-$((6*7))\r');
+  await waitFor(() => client.state.output.includes('t-42'), 'typed command ran', 10_000);
+  expect(client.state.output).toContain(`size-${MIN_TERMINAL_ROWS}x${MAX_TERMINAL_COLS}`);
+  expect(client.state.closeCode).toBe(0);
+  expect(client.socket.readyState).toBe(WebSocket.OPEN);
 });
 
 it('closes with a clear reason when malformed input arrives, and reports a repo that cannot be used', async () => {

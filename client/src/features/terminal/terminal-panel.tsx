@@ -100,14 +100,14 @@ export function TerminalPanelBody({
             +
           </button>
         )}
-        <span className="terminal-status">
+        <span className="terminal-status" data-testid="terminal-status" data-state={status.kind}>
           {typers.length > 0 ? (
             <span className="typing" data-testid="typing">
               {typers.map((participant) => participant.user.name).join(', ')} typing…
             </span>
           ) : status.kind === 'live' && !status.canType ? (
             'view only'
-          ) : status.kind === 'closed' ? (
+          ) : status.kind === 'closed' || status.kind === 'reconnecting' ? (
             status.message
           ) : null}
         </span>

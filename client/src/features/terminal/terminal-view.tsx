@@ -2,13 +2,15 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
-import { CloseCode } from '../../../../shared/src/protocol/errors.js';
 import { TOKEN_QUERY_PARAM } from '../../../../shared/src/protocol/http.js';
-import { terminalPath, type TerminalClientMessage, type TerminalServerMessage } from '../../../../shared/src/protocol/terminal.js';
+import { clampTerminalSize, terminalPath, type TerminalClientMessage, type TerminalServerMessage } from '../../../../shared/src/protocol/terminal.js';
+import { decideTerminalReconnect, describeTerminalClose } from './terminal-reconnect.js';
 
-const RECONNECT_DELAY_MS = 1500;
-
-export type TerminalStatus = { kind: 'connecting' } | { kind: 'live'; canType: boolean } | { kind: 'closed'; message: string };
+export type TerminalStatus =
+  | { kind: 'connecting' }
+  | { kind: 'live'; canType: boolean }
+  | { kind: 'reconnecting'; message: string }
+  | { kind: 'closed'; message: string };
 
 /**
  * One shared terminal in xterm.js: output from the server's PTY, keystrokes sent as input when this
@@ -50,13 +52,19 @@ export function TerminalView({
     let socket: WebSocket | null = null;
     let canType = false;
     let disposed = false;
+    let failedAttempts = 0;
     let retry: ReturnType<typeof setTimeout> | null = null;
-    const send = (message: TerminalClientMessage) => {
-      if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+    const send = (message: TerminalClientMessage): boolean => {
+      if (socket?.readyState !== WebSocket.OPEN) return false;
+      socket.send(JSON.stringify(message));
+      return true;
     };
     const reportSize = () => {
       const proposed = fit.proposeDimensions();
-      if (proposed && proposed.cols > 0 && proposed.rows > 0) send({ type: 'resize', cols: proposed.cols, rows: proposed.rows });
+      // A hidden or collapsed panel measures 0 (or NaN): nothing to report until it is shown again.
+      if (!proposed || !(proposed.cols > 0) || !(proposed.rows > 0)) return;
+      // The PTY has a smallest size; a shorter screen scrolls inside it rather than being refused.
+      send({ type: 'resize', ...clampTerminalSize(proposed) });
     };
 
     const connect = () => {
@@ -65,7 +73,8 @@ export function TerminalView({
       const current = new WebSocket(url);
       socket = current;
       current.binaryType = 'arraybuffer';
-      callbacks.current.onStatus({ kind: 'connecting' });
+      // While reconnecting, the status keeps saying why the terminal went away.
+      if (failedAttempts === 0) callbacks.current.onStatus({ kind: 'connecting' });
       current.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
         if (typeof event.data !== 'string') {
           terminal.write(new Uint8Array(event.data));
@@ -74,6 +83,7 @@ export function TerminalView({
         const message = JSON.parse(event.data) as TerminalServerMessage;
         switch (message.type) {
           case 'ready':
+            failedAttempts = 0;
             canType = message.canType;
             terminal.reset();
             terminal.resize(message.cols, message.rows);
@@ -93,11 +103,16 @@ export function TerminalView({
         }
       };
       current.onclose = (event) => {
-        if (disposed) return;
-        const fatal = event.code >= 4400 && event.code < 4500;
-        const reason = event.reason || (event.code === CloseCode.Forbidden ? 'No access to this terminal.' : 'Terminal disconnected.');
-        callbacks.current.onStatus({ kind: 'closed', message: fatal ? reason : `${reason} Reconnecting…` });
-        if (!fatal) retry = setTimeout(connect, RECONNECT_DELAY_MS);
+        if (disposed || socket !== current) return;
+        failedAttempts += 1;
+        const decision = decideTerminalReconnect(event.code, failedAttempts);
+        const message = describeTerminalClose(event.code, event.reason);
+        if (decision.kind === 'give-up') {
+          callbacks.current.onStatus({ kind: 'closed', message });
+          return;
+        }
+        callbacks.current.onStatus({ kind: 'reconnecting', message: `${message} Reconnecting…` });
+        retry = setTimeout(connect, decision.delayMs);
       };
     };
     connect();
@@ -107,7 +122,11 @@ export function TerminalView({
         setNotice('You are viewing this session; only editors can type.');
         return;
       }
-      send({ type: 'input', data });
+      // Keys typed while the terminal reconnects cannot reach the shell: say so instead of losing them quietly.
+      if (!send({ type: 'input', data })) {
+        setNotice('Not connected: those keys were not sent. Reconnecting…');
+        return;
+      }
       callbacks.current.onTyping();
     });
     const observer = new ResizeObserver(() => reportSize());

@@ -1,8 +1,13 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSandboxHarness } from '../../../test-support/local-sandbox.js';
+import { waitFor } from '../../../test-support/test-server.js';
 import { sandboxContract } from '../sandbox.contract.js';
+import { shellQuote } from '../shell-quote.js';
 import { DEFAULT_SANDBOX_LIMITS } from './bwrap-command.js';
 import { SANDBOX_UID_BASE, SANDBOX_UID_COUNT } from './local-provider.js';
 import type { LocalSandbox } from './local-sandbox.js';
@@ -32,13 +37,23 @@ describe('local sandbox isolation', () => {
   });
 
   it('cannot read host paths outside its workspace', async () => {
-    const marker = path.join(harness.dir, 'host-secret.txt');
+    const hostDir = path.join(harness.dir, 'host-only');
+    const marker = path.join(hostDir, 'host-secret.txt');
+    await mkdir(hostDir, { recursive: true });
     await writeFile(marker, 'secret');
+    // The server's own directory (its code and config) and a directory the test made: both there on the host.
+    const hostDirs = [hostDir, process.cwd(), '/root'];
+    expect(await readdir(hostDir)).toEqual(['host-secret.txt']);
+    expect(await readdir(process.cwd())).toContain('package.json');
     await withSandbox(async (sandbox) => {
-      const result = await sandbox.exec(`cat ${marker}; ls ${process.cwd()}; ls /root`);
-      expect(result.stdout).not.toContain('secret');
-      expect(result.stdout).not.toContain('package.json\nREADME');
-      expect(result.stderr).toMatch(/No such file or directory/);
+      const read = await sandbox.exec(`cat ${shellQuote(marker)}`);
+      expect(read).toMatchObject({ exitCode: 1, stdout: '' });
+      expect(read.stderr).toContain('No such file or directory');
+      for (const dir of hostDirs) {
+        const listing = await sandbox.exec(`ls -A ${shellQuote(dir)}`);
+        expect(listing, dir).toMatchObject({ exitCode: 2, stdout: '' });
+        expect(listing.stderr).toContain(`cannot access '${dir}': No such file or directory`);
+      }
     });
   });
 
@@ -51,10 +66,28 @@ describe('local sandbox isolation', () => {
   });
 
   it('has no network', async () => {
-    await withSandbox(async (sandbox) => {
-      const result = await sandbox.exec('(exec 3<>/dev/tcp/127.0.0.1/5432 && echo connected) 2>&1; ip -o link 2>/dev/null | grep -c UP || true');
-      expect(result.stdout).not.toContain('connected');
+    let accepted = 0;
+    const listener = createServer((socket) => {
+      accepted += 1;
+      socket.end();
     });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const probe = `(exec 3<>/dev/tcp/127.0.0.1/${(listener.address() as AddressInfo).port}) 2>/dev/null && echo connected || echo unreachable`;
+    try {
+      await withSandbox(async (sandbox) => {
+        expect((await sandbox.exec(probe)).stdout.trim()).toBe('unreachable');
+        // Its only interface is its own loopback (the host has more, e.g. eth0).
+        const interfaces = await sandbox.exec(`tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '`);
+        expect(interfaces.stdout.trim().split('\n')).toEqual(['lo']);
+      });
+      // The same probe from the host reaches the listener; connections are accepted in order, so once
+      // the host's is in, a connection from the sandbox (made earlier) would have been counted too.
+      expect((await promisify(execFile)('bash', ['-c', probe])).stdout.trim()).toBe('connected');
+      await waitFor(() => accepted > 0, 'the host probe to be accepted');
+      expect(accepted).toBe(1);
+    } finally {
+      listener.close();
+    }
   });
 
   it('cannot see host processes', async () => {

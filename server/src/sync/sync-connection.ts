@@ -9,6 +9,7 @@ import { MAX_DOC_BYTES } from '../../../shared/src/limits.js';
 import { canEditSession, type SessionRole } from '../../../shared/src/roles.js';
 import type { Identity } from '../auth/identity-token.js';
 import { checkAwarenessUpdate } from './awareness-validation.js';
+import { decideClientUpdate } from './update-filter.js';
 import type { Room } from './room.js';
 
 /** y-websocket message types (the first varUint of every frame). */
@@ -112,25 +113,37 @@ export class SyncConnection {
   }
 
   private receiveUpdate(update: Uint8Array): void {
-    if (!canEditSession(this.access.role)) {
-      // Refused, not applied: the stock client logs the reason and keeps watching.
-      if (isEmptyUpdate(update)) return;
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, MessageType.Auth);
-      authProtocol.writePermissionDenied(encoder, 'viewers cannot change this session');
-      this.send(encoding.toUint8Array(encoder));
-      return;
-    }
+    let decoded;
     try {
-      Y.decodeUpdate(update); // parses the whole update without applying it: garbage throws here
+      decoded = Y.decodeUpdate(update); // parses the whole update without applying it: garbage throws here
     } catch {
       throw new ProtocolViolation('update could not be decoded');
+    }
+    const verdict = decideClientUpdate(this.room.doc, decoded, (clientId) => this.room.ownsClientElsewhere(clientId, this));
+    // A tab with nothing new (sync step 2 on connect, a repeated update) changes nothing: no reply.
+    if (verdict.kind === 'no-op') return;
+    if (!canEditSession(this.access.role)) {
+      this.refuse('viewers cannot change this session');
+      return;
+    }
+    if (verdict.kind === 'refused') {
+      // Refused whole, not applied, not relayed: the stock client logs the reason and keeps watching.
+      this.refuse(`change refused: ${verdict.reason}`);
+      return;
     }
     if (this.room.persistedBytes + update.byteLength > MAX_DOC_BYTES) {
       this.close(CloseCode.DocTooLarge, `session reached its size limit of ${MAX_DOC_BYTES} bytes`);
       return;
     }
     Y.applyUpdate(this.room.doc, update, this);
+  }
+
+  /** Tells the client its update was not applied (y-protocols' auth message, as the stock client expects). */
+  private refuse(reason: string): void {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MessageType.Auth);
+    authProtocol.writePermissionDenied(encoder, reason);
+    this.send(encoding.toUint8Array(encoder));
   }
 
   private receiveAwareness(update: Uint8Array): void {
@@ -143,16 +156,6 @@ export class SyncConnection {
     if (!check.ok) throw new ProtocolViolation(check.reason);
     for (const clientId of check.clientIds) this.awarenessClientIds.add(clientId);
     if (check.update) awarenessProtocol.applyAwarenessUpdate(this.room.awareness, check.update, this);
-  }
-}
-
-/** An empty update is what a client with nothing new sends in sync step 2. */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  try {
-    const decoded = Y.decodeUpdate(update);
-    return decoded.structs.length === 0 && decoded.ds.clients.size === 0;
-  } catch {
-    return false;
   }
 }
 

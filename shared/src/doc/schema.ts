@@ -209,6 +209,8 @@ export function observeSessionDoc(doc: Y.Doc, onChange: () => void, roots: reado
     if (root === 'files') {
       const files = filesMap(doc);
       files.observe(handler);
+/** Every root of the session doc; an update that adds any other root is refused. */
+export const SESSION_DOC_ROOTS = Object.keys(ROOT) as SessionDocRoot[];
       return () => files.unobserve(handler);
     }
     const type = deep[root](doc) as Y.AbstractType<unknown>;

@@ -1,46 +1,110 @@
 import { rm } from 'node:fs/promises';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addPlanStep, readPlan, readTranscript } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import type { RunningServer } from '../server.js';
 import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';
+import { connectSyncedPeer } from '../../test-support/wait.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
+// One data dir for the file (a fresh PGlite store takes seconds to create); each test has its own session.
+const SERVER_START_TIMEOUT_MS = 120_000;
+const RESTART_TEST_TIMEOUT_MS = 60_000;
+let dataDir = '';
+let port = 0;
+let server: RunningServer | null = null;
+const peers: TestPeer[] = [];
+beforeAll(async () => {
+  dataDir = await makeTempDir('restart');
+  server = await startTestServer(dataDir);
+  port = server.port;
+}, SERVER_START_TIMEOUT_MS);
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  for (const peer of peers) peer.destroy();
+  await server?.close();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
-it('keeps every edit across a server restart, including one made while the server was down', async () => {
-  const dataDir = await makeTempDir('restart');
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-  let server: RunningServer = await startTestServer(dataDir);
-  const port = server.port;
-  const api = apiClient(server.url);
+/** Stops the server as an operator would (it saves every session) and brings it back on the same port. */
+const restart = {
+  async stop() {
+    await server?.close();
+    server = null;
+  },
+  async start() {
+    server = await startTestServer(dataDir, {}, port);
+  },
+};
+
+/** Ada's new session, and two ways to look at it. */
+async function adasSession() {
+  const url = `http://127.0.0.1:${port}`;
+  const api = apiClient(url);
   const ada = await api.identity('Ada');
   const sessionId = await api.createSession(ada.token);
+  const track = (peer: TestPeer) => {
+    peers.push(peer);
+    return peer;
+  };
+  return {
+    api,
+    ada,
+    sessionId,
+    /** A tab that stays open across restarts (it reconnects, as a browser tab does). */
+    tab: () => track(connectPeer(url, sessionId, ada.token)),
+    /** A new synced tab: everything it shows, it got from the server. */
+    freshTab: async () => track(await connectSyncedPeer(url, sessionId, ada.token)),
+  };
+}
 
-  const tab: TestPeer = connectPeer(server.url, sessionId, ada.token);
-  cleanups.push(() => tab.destroy());
+const planIds = (peer: TestPeer) => readPlan(peer.doc).map((step) => step.id);
+const STEP_IDS = Array.from({ length: 30 }, (_, index) => `s${index}`);
+
+it('keeps every edit across a server restart, with no tab left open to re-send it', { timeout: RESTART_TEST_TIMEOUT_MS }, async () => {
+  const session = await adasSession();
+  const tab = session.tab();
   await waitForSync(tab);
-  for (let index = 0; index < 30; index += 1) addPlanStep(tab.doc, { id: `s${index}`, title: `Step ${index}` }, DocOrigin.User);
-  await api.call('POST', `/sessions/${sessionId}/messages`, ada.token, { text: 'Before the restart' });
-  await waitFor(() => readTranscript(tab.doc).length === 1, 'chat in tab');
-  // Let the last plan edits reach the server before it stops.
-  await waitFor(() => tab.provider.wsconnected, 'connected');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const id of STEP_IDS) addPlanStep(tab.doc, { id, title: `Step ${id}` }, DocOrigin.User);
+  await session.api.call('POST', `/sessions/${session.sessionId}/messages`, session.ada.token, { text: 'Before the restart' });
+  // A second tab sees the edits only once the server has them; then every tab that holds them closes.
+  const witness = await session.freshTab();
+  await waitFor(() => planIds(witness).length === STEP_IDS.length && readTranscript(witness.doc).length === 1, 'the server to have every edit');
+  tab.destroy();
+  witness.destroy();
 
-  await server.close();
-  await waitFor(() => !tab.provider.wsconnected, 'tab notices the restart');
-  addPlanStep(tab.doc, { id: 'offline', title: 'Written while the server was down' }, DocOrigin.User);
+  await restart.stop();
+  await restart.start();
 
-  server = await startTestServer(dataDir, {}, port);
-  cleanups.push(() => server.close());
-  await waitFor(() => tab.provider.wsconnected && tab.provider.synced, 'tab reconnects', 10_000);
-
-  const fresh = connectPeer(server.url, sessionId, ada.token);
-  cleanups.push(() => fresh.destroy());
-  await waitForSync(fresh);
-  await waitFor(() => readPlan(fresh.doc).length === 31, 'offline edit reaches the restarted server');
-  expect(readPlan(fresh.doc).map((step) => step.id)).toEqual(readPlan(tab.doc).map((step) => step.id));
+  // Only the store can have brought these back.
+  const fresh = await session.freshTab();
+  expect(planIds(fresh)).toEqual(STEP_IDS);
   expect(readTranscript(fresh.doc).map((entry) => entry.kind === 'user-message' && entry.text)).toEqual(['Before the restart']);
+});
+
+it('an edit made while the server was down is sent when the tab reconnects, and kept', { timeout: RESTART_TEST_TIMEOUT_MS }, async () => {
+  const session = await adasSession();
+  const tab = session.tab();
+  await waitForSync(tab);
+  addPlanStep(tab.doc, { id: 'online', title: 'Written while the server was up' }, DocOrigin.User);
+  const witness = await session.freshTab();
+  await waitFor(() => planIds(witness).includes('online'), 'the server to have the first edit');
+  witness.destroy();
+
+  await restart.stop();
+  await waitFor(() => !tab.provider.wsconnected, 'the tab to notice the server is gone');
+  addPlanStep(tab.doc, { id: 'offline', title: 'Written while the server was down' }, DocOrigin.User);
+  await restart.start();
+  await waitFor(() => tab.provider.wsconnected && tab.provider.synced, 'the tab to reconnect', 10_000);
+
+  // The reconnected tab re-sent its offline edit: a new tab sees it.
+  const afterReconnect = await session.freshTab();
+  await waitFor(() => planIds(afterReconnect).includes('offline'), 'the offline edit to reach the restarted server');
+  expect(planIds(afterReconnect)).toEqual(['online', 'offline']);
+  tab.destroy();
+  afterReconnect.destroy();
+
+  // And the server stored it: after one more restart, with every tab closed, it is still there.
+  await restart.stop();
+  await restart.start();
+  const fresh = await session.freshTab();
+  expect(planIds(fresh)).toEqual(['online', 'offline']);
 });

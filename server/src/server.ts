@@ -124,6 +124,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     recordStatus: (sessionId, status) => sessionsRepository.setStatus(sessionId, status),
     storeToolOutput: (sessionId, toolUseId, output) => toolOutputs.save(sessionId, toolUseId, output),
+    readToolOutput: (sessionId, toolUseId) => toolOutputs.find(sessionId, toolUseId),
     logger,
   });
   const app = createApp({ tokens, users: createUsersRepository(database.db), sessions, docHost, runtime, agents, toolOutputs, clientDir: config.clientDir, logger });

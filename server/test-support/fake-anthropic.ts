@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { MessageCreateParams, MessageParam, StopReason } from '@anthropic-ai/sdk/resources/messages/messages';
+import { findMessageRuleViolation } from '../src/agent/message-rules.js';
 
 /**
  * A local stand-in for the Messages API, for tests and benchmarks only: it streams genuine SSE events
@@ -123,6 +124,12 @@ export async function startFakeAnthropic(initialScript: FakeScript = () => textR
     }
     const recorded: RecordedRequest = { body: JSON.parse(await readBody(request)) as MessageCreateParams, apiKey, receivedAtMs: performance.now() };
     const index = requests.push(recorded) - 1;
+    // As the real API does, a conversation that breaks the turn rules is refused (and not scripted).
+    const violation = findMessageRuleViolation(recorded.body.messages);
+    if (violation) {
+      response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: `messages: ${violation}` } }));
+      return;
+    }
     const reply = await script(recorded, index);
     if (reply.kind === 'http-error') {
       response

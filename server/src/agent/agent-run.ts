@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import type * as Y from 'yjs';
 import {
   addPlanStep,
@@ -9,6 +10,7 @@ import {
   finishAssistantText,
   readMeta,
   readPlan,
+  readTranscript,
   removeTranscriptEntry,
   takeQueuedMessages,
   updatePlanStep,
@@ -17,14 +19,17 @@ import {
   writeMeta,
 } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import type { AgentState, PlanStep, QueuedMessage, SessionStatus, SystemNoticeEntry } from '../../../shared/src/doc/schema.js';
+import type { AgentState, PlanStep, QueuedMessage, SessionStatus, SystemNoticeEntry, TranscriptEntry } from '../../../shared/src/doc/schema.js';
 import { MAX_TOOL_INPUT_DOC_CHARS, MAX_TOOL_OUTPUT_DOC_CHARS } from '../../../shared/src/limits.js';
 import { estimateCostUsd } from '../model/pricing.js';
 import { decideRetry, type RetryPolicy } from '../model/retry-policy.js';
 import { streamTurn, type TurnBlock, type TurnResult } from '../model/stream-turn.js';
 import { createTextBatcher, type TextBatcher } from '../model/text-batcher.js';
 import type { Sandbox } from '../sandbox/provider.js';
+import { compactConversation, DEFAULT_CONTEXT_BUDGET } from './context-compaction.js';
 import { Conversation, toolResult, type PersonMessage } from './conversation.js';
+import { conversationFromTranscript, cutToolCallIds, describePlan } from './conversation-history.js';
+import { findMessageRuleViolation } from './message-rules.js';
 import { buildSystemPrompt } from './system-prompt.js';
 import { capText, type FileAccess } from './tools/tool.js';
 import { runToolCall, toolDefinitions } from './tools/index.js';
@@ -35,7 +40,12 @@ export interface RunBudget {
   maxOutputTokens: number;
   /** max_tokens of one request (less when the run budget has less left). */
   maxTokensPerRequest: number;
+  /** Estimated tokens the conversation (earlier runs included) may take in one request; older turns are compacted past it. */
+  maxContextTokens: number;
 }
+
+/** Cut tool outputs of earlier runs whose whole text is read back from the store (the newest; older ones are excerpted anyway). */
+export const MAX_WHOLE_OUTPUTS_READ_FOR_HISTORY = 10;
 
 export interface AgentRunDeps {
   sessionId: string;
@@ -53,6 +63,8 @@ export interface AgentRunDeps {
   streamIdleTimeoutMs?: number;
   /** Keeps a tool call's whole output in the store (the doc holds a capped copy). */
   storeToolOutput?: (toolUseId: string, output: string) => Promise<void>;
+  /** Reads a tool call's whole output back from the store, to remember earlier runs as the model saw them. */
+  readToolOutput?: (toolUseId: string) => Promise<string | undefined>;
   /** Keeps the session list's status in step with the run. */
   recordStatus?: (status: SessionStatus) => Promise<void>;
   logger: { error(message: string, error?: unknown): void };
@@ -111,7 +123,9 @@ function queuedToPerson(message: QueuedMessage): PersonMessage {
  * current stream or tool at once, `stop()` ends the run.
  */
 export class AgentRun {
-  private readonly conversation = new Conversation();
+  private conversation = new Conversation();
+  /** Whether this run has told everyone it compacted the conversation (said once per run). */
+  private compactionNoticed = false;
   private readonly seen = new Map<string, string>();
   private readonly runAbort = new AbortController();
   private turnAbort = new AbortController();
@@ -165,10 +179,18 @@ export class AgentRun {
 
   private async execute(first: PersonMessage): Promise<void> {
     try {
-      await this.deps.change((doc) => appendUserMessage(doc, { ...first, createdAt: Date.now() }, DocOrigin.Agent));
+      // The session so far, read in the same step that adds this run's first message.
+      const { earlier, plan } = await this.deps.change((doc) => {
+        const before = { earlier: readTranscript(doc), plan: readPlan(doc) };
+        appendUserMessage(doc, { ...first, createdAt: Date.now() }, DocOrigin.Agent);
+        return before;
+      });
       await this.writeState({});
+      this.conversation = new Conversation(conversationFromTranscript(earlier, await this.readWholeOutputs(earlier)));
       const workspace = await this.deps.workspace();
       const system = await buildSystemPrompt(workspace.sandbox, this.runAbort.signal);
+      const planText = describePlan(plan);
+      if (planText) this.conversation.addUser([{ type: 'text', text: planText }]);
       this.conversation.addPeople([first]);
       await this.loop(workspace, system);
     } catch (error) {
@@ -181,6 +203,47 @@ export class AgentRun {
     }
   }
 
+  /** The store's whole output of the newest earlier tool calls whose transcript copy was cut. */
+  private async readWholeOutputs(earlier: TranscriptEntry[]): Promise<Map<string, string>> {
+    const whole = new Map<string, string>();
+    const read = this.deps.readToolOutput;
+    if (!read) return whole;
+    const ids = cutToolCallIds(earlier).slice(0, MAX_WHOLE_OUTPUTS_READ_FOR_HISTORY);
+    const outputs = await Promise.all(
+      ids.map((id) =>
+        read(id).catch((error: unknown) => {
+          // The transcript's capped copy stands in.
+          this.deps.logger.error('could not read a stored tool output', error);
+          return undefined;
+        }),
+      ),
+    );
+    ids.forEach((id, index) => {
+      const output = outputs[index];
+      if (output !== undefined) whole.set(id, output);
+    });
+    return whole;
+  }
+
+  /** The conversation as this request sends it: compacted to the context budget, checked against the API's rules. */
+  private async requestMessages(): Promise<MessageParam[]> {
+    const compaction = compactConversation(this.conversation.messages, { ...DEFAULT_CONTEXT_BUDGET, maxTokens: this.deps.budget.maxContextTokens });
+    const violation = findMessageRuleViolation(compaction.messages);
+    if (violation) {
+      this.deps.logger.error(`agent run ${this.deps.runId}: the conversation breaks the Messages API rules: ${violation}`);
+      throw new RunEnded('failed', `The run stopped: Tandem built a conversation the model API would refuse (${violation}). Please report this; starting a new session works around it.`);
+    }
+    if (!this.compactionNoticed && (compaction.droppedMessages > 0 || compaction.summarisedToolTexts > 0)) {
+      this.compactionNoticed = true;
+      const parts = [
+        compaction.summarisedToolTexts > 0 ? `${compaction.summarisedToolTexts} older tool output${compaction.summarisedToolTexts === 1 ? '' : 's'} cut to excerpts` : '',
+        compaction.droppedMessages > 0 ? `the ${compaction.droppedMessages} oldest messages left out` : '',
+      ].filter(Boolean);
+      await this.notice('info', `The conversation was compacted to fit the agent's context (about ${this.deps.budget.maxContextTokens} tokens): ${parts.join(', ')}.`);
+    }
+    return compaction.messages;
+  }
+
   private async loop(workspace: { sandbox: Sandbox; files: FileAccess }, system: string): Promise<void> {
     for (;;) {
       this.throwIfStopped();
@@ -190,7 +253,7 @@ export class AgentRun {
       this.conversation.addPeople(this.interrupts.splice(0));
       this.state.turns += 1;
       await this.writeState({ state: 'running', message: undefined });
-      const turn = await this.requestTurn(system);
+      const turn = await this.requestTurn(system, await this.requestMessages());
       this.conversation.addAssistant(turn.blocks);
       const toolUses = turn.blocks.filter((block): block is Extract<TurnBlock, { type: 'tool_use' }> => block.type === 'tool_use');
       if (this.runAbort.signal.aborted) {
@@ -280,7 +343,7 @@ export class AgentRun {
   }
 
   /** One model turn, retried on transient failures within the budget; each retry is shown in the transcript. */
-  private async requestTurn(system: string): Promise<TurnResult> {
+  private async requestTurn(system: string, messages: MessageParam[]): Promise<TurnResult> {
     for (let attempt = 1; ; attempt += 1) {
       const signal = this.turnAbort.signal;
       const written = new Set<string>();
@@ -293,7 +356,7 @@ export class AgentRun {
             max_tokens: Math.max(1, Math.min(this.deps.budget.maxTokensPerRequest, this.deps.budget.maxOutputTokens - this.state.outputTokens)),
             system,
             tools: toolDefinitions(),
-            messages: this.conversation.messages,
+            messages,
           },
           this.streamHandlers(batchers, written),
           signal,
@@ -334,7 +397,7 @@ export class AgentRun {
       onTextStart: (blockIndex: number) => {
         const entryId = `${runId}_${turnNumber}_${blockIndex}`;
         written.add(entryId);
-        void this.deps.change((doc) => appendAssistantText(doc, { id: entryId, runId, createdAt: Date.now() }, DocOrigin.Agent));
+        void this.deps.change((doc) => appendAssistantText(doc, { id: entryId, runId, turn: turnNumber, createdAt: Date.now() }, DocOrigin.Agent));
         const batcher = createTextBatcher(
           (text) => this.deps.change((doc) => void appendAssistantDelta(doc, entryId, text, DocOrigin.Agent)),
           this.deps.textFlushIntervalMs,
@@ -347,7 +410,7 @@ export class AgentRun {
         void this.deps.change((doc) =>
           appendTranscriptEntry(
             doc,
-            { kind: 'tool-call', id: toolUse.id, runId, name: toolUse.name, input: '', status: 'pending', createdAt: Date.now() },
+            { kind: 'tool-call', id: toolUse.id, runId, turn: turnNumber, name: toolUse.name, input: '', status: 'pending', createdAt: Date.now() },
             DocOrigin.Agent,
           ),
         );

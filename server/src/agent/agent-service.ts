@@ -21,10 +21,11 @@ import type { RetryPolicy } from '../model/retry-policy.js';
 import type { Sandbox } from '../sandbox/provider.js';
 import type { DocHost } from '../sync/doc-host.js';
 import { AgentRun, type RunBudget } from './agent-run.js';
+import { DEFAULT_MAX_CONTEXT_TOKENS } from './context-compaction.js';
 import type { PersonMessage } from './conversation.js';
 import type { FileAccess } from './tools/tool.js';
 
-export const DEFAULT_RUN_BUDGET: RunBudget = { maxTurns: 40, maxOutputTokens: 200_000, maxTokensPerRequest: 16_384 };
+export const DEFAULT_RUN_BUDGET: RunBudget = { maxTurns: 40, maxOutputTokens: 200_000, maxTokensPerRequest: 16_384, maxContextTokens: DEFAULT_MAX_CONTEXT_TOKENS };
 
 const ACTIVE_STATES: ReadonlySet<AgentState['state']> = new Set(['running', 'retrying', 'stopping']);
 
@@ -43,6 +44,7 @@ export interface AgentServiceDeps {
   streamIdleTimeoutMs?: number;
   recordStatus?: (sessionId: string, status: SessionStatus) => Promise<void>;
   storeToolOutput?: (sessionId: string, toolUseId: string, output: string) => Promise<void>;
+  readToolOutput?: (sessionId: string, toolUseId: string) => Promise<string | undefined>;
 }
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
@@ -76,6 +78,7 @@ export function createAgentService(deps: AgentServiceDeps) {
         streamIdleTimeoutMs: deps.model.streamIdleTimeoutMs,
         recordStatus: deps.recordStatus && ((status) => deps.recordStatus!(session.id, status)),
         storeToolOutput: deps.storeToolOutput && ((toolUseId, output) => deps.storeToolOutput!(session.id, toolUseId, output)),
+        readToolOutput: deps.readToolOutput && ((toolUseId) => deps.readToolOutput!(session.id, toolUseId)),
         logger: deps.logger,
       },
       first,

@@ -89,6 +89,25 @@ it('a text after a tool call starts the next turn, and an interrupt lands after 
   expect(findMessageRuleViolation(messages)).toBeNull();
 });
 
+it('calls of consecutive turns stay separate turns, each answered before the next', () => {
+  const inTurn = (turn: number) => ({ turn, runId: 'r9' });
+  const messages = conversationFromTranscript([
+    person('m1', 'Ada', 'Count twice.', 'prompt'),
+    call('t1', 'bash', { command: 'seq 3' }, '1\n2\n3', inTurn(1)),
+    call('t2', 'bash', { command: 'seq 2' }, '1\n2', inTurn(2)),
+    { ...words('r9_3_0', 'Counted twice.'), ...inTurn(3) },
+  ]);
+  expect(messages.map((message) => [message.role, (message.content as Array<{ type: string }>).map((block) => block.type).join(',')])).toEqual([
+    ['user', 'text'],
+    ['assistant', 'tool_use'],
+    ['user', 'tool_result'],
+    ['assistant', 'tool_use'],
+    ['user', 'tool_result'],
+    ['assistant', 'text'],
+  ]);
+  expect(findMessageRuleViolation(messages)).toBeNull();
+});
+
 it('uses the store’s whole output for a cut one (capped as the model saw it), closes unfinished calls, and keeps a capped input an object', () => {
   const whole = 'line\n'.repeat(10_000);
   const cappedInput = `{"path":"big.txt","content":"${'x'.repeat(3_000)}\n… [9000 characters cut] …\n${'x'.repeat(900)}"}`;

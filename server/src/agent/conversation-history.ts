@@ -32,15 +32,17 @@ function toolOutput(entry: ToolCallEntry, wholeOutputs: ReadonlyMap<string, stri
 /**
  * The session's conversation with the agent so far, rebuilt from the transcript the server wrote:
  * people's messages to the agent (chat between people stays out), the agent's words, and each tool
- * call with its result. A run's turns are grouped as the model produced them: a text after a tool
- * call starts the next turn. `wholeOutputs` holds the store's whole output of calls whose doc copy
+ * call with its result. A run's turns are grouped as the model produced them (each entry records
+ * its turn; in older transcripts without one, a text after a tool call starts the next turn). `wholeOutputs` holds the store's whole output of calls whose doc copy
  * was cut. The result keeps the Messages API's rules (see message-rules.ts).
  */
 export function conversationFromTranscript(entries: readonly TranscriptEntry[], wholeOutputs: ReadonlyMap<string, string> = new Map()): MessageParam[] {
   const conversation = new Conversation();
   let turn: TurnBlock[] = [];
+  let turnKey: string | undefined;
   let results: ReturnType<typeof toolResult>[] = [];
   const endTurn = () => {
+    turnKey = undefined;
     if (turn.length === 0) return;
     if (conversation.messages.length === 0) conversation.addUser([{ type: 'text', text: '[Earlier in this session]' }]);
     conversation.addAssistant(turn);
@@ -48,6 +50,9 @@ export function conversationFromTranscript(entries: readonly TranscriptEntry[], 
     turn = [];
     results = [];
   };
+  const keyOf = (entry: { runId: string; turn?: number }) => (entry.turn === undefined ? undefined : `${entry.runId}:${entry.turn}`);
+  // Entries written before turns were recorded have none: then only a text after a call starts a turn.
+  const startsNewTurn = (entry: { runId: string; turn?: number }) => turnKey !== undefined && keyOf(entry) !== undefined && keyOf(entry) !== turnKey;
   for (const entry of entries) {
     switch (entry.kind) {
       case 'user-message':
@@ -57,10 +62,13 @@ export function conversationFromTranscript(entries: readonly TranscriptEntry[], 
         break;
       case 'assistant-text':
         if (!entry.text.trim()) break;
-        if (turn.some((block) => block.type === 'tool_use')) endTurn();
+        if (startsNewTurn(entry) || (entry.turn === undefined && turn.some((block) => block.type === 'tool_use'))) endTurn();
+        turnKey = keyOf(entry);
         turn.push({ type: 'text', text: entry.text });
         break;
       case 'tool-call': {
+        if (startsNewTurn(entry)) endTurn();
+        turnKey = keyOf(entry);
         const input = toolInput(entry);
         turn.push({ type: 'tool_use', id: entry.id, name: entry.name, input, inputJson: entry.input, complete: true });
         results.push(toolResult(entry.id, toolOutput(entry, wholeOutputs), entry.status !== 'done'));

@@ -33,7 +33,12 @@ export function toolResult(toolUseId: string, content: string, isError: boolean)
  * tool_use is answered by a tool_result in the next user turn, no empty text blocks.
  */
 export class Conversation {
-  readonly messages: MessageParam[] = [];
+  readonly messages: MessageParam[];
+
+  /** Starts empty, or continues `history` (earlier runs of the session, already valid). */
+  constructor(history: readonly MessageParam[] = []) {
+    this.messages = [...history];
+  }
 
   addUser(blocks: ContentBlockParam[]): void {
     if (blocks.length === 0) return;

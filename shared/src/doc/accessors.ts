@@ -139,7 +139,7 @@ function findTranscriptEntry(doc: Y.Doc, entryId: string): Y.Map<unknown> | unde
 }
 
 /** Starts an assistant text entry whose Y.Text the agent appends to while it streams. */
-export function appendAssistantText(doc: Y.Doc, entry: { id: string; runId: string; createdAt: number }, origin: DocOrigin): void {
+export function appendAssistantText(doc: Y.Doc, entry: { id: string; runId: string; turn?: number; createdAt: number }, origin: DocOrigin): void {
   doc.transact(() => {
     const map = mapFrom({ kind: 'assistant-text', streaming: true, ...entry });
     map.set('text', new Y.Text());

@@ -98,6 +98,8 @@ export const assistantTextEntrySchema = z.object({
   kind: z.literal('assistant-text'),
   id: z.string(),
   runId: z.string(),
+  /** The run's model turn (1-based) this text came in, so a later run can rebuild the conversation turn by turn. */
+  turn: z.number().int().optional(),
   text: z.string(),
   streaming: z.boolean().catch(false),
   createdAt: z.number(),
@@ -109,6 +111,8 @@ export const toolCallEntrySchema = z.object({
   kind: z.literal('tool-call'),
   id: z.string(),
   runId: z.string(),
+  /** The run's model turn (1-based) that asked for this call. */
+  turn: z.number().int().optional(),
   name: z.string(),
   /** The call's input as JSON text (capped). */
   input: z.string(),

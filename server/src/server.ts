@@ -71,6 +71,8 @@ async function sandboxRuntime(config: Config, docHost: DocHost, logger: AppLogge
   const snapshots = createSnapshotStore({
     dir: path.join(dataDir, 'snapshots'),
     allowedRepoRoots: config.sandbox.repoRoots,
+    // The store (with the identity signing key), snapshots and workspaces: never a repo.
+    protectedDirs: [dataDir],
     runSetup: (treeDir, script) => provider.runSetup(treeDir, script),
   });
   const provider = createLocalSandboxProvider({ dir: path.join(dataDir, 'sandboxes'), snapshots });

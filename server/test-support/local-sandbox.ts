@@ -15,6 +15,7 @@ export async function createLocalSandboxHarness() {
   const snapshots = createSnapshotStore({
     dir: path.join(dir, 'snapshots'),
     allowedRepoRoots: [process.cwd()],
+    protectedDirs: [dir],
     runSetup: (treeDir, script) => provider.runSetup(treeDir, script),
   });
   const provider = createLocalSandboxProvider({ dir: path.join(dir, 'sandboxes'), snapshots });

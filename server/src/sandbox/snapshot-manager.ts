@@ -1,5 +1,6 @@
 import { SNAPSHOT_FORMAT_VERSION, currentCommit, type SnapshotProgress, type SnapshotStore } from './local/snapshots.js';
 import type { SnapshotRef } from './provider.js';
+import { parseRepoReference, RepoRefusedError } from './repo-location.js';
 import type { WarmPool } from './warm-pool.js';
 
 /** Snapshots are rebuilt this often, so a session starts at most this far behind the repo. */
@@ -29,6 +30,8 @@ export interface SnapshotManagerLogger {
 
 /** Where a session's snapshot comes from: built locally per repo, or an e2b template. */
 export interface SnapshotSource {
+  /** Throws RepoRefusedError, saying what is allowed, for a repo this server may not use. */
+  checkRepo(repo: string): Promise<void>;
   ensure(repo: string, progress?: SnapshotProgress): Promise<SnapshotRef>;
   /** A snapshot a session was saved to when it ended (to resume from); undefined when it is gone. */
   saved(snapshotId: string, repo: string): Promise<SnapshotRef | undefined>;
@@ -36,8 +39,16 @@ export interface SnapshotSource {
 
 /** e2b: every repo starts from the configured template; the repo is cloned into the sandbox. */
 export function createTemplateSnapshotSource(template: string, formatVersion: number): SnapshotSource {
+  // The repo is cloned inside the e2b sandbox: only a remote URL can reach it there.
+  async function checkRepo(repo: string): Promise<void> {
+    const reference = parseRepoReference(repo, process.cwd());
+    if (reference.kind === 'refused') throw new RepoRefusedError(reference.reason);
+    if (reference.kind === 'local') throw new RepoRefusedError(`An e2b sandbox clones the repo itself, so it needs a git URL (https:// or ssh), not ${repo}`);
+  }
   return {
+    checkRepo,
     async ensure(repo) {
+      await checkRepo(repo);
       return { id: template, repo, commit: 'none', builtAtMs: Date.now(), formatVersion };
     },
     // An e2b snapshot id is a template a new sandbox starts from, with the workspace as it was.
@@ -91,8 +102,11 @@ export function createSnapshotManager(options: {
   }
 
   return {
+    checkRepo: (repo: string) => options.store.checkRepo(repo),
     /** The repo's current snapshot: reused when still fresh, else built (progress reported). */
     async ensure(repo: string, progress?: SnapshotProgress): Promise<SnapshotRef> {
+      // Checked on every start, not only at create: a snapshot on hand is no proof the repo is still allowed.
+      await options.store.checkRepo(repo);
       const known = current.get(repo) ?? (await options.store.latest(repo));
       if (known && !decideSnapshotRebuild({ snapshot: known, headCommit: known.commit, nowMs: Date.now(), rebuildIntervalMs: options.rebuildIntervalMs })) {
         current.set(repo, known);

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { ExecResult, SnapshotRef } from '../provider.js';
+import { LOCAL_GIT_PROTOCOLS, parseRepoReference, REMOTE_GIT_PROTOCOLS, resolveRepo, type RepoPolicy } from '../repo-location.js';
+import { copyTreeNoFollow, shareTreeNoFollow } from './no-follow-tree.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -32,22 +34,54 @@ export interface SnapshotStoreOptions {
   runSetup(treeDir: string, script: string): Promise<ExecResult>;
   /** Local repo paths must lie under one of these (the server must not snapshot arbitrary host files). */
   allowedRepoRoots: string[];
+  /**
+   * Folders that hold server state: the data dir (the store with the identity signing key, other
+   * sessions' workspaces). No repo may be, hold or lie inside one; `dir` itself is always protected.
+   */
+  protectedDirs: string[];
 }
 
-export function isGitUrl(repo: string): boolean {
-  return /^(https?|ssh|git|file):\/\//.test(repo) || /^[\w.-]+@[\w.-]+:/.test(repo);
-}
+/** git never prompts (there is no one to answer) and uses only the transports named. */
+const gitEnvironment = (protocols: string) => ({ ...process.env, GIT_ALLOW_PROTOCOL: protocols, GIT_TERMINAL_PROMPT: '0' });
+const GIT_TIMEOUT_MS = 30_000;
 
-/** The commit a repo is at now, or 'none' when it is not a git repo. */
+/** The commit a repo is at now, or 'none' when it is not a git repo (or not one the server may ask). */
 export async function currentCommit(repoOrTree: string): Promise<string> {
+  const reference = parseRepoReference(repoOrTree, process.cwd());
   try {
-    const args = isGitUrl(repoOrTree) ? ['ls-remote', repoOrTree, 'HEAD'] : ['-C', repoOrTree, 'rev-parse', 'HEAD'];
-    const { stdout } = await execFileAsync('git', args, { timeout: 30_000 });
-    return stdout.trim().split(/\s+/)[0] || 'none';
+    switch (reference.kind) {
+      case 'refused':
+        return 'none';
+      case 'remote': {
+        const { stdout } = await execFileAsync('git', ['ls-remote', '--', reference.url, 'HEAD'], { timeout: GIT_TIMEOUT_MS, env: gitEnvironment(REMOTE_GIT_PROTOCOLS) });
+        return stdout.trim().split(/\s+/)[0] || 'none';
+      }
+      case 'local': {
+        // Repo content is hostile: its config must not get git to run a command for this read.
+        const { stdout } = await execFileAsync('git', ['-c', 'core.fsmonitor=false', '-C', reference.path, 'rev-parse', '--verify', 'HEAD'], {
+          timeout: GIT_TIMEOUT_MS,
+          env: gitEnvironment(LOCAL_GIT_PROTOCOLS),
+        });
+        return stdout.trim() || 'none';
+      }
+      default:
+        return reference satisfies never;
+    }
   } catch {
     return 'none';
   }
 }
+
+/** Whether the tree has a setup script: a real folder and a real file, never a link out of the tree. */
+async function hasSetupScript(tree: string): Promise<boolean> {
+  const folder = await lstat(path.join(tree, path.dirname(SETUP_SCRIPT_PATH))).catch(() => null);
+  if (!folder?.isDirectory()) return false;
+  const script = await lstat(path.join(tree, SETUP_SCRIPT_PATH)).catch(() => null);
+  return script?.isFile() ?? false;
+}
+
+/** node_modules/.cache is rebuilt by the tools that use it; copying it only costs time. */
+const skipCaches = (relativePath: string) => `/${relativePath}/`.includes('/node_modules/.cache/');
 
 /**
  * Turns a repo (local path or git URL) into a read-only base directory: copied or cloned, its
@@ -55,17 +89,7 @@ export async function currentCommit(repoOrTree: string): Promise<string> {
  */
 export function createSnapshotStore(options: SnapshotStoreOptions) {
   const treeDir = (snapshot: Pick<SnapshotRef, 'id'>) => path.join(options.dir, snapshot.id, 'tree');
-
-  async function resolveLocalRepo(repo: string): Promise<string> {
-    const absolute = path.resolve(repo);
-    const allowed = options.allowedRepoRoots.some((root) => absolute === root || absolute.startsWith(`${path.resolve(root)}${path.sep}`));
-    if (!allowed) {
-      throw new Error(`Repo path ${absolute} is outside the allowed roots (${options.allowedRepoRoots.join(', ')}); set TANDEM_REPO_ROOTS to allow it`);
-    }
-    const stats = await stat(absolute).catch(() => undefined);
-    if (!stats?.isDirectory()) throw new Error(`Repo path ${absolute} is not a directory`);
-    return absolute;
-  }
+  const policy: RepoPolicy = { roots: options.allowedRepoRoots, protectedDirs: [...options.protectedDirs, options.dir] };
 
   async function list(): Promise<SnapshotRef[]> {
     if (!existsSync(options.dir)) return [];
@@ -83,6 +107,11 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
     treeDir,
     list,
 
+    /** Throws RepoRefusedError (saying what is allowed) when the server may not snapshot this repo. */
+    async checkRepo(repo: string): Promise<void> {
+      await resolveRepo(repo, policy);
+    },
+
     /** The newest snapshot of a repo in the current format, if any. */
     async latest(repo: string): Promise<SnapshotRef | undefined> {
       return (await list()).find((snapshot) => snapshot.repo === repo && snapshot.formatVersion === SNAPSHOT_FORMAT_VERSION);
@@ -92,22 +121,39 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
       const id = `snap_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
       const dir = path.join(options.dir, id);
       const tree = path.join(dir, 'tree');
+      // Checked here, at the moment of copying, whatever was checked before: a repo can change.
+      const source = await resolveRepo(repo, policy);
       await mkdir(dir, { recursive: true });
       await chmod(options.dir, 0o711);
       await chmod(dir, 0o711);
       try {
-        if (isGitUrl(repo)) {
-          progress(`Cloning ${repo}`);
-          await execFileAsync('git', ['clone', '--quiet', '--depth', '1', repo, tree], { timeout: SETUP_TIMEOUT_MS });
-        } else {
-          const source = await resolveLocalRepo(repo);
-          progress(`Copying ${source}`);
-          await cp(source, tree, { recursive: true, verbatimSymlinks: true, filter: (file) => !file.includes(`${path.sep}node_modules${path.sep}.cache`) });
+        // Every sandbox runs as its own uid over this tree; copy-up needs the files writable to it
+        // (a+rwX), given without ever following a link out of the tree.
+        switch (source.kind) {
+          case 'remote':
+            progress(`Cloning ${source.url}`);
+            await execFileAsync('git', ['clone', '--quiet', '--depth', '1', '--', source.url, tree], { timeout: SETUP_TIMEOUT_MS, env: gitEnvironment(REMOTE_GIT_PROTOCOLS) });
+            await shareTreeNoFollow(tree);
+            break;
+          case 'local':
+            if (source.form === 'file-url') {
+              // The checked real path, not the URL: git then reads exactly the folder that was checked.
+              progress(`Cloning ${source.realPath}`);
+              await execFileAsync('git', ['clone', '--quiet', '--no-local', '--depth', '1', '--', source.realPath, tree], {
+                timeout: SETUP_TIMEOUT_MS,
+                env: gitEnvironment(LOCAL_GIT_PROTOCOLS),
+              });
+              await shareTreeNoFollow(tree);
+            } else {
+              progress(`Copying ${source.realPath}`);
+              await copyTreeNoFollow(source.realPath, tree, { skip: skipCaches });
+            }
+            break;
+          default:
+            source satisfies never;
         }
-        // Every sandbox runs as its own uid over this tree; copy-up needs the files writable to it.
-        await execFileAsync('chmod', ['-R', 'a+rwX', tree]);
         const commit = await currentCommit(tree);
-        if (existsSync(path.join(tree, SETUP_SCRIPT_PATH))) {
+        if (await hasSetupScript(tree)) {
           progress(`Running ${SETUP_SCRIPT_PATH}`);
           const result = await options.runSetup(tree, `bash ${SETUP_SCRIPT_PATH}`);
           await writeFile(path.join(dir, 'setup.log'), `${result.stdout}\n${result.stderr}`);
@@ -115,7 +161,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
             const tail = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-15).join('\n') || '(no output)';
             throw new Error(`${SETUP_SCRIPT_PATH} failed (exit ${result.exitCode ?? 'timeout'}). Last lines:\n${tail}`);
           }
-          await execFileAsync('chmod', ['-R', 'a+rwX', tree]);
+          await shareTreeNoFollow(tree);
         }
         const snapshot: SnapshotRef = { id, repo, commit, builtAtMs: Date.now(), formatVersion: SNAPSHOT_FORMAT_VERSION };
         await writeFile(path.join(dir, 'stamp.json'), JSON.stringify(snapshot, null, 2));
@@ -137,8 +183,8 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
       await mkdir(dir, { recursive: true });
       await chmod(dir, 0o711);
       try {
-        await cp(sourceDir, path.join(dir, 'tree'), { recursive: true, verbatimSymlinks: true });
-        await execFileAsync('chmod', ['-R', 'a+rwX', path.join(dir, 'tree')]);
+        // The sandbox may still be running and swapping folders for links: nothing is followed.
+        await copyTreeNoFollow(sourceDir, path.join(dir, 'tree'));
         const snapshot: SnapshotRef = { id, repo: label, commit, builtAtMs: Date.now(), formatVersion: SNAPSHOT_FORMAT_VERSION };
         await writeFile(path.join(dir, 'stamp.json'), JSON.stringify(snapshot, null, 2));
         return snapshot;

@@ -2,13 +2,15 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { MAX_HTTP_BODY_BYTES } from '../../shared/src/limits.js';
 import { ErrorCode } from '../../shared/src/protocol/errors.js';
-import type { IdentityTokens } from './auth/identity-token.js';
+import type { ServerAccess } from './auth/server-access.js';
 import type { UsersRepository } from './db/repositories/users.js';
 import type { ToolOutputsRepository } from './db/repositories/tool-outputs.js';
 import { clientAssetRoutes } from './http/client-assets.js';
 import { errorResponse, HttpError } from './http/http-error.js';
 import { identityMiddleware, type AppEnv } from './http/identity-middleware.js';
 import { identityRoutes } from './routes/identity.js';
+import { authRoutes } from './routes/auth.js';
+import { adminRoutes } from './routes/admin.js';
 import { joinRoutes } from './routes/join.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -26,7 +28,8 @@ export interface AppLogger {
 }
 
 export interface AppDeps {
-  tokens: IdentityTokens;
+  /** Access mode, identity tokens and their key, sign-in methods, rate limits. */
+  access: ServerAccess;
   users: UsersRepository;
   sessions: SessionService;
   docHost: DocHost;
@@ -40,6 +43,7 @@ export interface AppDeps {
 
 /** The whole HTTP surface: /api, /sync and the web app. Dependencies come in; nothing is global. */
 export function createApp(deps: AppDeps) {
+  const { access } = deps;
   const api = new Hono<AppEnv>()
     .use(
       bodyLimit({
@@ -53,14 +57,20 @@ export function createApp(deps: AppDeps) {
       const body: ServerInfoResponse = { agent: deps.agents.info(), sandbox: deps.runtime?.providerName ?? null };
       return c.json(body);
     })
-    .route('/identity', identityRoutes({ tokens: deps.tokens, users: deps.users }))
+    // Budgets per identity and per address for what costs the server (before the routes they guard).
+    .post('/identity', access.rateLimits.guard('identity'))
+    .post('/sessions', access.rateLimits.guard('session'))
+    .post('/sessions/:sessionId/messages', access.rateLimits.guard('message'))
+    .route('/identity', identityRoutes({ tokens: access.tokens, users: deps.users, mode: access.mode }))
+    .route('/auth', authRoutes({ ...access, users: deps.users, logger: deps.logger }))
+    .route('/admin', adminRoutes({ adminToken: access.access.adminToken, invites: access.invites, keyring: access.keyring }))
     .route('/sessions', sessionRoutes(deps.sessions, deps.runtime, deps.agents, deps.toolOutputs))
     .route('/sessions', fileRoutes(deps.sessions, deps.runtime))
     .route('/join', joinRoutes(deps.sessions))
     .all('*', (c) => errorResponse(c, 404, ErrorCode.NotFound, `No API route ${c.req.method} ${c.req.path}`));
 
   const app = new Hono<AppEnv>()
-    .use('*', identityMiddleware(deps.tokens))
+    .use('*', identityMiddleware(access.tokens, access.mode))
     .route('/api', api)
     .route('/sync', syncRoutes({ service: deps.sessions, docHost: deps.docHost, logger: deps.logger }))
     .route('/terminal', terminalRoutes({ service: deps.sessions, runtime: deps.runtime }))

@@ -8,6 +8,10 @@ import { DEFAULT_MODEL, DEFAULT_MODEL_REQUEST_TIMEOUT_MS, type ModelConfig } fro
 import { DEFAULT_MODEL_RETRY_BUDGET, DEFAULT_RETRY_BASE_DELAY_MS, type RetryPolicy } from './model/retry-policy.js';
 import { DEFAULT_RUN_BUDGET } from './agent/agent-service.js';
 import type { RunBudget } from './agent/agent-run.js';
+import { DEFAULT_ACCESS, type AccessConfig } from './auth/access-policy.js';
+import { GITHUB_DEFAULT_API_URL, GITHUB_DEFAULT_WEB_URL } from './auth/github-sign-in.js';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
+import { DEFAULT_SANDBOX_CAPS, type SandboxCaps } from './session/sandbox-admission.js';
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -15,6 +19,7 @@ export const DEFAULT_DATA_DIR = './.tandem-data';
 export const DEFAULT_CLIENT_DIST_DIR = './dist/client';
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
+const booleanSchema = z.enum(['true', 'false', '1', '0'], 'use true or false').transform((value) => value === 'true' || value === '1');
 
 const envSchema = z.object({
   PORT: portSchema.default(DEFAULT_PORT),
@@ -39,7 +44,21 @@ const envSchema = z.object({
   TANDEM_AGENT_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1_000).default(DEFAULT_RUN_BUDGET.maxOutputTokens),
   TANDEM_MODEL_RETRIES: z.coerce.number().int().min(0).max(20).default(DEFAULT_MODEL_RETRY_BUDGET),
   TANDEM_MODEL_RETRY_BASE_MS: z.coerce.number().int().min(1).default(DEFAULT_RETRY_BASE_DELAY_MS),
+  TANDEM_REQUIRE_SIGN_IN: booleanSchema.default(false),
+  TANDEM_ADMIN_TOKEN: z.string().min(32, 'TANDEM_ADMIN_TOKEN must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  TANDEM_GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  TANDEM_GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  TANDEM_GITHUB_ALLOWED_USERS: z.string().optional(),
+  TANDEM_GITHUB_ALLOWED_ORGS: z.string().optional(),
+  TANDEM_GITHUB_URL: z.url('TANDEM_GITHUB_URL must be a URL such as https://github.com').default(GITHUB_DEFAULT_WEB_URL),
+  TANDEM_GITHUB_API_URL: z.url('TANDEM_GITHUB_API_URL must be a URL such as https://api.github.com').default(GITHUB_DEFAULT_API_URL),
+  TANDEM_PUBLIC_URL: z.url('TANDEM_PUBLIC_URL must be the address people open, such as https://tandem.example.com').optional(),
+  TANDEM_TRUST_PROXY: booleanSchema.default(false),
+  TANDEM_MAX_LIVE_SANDBOXES: z.coerce.number().int().min(1).default(DEFAULT_SANDBOX_CAPS.perServer),
+  TANDEM_MAX_LIVE_SANDBOXES_PER_PERSON: z.coerce.number().int().min(1).default(DEFAULT_SANDBOX_CAPS.perPerson),
 });
+
+const commaList = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 
 export interface Config {
   port: number;
@@ -62,6 +81,10 @@ export interface Config {
     budget: RunBudget;
     retry: RetryPolicy;
   };
+  /** Who may use the server (absent: open on loopback, sign-in required elsewhere, no way to sign in). */
+  access?: AccessConfig;
+  /** Rate limits and sandbox caps (absent: the defaults in shared/src/limits.ts). */
+  limits?: { rates?: RateLimits; sandboxes?: SandboxCaps };
 }
 
 /** Parses the environment once; a bad value stops start-up with a message naming the variable. */
@@ -74,6 +97,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid environment:\n${problems}`);
   }
   const values = parsed.data;
+  if (Boolean(values.TANDEM_GITHUB_CLIENT_ID) !== Boolean(values.TANDEM_GITHUB_CLIENT_SECRET)) {
+    throw new Error('Invalid environment:\n  GitHub sign-in needs both TANDEM_GITHUB_CLIENT_ID and TANDEM_GITHUB_CLIENT_SECRET (from your GitHub OAuth app)');
+  }
   if (values.TANDEM_SANDBOX === 'e2b' && !values.E2B_API_KEY) {
     throw new Error('Invalid environment:\n  TANDEM_SANDBOX=e2b needs E2B_API_KEY (from your e2b dashboard); or use TANDEM_SANDBOX=local');
   }
@@ -105,6 +131,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         maxOutputTokens: values.TANDEM_AGENT_MAX_OUTPUT_TOKENS,
       },
       retry: { budget: values.TANDEM_MODEL_RETRIES, baseDelayMs: values.TANDEM_MODEL_RETRY_BASE_MS },
+    },
+    access: {
+      ...DEFAULT_ACCESS,
+      requireSignIn: values.TANDEM_REQUIRE_SIGN_IN,
+      adminToken: values.TANDEM_ADMIN_TOKEN,
+      trustProxy: values.TANDEM_TRUST_PROXY,
+      publicUrl: values.TANDEM_PUBLIC_URL,
+      github:
+        values.TANDEM_GITHUB_CLIENT_ID && values.TANDEM_GITHUB_CLIENT_SECRET
+          ? {
+              clientId: values.TANDEM_GITHUB_CLIENT_ID,
+              clientSecret: values.TANDEM_GITHUB_CLIENT_SECRET,
+              webUrl: values.TANDEM_GITHUB_URL,
+              apiUrl: values.TANDEM_GITHUB_API_URL,
+              allowedUsers: commaList(values.TANDEM_GITHUB_ALLOWED_USERS),
+              allowedOrgs: commaList(values.TANDEM_GITHUB_ALLOWED_ORGS),
+            }
+          : undefined,
+    },
+    limits: {
+      rates: DEFAULT_RATE_LIMITS,
+      sandboxes: { perServer: values.TANDEM_MAX_LIVE_SANDBOXES, perPerson: values.TANDEM_MAX_LIVE_SANDBOXES_PER_PERSON },
     },
   };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import type { IdentityResponse, SessionResponse, ShareLinkResponse } from '../../shared/src/protocol/http.js';
+import type { IdentityResponse, NewShareLinkResponse, SessionResponse } from '../../shared/src/protocol/http.js';
 import type { ShareRole } from '../../shared/src/roles.js';
 import type { Config } from '../src/config.js';
 import { DEFAULT_RUN_BUDGET } from '../src/agent/agent-service.js';
@@ -80,7 +80,7 @@ export function apiClient(baseUrl: string) {
       return result.body.session.id;
     },
     async share(token: string, sessionId: string, role: ShareRole) {
-      const result = await call<ShareLinkResponse>('POST', `/sessions/${sessionId}/links`, token, { role });
+      const result = await call<NewShareLinkResponse>('POST', `/sessions/${sessionId}/links`, token, { role });
       if (result.status !== 201) throw new Error(`share failed: ${JSON.stringify(result.body)}`);
       return result.body.link;
     },

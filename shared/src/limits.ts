@@ -29,3 +29,28 @@ export const MAX_LIVE_FILES = 200;
 /** Most paths `fileInfo` lists; a bigger tree is cut (and the session says so). */
 export const MAX_FILE_INFO_ENTRIES = 50_000;
 export const MAX_FILE_PATH_CHARS = 1024;
+
+/** A budget of `count` actions per sliding window. */
+export interface RateLimit {
+  count: number;
+  windowMs: number;
+}
+
+/**
+ * Actions that cost the server (an identity, a session that boots a sandbox, a message that may reach
+ * the model), limited per signed identity and per client address. Requests from the machine itself
+ * (loopback) count per identity only.
+ */
+export const IDENTITY_RATE_LIMIT_PER_ADDRESS: RateLimit = { count: 20, windowMs: 10 * 60_000 };
+export const SESSION_RATE_LIMIT_PER_IDENTITY: RateLimit = { count: 30, windowMs: 10 * 60_000 };
+export const SESSION_RATE_LIMIT_PER_ADDRESS: RateLimit = { count: 60, windowMs: 10 * 60_000 };
+export const MESSAGE_RATE_LIMIT_PER_IDENTITY: RateLimit = { count: 60, windowMs: 60_000 };
+export const MESSAGE_RATE_LIMIT_PER_ADDRESS: RateLimit = { count: 180, windowMs: 60_000 };
+
+/** Sandboxes one person's sessions may run at once (TANDEM_MAX_LIVE_SANDBOXES_PER_PERSON). */
+export const DEFAULT_MAX_LIVE_SANDBOXES_PER_PERSON = 4;
+/** Sandboxes a server runs at once, warm pool aside (TANDEM_MAX_LIVE_SANDBOXES). */
+export const DEFAULT_MAX_LIVE_SANDBOXES_PER_SERVER = 24;
+
+/** An invite code made by an admin can be redeemed once, within this time. */
+export const INVITE_CODE_TTL_MS = 7 * 24 * 60 * 60_000;

@@ -42,7 +42,8 @@ export const shareLinks = pgTable(
       .notNull()
       .references(() => sessions.id, { onDelete: 'cascade' }),
     role: text('role', { enum: ['viewer', 'editor'] }).notNull(),
-    token: text('token').notNull().unique(),
+    /** SHA-256 (hex) of the link's token: the raw token is shown once, at creation, and never stored. */
+    tokenHash: text('token').notNull().unique(),
     createdBy: text('created_by')
       .notNull()
       .references(() => users.id),
@@ -103,3 +104,15 @@ export const toolOutputs = pgTable(
   },
   (table) => [primaryKey({ columns: [table.sessionId, table.toolUseId] })],
 );
+
+/** Invite codes an admin made (npm run invite); each is redeemed once, before it expires, for an identity. */
+export const inviteCodes = pgTable('invite_codes', {
+  id: text('id').primaryKey(),
+  /** SHA-256 (hex) of the code; the code itself is shown once to the admin. */
+  codeHash: text('code_hash').notNull().unique(),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  redeemedAt: timestamp('redeemed_at', { withTimezone: true, mode: 'date' }),
+  /** The identity the code became (a users row made right after the code is claimed). */
+  redeemedBy: text('redeemed_by'),
+});

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { TOKEN_QUERY_PARAM } from '../../../shared/src/protocol/http.js';
 import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import { decideIdentityAccepted, type AccessMode } from '../auth/access-policy.js';
 import type { Identity, IdentityTokens } from '../auth/identity-token.js';
 import { HttpError } from './http-error.js';
 
@@ -11,21 +12,28 @@ export type AppEnv = { Variables: AppVariables };
 
 /**
  * Reads the signed identity from `Authorization: Bearer …` (HTTP) or `?token=` (WebSocket upgrades,
- * where browsers cannot set headers). A token that does not verify counts as no identity.
+ * where browsers cannot set headers). A token that does not verify (forged, or signed with a key
+ * rotated away) counts as no identity, and so does a bare display name on a server that requires
+ * sign-in: one check here covers every route, /sync and /terminal.
  */
-export function identityMiddleware(tokens: IdentityTokens): MiddlewareHandler<AppEnv> {
+export function identityMiddleware(tokens: IdentityTokens, mode: AccessMode): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
     const token = bearer ?? c.req.query(TOKEN_QUERY_PARAM);
-    c.set('identity', token ? tokens.verify(token) : undefined);
+    const identity = token ? await tokens.verify(token) : undefined;
+    c.set('identity', identity && decideIdentityAccepted(identity, mode) ? identity : undefined);
     await next();
   };
 }
 
 export function requireIdentity(identity: Identity | undefined): Identity {
   if (!identity) {
-    throw new HttpError(401, ErrorCode.Unauthenticated, 'Pick a display name first (POST /api/identity), then send its token');
+    throw new HttpError(
+      401,
+      ErrorCode.Unauthenticated,
+      'Sign in first: pick a display name (POST /api/identity), or on a server that requires sign-in use GitHub or an invite code; then send its token',
+    );
   }
   return identity;
 }

@@ -1,21 +1,38 @@
 import { Hono } from 'hono';
 import { colorForUserId } from '../../../shared/src/protocol/presence.js';
-import { createIdentityBodySchema, type IdentityResponse } from '../../../shared/src/protocol/http.js';
+import { createIdentityBodySchema, type CurrentIdentityResponse, type IdentityResponse } from '../../../shared/src/protocol/http.js';
+import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import type { AccessMode } from '../auth/access-policy.js';
 import { newUserId, type IdentityTokens } from '../auth/identity-token.js';
 import type { UsersRepository } from '../db/repositories/users.js';
-import type { AppEnv } from '../http/identity-middleware.js';
+import { HttpError } from '../http/http-error.js';
+import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
 
-/** POST /api/identity: pick (or change) a display name; keeps the same id when a valid token is sent. */
-export function identityRoutes(deps: { tokens: IdentityTokens; users: UsersRepository }) {
-  return new Hono<AppEnv>().post('/', async (c) => {
-    const { name } = await parseJsonBody(c, createIdentityBodySchema);
-    const id = c.get('identity')?.id ?? newUserId();
-    await deps.users.upsert({ id, name });
-    const body: IdentityResponse = {
-      token: deps.tokens.sign({ id, name }),
-      user: { id, name, color: colorForUserId(id) },
-    };
-    return c.json(body, 201);
-  });
+/**
+ * GET /api/identity: who the token says you are. POST /api/identity: pick (or change) a display name;
+ * a valid token keeps its id and how it signed in. Where sign-in is required, only a signed-in person
+ * may change their name: a name alone is no identity there.
+ */
+export function identityRoutes(deps: { tokens: IdentityTokens; users: UsersRepository; mode: AccessMode }) {
+  return new Hono<AppEnv>()
+    .get('/', (c) => {
+      const { id, name } = requireIdentity(c.get('identity'));
+      const body: CurrentIdentityResponse = { user: { id, name, color: colorForUserId(id) } };
+      return c.json(body);
+    })
+    .post('/', async (c) => {
+      const current = c.get('identity');
+      if (!current && deps.mode === 'sign-in') {
+        throw new HttpError(401, ErrorCode.Unauthenticated, 'This server requires sign-in: sign in with GitHub, or redeem an invite code from its admin');
+      }
+      const { name } = await parseJsonBody(c, createIdentityBodySchema);
+      const id = current?.id ?? newUserId();
+      await deps.users.upsert({ id, name });
+      const body: IdentityResponse = {
+        token: deps.tokens.sign({ id, name, via: current?.via ?? 'name' }),
+        user: { id, name, color: colorForUserId(id) },
+      };
+      return c.json(body, 201);
+    });
 }

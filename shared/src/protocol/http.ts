@@ -32,6 +32,40 @@ export interface IdentityResponse {
   token: string;
   user: User;
 }
+export interface CurrentIdentityResponse {
+  user: User;
+}
+
+/** How people get an identity on this server: a display name (loopback), or sign-in (anywhere else). */
+export interface AuthOptionsResponse {
+  signInRequired: boolean;
+  github: boolean;
+  invites: boolean;
+}
+export const redeemInviteBodySchema = z.object({
+  code: z.string().trim().min(1, 'Invite code must not be empty').max(200, 'Invite code is too long'),
+  name: trimmed(MAX_DISPLAY_NAME_CHARS, 'Name'),
+});
+export type RedeemInviteBody = z.infer<typeof redeemInviteBodySchema>;
+/** Fragment keys the GitHub sign-in hands back to the web app (never a query: it stays out of logs). */
+export const SIGN_IN_TOKEN_FRAGMENT = 'sign-in';
+export const SIGN_IN_ERROR_FRAGMENT = 'sign-in-error';
+export const signInErrorSchema = z.enum(['not-allowed', 'expired', 'failed']);
+export type SignInError = z.infer<typeof signInErrorSchema>;
+export function invitePath(code: string): string {
+  return `/invite/${encodeURIComponent(code)}`;
+}
+
+export interface NewInviteResponse {
+  code: string;
+  /** Path of the sign-in page with the code filled in. */
+  path: string;
+  expiresAt: number;
+}
+export interface RotateKeyResponse {
+  rotated: true;
+  message: string;
+}
 
 export const createSessionBodySchema = z.object({
   title: trimmed(MAX_SESSION_TITLE_CHARS, 'Title'),
@@ -89,14 +123,21 @@ export interface StopAgentResponse {
 
 export const createShareLinkBodySchema = z.object({ role: shareRoleSchema });
 export type CreateShareLinkBody = z.infer<typeof createShareLinkBodySchema>;
+/** A share link as listed: its token is stored hashed, so it is never shown again after creation. */
 export const shareLinkSchema = z.object({
   id: z.string(),
   role: shareRoleSchema,
-  token: z.string(),
   createdAt: z.number(),
   revokedAt: z.number().nullable(),
 });
 export type ShareLink = z.infer<typeof shareLinkSchema>;
+/** A link just minted, with its token: the only time the server can show it. */
+export interface NewShareLink extends ShareLink {
+  token: string;
+}
+export interface NewShareLinkResponse {
+  link: NewShareLink;
+}
 export interface ShareLinkResponse {
   link: ShareLink;
 }

@@ -7,7 +7,8 @@ export interface ShareLinkRow {
   id: string;
   sessionId: string;
   role: ShareRole;
-  token: string;
+  /** SHA-256 of the token; the token itself is never stored. */
+  tokenHash: string;
   createdBy: string;
   createdAt: Date;
   revokedAt: Date | null;
@@ -15,7 +16,7 @@ export interface ShareLinkRow {
 
 export function createShareLinksRepository(db: Database) {
   return {
-    async create(link: { id: string; sessionId: string; role: ShareRole; token: string; createdBy: string }): Promise<ShareLinkRow> {
+    async create(link: { id: string; sessionId: string; role: ShareRole; tokenHash: string; createdBy: string }): Promise<ShareLinkRow> {
       const [row] = await db.insert(shareLinks).values(link).returning();
       if (!row) throw new Error('insert into share_links returned no row');
       return row;
@@ -25,11 +26,11 @@ export function createShareLinksRepository(db: Database) {
       return db.select().from(shareLinks).where(eq(shareLinks.sessionId, sessionId)).orderBy(asc(shareLinks.createdAt));
     },
 
-    async findLiveByToken(token: string): Promise<ShareLinkRow | undefined> {
+    async findLiveByTokenHash(tokenHash: string): Promise<ShareLinkRow | undefined> {
       const [row] = await db
         .select()
         .from(shareLinks)
-        .where(and(eq(shareLinks.token, token), isNull(shareLinks.revokedAt)));
+        .where(and(eq(shareLinks.tokenHash, tokenHash), isNull(shareLinks.revokedAt)));
       return row;
     },
 

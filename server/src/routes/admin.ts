@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import { INVITE_CODE_TTL_MS } from '../../../shared/src/limits.js';
+import { invitePath, type NewInviteResponse, type RotateKeyResponse } from '../../../shared/src/protocol/http.js';
+import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import { hashSecret, newBearerSecret, secretsEqual } from '../auth/secret-hash.js';
+import { KeyRotationUnavailableError, type SigningKeyring } from '../auth/signing-keys.js';
+import type { InvitesRepository } from '../db/repositories/invites.js';
+import { HttpError, notFound } from '../http/http-error.js';
+import type { AppEnv } from '../http/identity-middleware.js';
+
+/**
+ * /api/admin, for whoever holds TANDEM_ADMIN_TOKEN (`npm run invite`, `npm run rotate-key`):
+ * make an invite code, rotate the identity signing key (every identity token stops working).
+ */
+export function adminRoutes(deps: { adminToken: string | undefined; invites: InvitesRepository; keyring: SigningKeyring; nowMs?: () => number }) {
+  const nowMs = deps.nowMs ?? Date.now;
+  return new Hono<AppEnv>()
+    .use('*', async (c, next) => {
+      if (!deps.adminToken) throw notFound('Admin API on this server (set TANDEM_ADMIN_TOKEN to enable it)');
+      const header = c.req.header('authorization');
+      const given = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+      if (!secretsEqual(given, deps.adminToken)) {
+        throw new HttpError(403, ErrorCode.Forbidden, 'Admin calls need Authorization: Bearer <TANDEM_ADMIN_TOKEN>');
+      }
+      await next();
+    })
+    .post('/invites', async (c) => {
+      const code = newBearerSecret();
+      const expiresAt = nowMs() + INVITE_CODE_TTL_MS;
+      await deps.invites.create({ id: `i_${randomBytes(9).toString('base64url')}`, codeHash: hashSecret(code), expiresAt: new Date(expiresAt) });
+      const body: NewInviteResponse = { code, path: invitePath(code), expiresAt };
+      return c.json(body, 201);
+    })
+    .post('/rotate-key', async (c) => {
+      try {
+        await deps.keyring.rotate();
+      } catch (error) {
+        if (error instanceof KeyRotationUnavailableError) throw new HttpError(409, ErrorCode.BadRequest, error.message);
+        throw error;
+      }
+      const body: RotateKeyResponse = {
+        rotated: true,
+        message: 'The identity signing key was replaced: every identity token is revoked (other nodes follow within seconds). People sign in again.',
+      };
+      return c.json(body);
+    });
+}

@@ -1,4 +1,5 @@
-import { NameGate } from './features/identity/name-gate.js';
+import { useEffect } from 'react';
+import { IdentityGate } from './features/identity/identity-gate.js';
 import { HomePage } from './features/sessions/home-page.js';
 import { JoinPage } from './features/sessions/join-page.js';
 import { SessionPage } from './features/session/session-page.js';
@@ -6,12 +7,16 @@ import { useIdentity } from './lib/identity.js';
 import { matchRoute, navigate, usePathname } from './lib/router.js';
 import { TopBar } from './ui/top-bar.js';
 
+/** An invite link opened by someone who already has an identity here: nothing to redeem, go home. */
+function AlreadySignedIn() {
+  useEffect(() => navigate('/'), []);
+  return null;
+}
+
 export function App() {
   const identity = useIdentity();
   const route = matchRoute(usePathname());
-  if (!identity) {
-    return <NameGate reason={route.page === 'join' ? 'You were invited to a Tandem session. Pick the name others will see, then you are in.' : undefined} />;
-  }
+  if (!identity) return <IdentityGate route={route} />;
   switch (route.page) {
     case 'home':
       return <HomePage />;
@@ -19,6 +24,8 @@ export function App() {
       return <SessionPage key={route.sessionId} sessionId={route.sessionId} identity={identity} />;
     case 'join':
       return <JoinPage token={route.token} />;
+    case 'invite':
+      return <AlreadySignedIn />;
     case 'not-found':
       return (
         <div className="page">

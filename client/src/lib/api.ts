@@ -1,5 +1,8 @@
 import type {
+  AuthOptionsResponse,
   ChangesResponse,
+  CurrentIdentityResponse,
+  NewShareLinkResponse,
   CreateSessionBody,
   EndSessionResponse,
   ErrorResponse,
@@ -16,7 +19,7 @@ import type {
 } from '../../../shared/src/protocol/http.js';
 import type { ShareRole } from '../../../shared/src/roles.js';
 import type { DeliveryMode } from '../../../shared/src/doc/schema.js';
-import { getIdentity } from './identity.js';
+import { forgetIdentity, getIdentity } from './identity.js';
 
 export class ApiError extends Error {
   constructor(
@@ -55,6 +58,9 @@ async function call<T>(method: string, route: string, body?: unknown): Promise<T
   const json: unknown = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
     const error = (json as ErrorResponse | null)?.error;
+    // The kept identity no longer counts here (its key was rotated, or this server now requires
+    // sign-in): forget it, so the page asks for a name or a sign-in again instead of failing on.
+    if (response.status === 401 && token && getIdentity()?.token === token) forgetIdentity();
     throw new ApiError(response.status, error?.code ?? 'unknown', error?.message ?? `Request failed (${response.status})`);
   }
   return json as T;
@@ -62,6 +68,14 @@ async function call<T>(method: string, route: string, body?: unknown): Promise<T
 
 export const api = {
   createIdentity: (name: string) => call<IdentityResponse>('POST', '/identity', { name }),
+  authOptions: () => call<AuthOptionsResponse>('GET', '/auth'),
+  redeemInvite: (code: string, name: string) => call<IdentityResponse>('POST', '/auth/invite', { code, name }),
+  /** Who a token (just handed back by GitHub sign-in, not yet kept) belongs to. */
+  identityOf: async (token: string): Promise<CurrentIdentityResponse> => {
+    const response = await fetch('/api/identity', { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+    if (!response?.ok) throw new ApiError(response?.status ?? 0, 'unauthenticated', 'The sign-in did not go through; sign in again.');
+    return (await response.json()) as CurrentIdentityResponse;
+  },
   listSessions: () => call<SessionListResponse>('GET', '/sessions'),
   createSession: (body: CreateSessionBody) => call<SessionResponse>('POST', '/sessions', body),
   getSession: (sessionId: string) => call<SessionResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}`),
@@ -73,7 +87,7 @@ export const api = {
     call<null>('DELETE', `/sessions/${encodeURIComponent(sessionId)}/queue/${encodeURIComponent(messageId)}`),
   listLinks: (sessionId: string) => call<ShareLinkListResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}/links`),
   createLink: (sessionId: string, role: ShareRole) =>
-    call<ShareLinkResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/links`, { role }),
+    call<NewShareLinkResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/links`, { role }),
   revokeLink: (sessionId: string, linkId: string) =>
     call<ShareLinkResponse>('DELETE', `/sessions/${encodeURIComponent(sessionId)}/links/${encodeURIComponent(linkId)}`),
   join: (token: string) => call<JoinResponse>('POST', '/join', { token }),

@@ -21,7 +21,12 @@ export function navigate(path: string): void {
   for (const listener of listeners) listener();
 }
 
-export type Route = { page: 'home' } | { page: 'session'; sessionId: string } | { page: 'join'; token: string } | { page: 'not-found' };
+export type Route =
+  | { page: 'home' }
+  | { page: 'session'; sessionId: string }
+  | { page: 'join'; token: string }
+  | { page: 'invite'; code: string }
+  | { page: 'not-found' };
 
 export function matchRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { page: 'home' };
@@ -29,5 +34,7 @@ export function matchRoute(pathname: string): Route {
   if (session?.[1]) return { page: 'session', sessionId: decodeURIComponent(session[1]) };
   const join = /^\/join\/([^/]+)\/?$/.exec(pathname);
   if (join?.[1]) return { page: 'join', token: decodeURIComponent(join[1]) };
+  const invite = /^\/invite\/([^/]+)\/?$/.exec(pathname);
+  if (invite?.[1]) return { page: 'invite', code: decodeURIComponent(invite[1]) };
   return { page: 'not-found' };
 }

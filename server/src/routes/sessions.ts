@@ -21,6 +21,17 @@ import type { SessionService } from '../session/session-service.js';
 import { canEditSession } from '../../../shared/src/roles.js';
 import { forbidden, HttpError } from '../http/http-error.js';
 import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import { RepoRefusedError } from '../sandbox/repo-location.js';
+
+/** A repo the server may not use is a 400 that says what is allowed, before anything is stored. */
+async function requireUsableRepo(runtime: SessionRuntime | null, repo: string): Promise<void> {
+  try {
+    await runtime?.checkRepo(repo);
+  } catch (error) {
+    if (error instanceof RepoRefusedError) throw new HttpError(400, ErrorCode.BadRequest, error.message);
+    throw error;
+  }
+}
 
 /** /api/sessions: list, create, read, chat, and the owner's share links. */
 export function sessionRoutes(service: SessionService, runtime: SessionRuntime | null, agents: AgentService, toolOutputs: ToolOutputsRepository) {
@@ -36,7 +47,10 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
     })
     .post('/', async (c) => {
       const identity = requireIdentity(c.get('identity'));
-      const body: SessionResponse = { session: await service.create(identity, await parseJsonBody(c, createSessionBodySchema)) };
+      const request = await parseJsonBody(c, createSessionBodySchema);
+      // A resumed session keeps the repo of the session it resumes; any other repo is checked up front.
+      if (!request.resumeFrom) await requireUsableRepo(runtime, request.repo);
+      const body: SessionResponse = { session: await service.create(identity, request) };
       warmUp(body.session);
       return c.json(body, 201);
     })

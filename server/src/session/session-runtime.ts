@@ -123,6 +123,9 @@ export function createSessionRuntime(deps: {
   return {
     providerName: deps.provider.name,
 
+    /** Throws RepoRefusedError, saying what is allowed, for a repo this server may not use (checked again at every start). */
+    checkRepo: (repo: string) => deps.snapshots.checkRepo(repo),
+
     /** Starts the session's sandbox and first terminal once; later calls share the same start. An ended session starts none. */
     ensureStarted(sessionId: string, repo: string): Promise<LiveSession> {
       let session = live.get(sessionId);

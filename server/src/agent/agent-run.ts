@@ -5,7 +5,9 @@ import {
   addPlanStep,
   appendAssistantDelta,
   appendAssistantText,
+  appendLiveToolOutput,
   appendTranscriptEntry,
+  clearLiveToolOutput,
   appendUserMessage,
   finishAssistantText,
   readMeta,
@@ -44,6 +46,9 @@ export interface RunBudget {
   maxContextTokens: number;
 }
 
+/** A running tool's output reaches its card at most this often (a few updates a second, as token streams do). */
+export const DEFAULT_LIVE_OUTPUT_FLUSH_INTERVAL_MS = 250;
+
 /** Cut tool outputs of earlier runs whose whole text is read back from the store (the newest; older ones are excerpted anyway). */
 export const MAX_WHOLE_OUTPUTS_READ_FOR_HISTORY = 10;
 
@@ -59,6 +64,8 @@ export interface AgentRunDeps {
   /** Applies a change to the session doc (and persists it). */
   change: <T>(apply: (doc: Y.Doc) => T) => Promise<T>;
   textFlushIntervalMs?: number;
+  /** How often a running tool's new output is written to its card. */
+  liveOutputFlushIntervalMs?: number;
   /** A model stream quiet this long is cut and retried. */
   streamIdleTimeoutMs?: number;
   /** Keeps a tool call's whole output in the store (the doc holds a capped copy). */
@@ -432,14 +439,26 @@ export class AgentRun {
 
   private async runTool({ sandbox, files }: { sandbox: Sandbox; files: FileAccess }, toolUse: Extract<TurnBlock, { type: 'tool_use' }>) {
     const startedMs = Date.now();
-    await this.deps.change((doc) => updateToolCall(doc, toolUse.id, { status: 'running' }, DocOrigin.Agent));
+    await this.deps.change((doc) => updateToolCall(doc, toolUse.id, { status: 'running', startedAt: startedMs }, DocOrigin.Agent));
     const signal = this.turnAbort.signal;
+    // A long command's output shows in its card as it arrives, a few updates a second, its tail capped as the final output is.
+    let running = true;
+    const live = createTextBatcher(
+      (text) => this.deps.change((doc) => void appendLiveToolOutput(doc, toolUse.id, text, MAX_TOOL_OUTPUT_DOC_CHARS, DocOrigin.Agent)),
+      this.deps.liveOutputFlushIntervalMs ?? DEFAULT_LIVE_OUTPUT_FLUSH_INTERVAL_MS,
+    );
+    const onOutput = (text: string) => {
+      if (running) live.push(text);
+    };
     let result;
     try {
-      result = await runToolCall(toolUse.name, toolUse.input, { sandbox, files, seen: this.seen, signal, updatePlan: (steps) => this.updatePlan(steps) });
+      result = await runToolCall(toolUse.name, toolUse.input, { sandbox, files, seen: this.seen, signal, updatePlan: (steps) => this.updatePlan(steps), onOutput });
     } catch (error) {
       if (!signal.aborted) throw error;
       result = { output: '', isError: true };
+    } finally {
+      running = false;
+      await live.flush();
     }
     if (signal.aborted) {
       const names = [...new Set(this.interrupts.map((message) => message.authorName))].join(', ') || this.stoppedBy || 'someone';
@@ -450,7 +469,7 @@ export class AgentRun {
     if (shown.truncated || result.fullOutput) {
       await this.deps.storeToolOutput?.(toolUse.id, whole).catch((error: unknown) => this.deps.logger.error('could not store a tool output', error));
     }
-    await this.deps.change((doc) =>
+    await this.deps.change((doc) => {
       updateToolCall(
         doc,
         toolUse.id,
@@ -462,8 +481,9 @@ export class AgentRun {
           files: result.files,
         },
         DocOrigin.Agent,
-      ),
-    );
+      );
+      clearLiveToolOutput(doc, toolUse.id, DocOrigin.Agent);
+    });
     return toolResult(toolUse.id, result.output || '(no output)', result.isError);
   }
 

@@ -3,10 +3,13 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type * as Y from 'yjs';
 import {
   appendUserMessage,
+  clearLiveToolOutput,
   enqueueMessage,
   readAgentState,
   readQueue,
+  readTranscript,
   takeQueuedMessages,
+  updateToolCall,
   writeAgentState,
   writeMeta,
 } from '../../../shared/src/doc/accessors.js';
@@ -28,6 +31,8 @@ import type { FileAccess } from './tools/tool.js';
 export const DEFAULT_RUN_BUDGET: RunBudget = { maxTurns: 40, maxOutputTokens: 200_000, maxTokensPerRequest: 16_384, maxContextTokens: DEFAULT_MAX_CONTEXT_TOKENS };
 
 const ACTIVE_STATES: ReadonlySet<AgentState['state']> = new Set(['running', 'retrying', 'stopping']);
+/** What a tool call still running when the server stopped says it ended with. */
+export const SERVER_RESTARTED_TOOL_OUTPUT = '[not finished: the server restarted while this ran]';
 
 export const AGENT_NOT_CONFIGURED_MESSAGE =
   'The agent is off: this server has no ANTHROPIC_API_KEY. Set it (and optionally ANTHROPIC_BASE_URL and TANDEM_MODEL) in the server’s environment and restart; the terminal, files and chat work without it.';
@@ -149,6 +154,13 @@ export function createAgentService(deps: AgentServiceDeps) {
         if (state && ACTIVE_STATES.has(state.state) && !activeRun(sessionId)) {
           writeAgentState(doc, { ...state, state: 'stopped', message: 'The server restarted during this run. Send a message to start again.' }, DocOrigin.Agent);
           writeMeta(doc, { status: 'stopped' }, DocOrigin.Agent);
+          // Its unfinished tool calls end too, keeping what they had printed, so no card ticks on forever.
+          for (const entry of readTranscript(doc)) {
+            if (entry.kind !== 'tool-call' || (entry.status !== 'running' && entry.status !== 'pending')) continue;
+            const printed = entry.liveOutput ? `${entry.liveOutput}${entry.liveOutput.endsWith('\n') ? '' : '\n'}` : '';
+            updateToolCall(doc, entry.id, { status: 'error', output: `${printed}${SERVER_RESTARTED_TOOL_OUTPUT}` }, DocOrigin.Agent);
+            clearLiveToolOutput(doc, entry.id, DocOrigin.Agent);
+          }
         }
       });
     },

@@ -31,6 +31,8 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   stdin?: string;
   signal?: AbortSignal;
+  /** Called with output as it arrives (decoded text; stdout and stderr as they come), within maxOutputBytes. */
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface ExecResult {

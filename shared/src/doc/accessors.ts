@@ -174,7 +174,7 @@ export function removeTranscriptEntry(doc: Y.Doc, entryId: string, origin: DocOr
 export function updateToolCall(
   doc: Y.Doc,
   entryId: string,
-  patch: Partial<Pick<ToolCallEntry, 'status' | 'input' | 'durationMs' | 'output' | 'outputTruncated' | 'files'>>,
+  patch: Partial<Pick<ToolCallEntry, 'status' | 'input' | 'startedAt' | 'durationMs' | 'output' | 'outputTruncated' | 'files'>>,
   origin: DocOrigin,
 ): boolean {
   const entry = findTranscriptEntry(doc, entryId);
@@ -185,6 +185,44 @@ export function updateToolCall(
     }
   }, origin);
   return true;
+}
+
+/**
+ * Appends to a running tool call's live output, keeping only its last `maxChars` characters (cut at
+ * a line start when one is near), so a long command shows its latest lines without growing the doc.
+ */
+export function appendLiveToolOutput(doc: Y.Doc, entryId: string, chunk: string, maxChars: number, origin: DocOrigin): boolean {
+  const entry = findTranscriptEntry(doc, entryId);
+  if (!entry || chunk === '') return false;
+  doc.transact(() => {
+    let text = entry.get('liveOutput');
+    if (!(text instanceof Y.Text)) {
+      text = new Y.Text();
+      entry.set('liveOutput', text);
+    }
+    const live = text as Y.Text;
+    live.insert(live.length, chunk.length > maxChars ? chunk.slice(-maxChars) : chunk);
+    const over = live.length - maxChars;
+    if (over > 0) {
+      const lineStart = live.toString().indexOf('\n', over) + 1;
+      live.delete(0, lineStart > 0 && lineStart - over <= LIVE_OUTPUT_LINE_SLACK_CHARS ? lineStart : over);
+    }
+    if ((over > 0 || chunk.length > maxChars) && entry.get('liveOutputCut') !== true) entry.set('liveOutputCut', true);
+  }, origin);
+  return true;
+}
+
+/** How far past the cap the live output may be cut to start at a whole line. */
+const LIVE_OUTPUT_LINE_SLACK_CHARS = 200;
+
+/** Ends a tool call's live output (its final, capped output is set with updateToolCall). */
+export function clearLiveToolOutput(doc: Y.Doc, entryId: string, origin: DocOrigin): void {
+  const entry = findTranscriptEntry(doc, entryId);
+  if (!entry || (!entry.has('liveOutput') && !entry.has('liveOutputCut'))) return;
+  doc.transact(() => {
+    entry.delete('liveOutput');
+    entry.delete('liveOutputCut');
+  }, origin);
 }
 
 export function readQueue(doc: Y.Doc): QueuedMessage[] {

@@ -118,9 +118,18 @@ export const toolCallEntrySchema = z.object({
   input: z.string(),
   status: z.enum(TOOL_CALL_STATUSES),
   createdAt: z.number(),
+  /** When the call started running (server clock), for the elapsed time shown while it runs. */
+  startedAt: z.number().optional(),
   durationMs: z.number().optional(),
   output: z.string().optional(),
   outputTruncated: z.boolean().optional(),
+  /**
+   * While the call runs: the tail of its output so far (a Y.Text in the doc, appended in batches and
+   * capped to MAX_TOOL_OUTPUT_DOC_CHARS). Removed when it ends and `output` is set.
+   */
+  liveOutput: z.string().optional(),
+  /** The live output's beginning was dropped to stay within the cap. */
+  liveOutputCut: z.boolean().optional(),
   /** Workspace paths the call read or wrote, so the transcript can link them to the editor. */
   files: z.array(z.string()).optional(),
 });
@@ -200,6 +209,8 @@ export function filesMap(doc: Y.Doc): Y.Map<Y.Text> {
 }
 
 export type SessionDocRoot = keyof typeof ROOT;
+/** Every root of the session doc; an update that adds any other root is refused. */
+export const SESSION_DOC_ROOTS = Object.keys(ROOT) as SessionDocRoot[];
 
 /**
  * Calls `onChange` after a change to the roots given (all by default); returns the unsubscribe.
@@ -213,8 +224,6 @@ export function observeSessionDoc(doc: Y.Doc, onChange: () => void, roots: reado
     if (root === 'files') {
       const files = filesMap(doc);
       files.observe(handler);
-/** Every root of the session doc; an update that adds any other root is refused. */
-export const SESSION_DOC_ROOTS = Object.keys(ROOT) as SessionDocRoot[];
       return () => files.unobserve(handler);
     }
     const type = deep[root](doc) as Y.AbstractType<unknown>;

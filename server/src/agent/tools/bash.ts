@@ -15,11 +15,12 @@ export const bashTool = defineTool({
     command: z.string().min(1, 'command must not be empty').max(20_000),
     timeout_ms: z.number().int().positive().max(MAX_BASH_TIMEOUT_MS).optional(),
   }),
-  async run(input, { sandbox, signal }) {
+  async run(input, { sandbox, signal, onOutput }) {
     const result = await sandbox.exec(input.command, {
       timeoutMs: input.timeout_ms ?? DEFAULT_BASH_TIMEOUT_MS,
       maxOutputBytes: MAX_STORED_OUTPUT_BYTES,
       signal,
+      onOutput: onOutput && ((text) => onOutput(text)),
     });
     const parts = [result.stdout, result.stderr ? `[stderr]\n${result.stderr}` : ''].filter(Boolean).join('\n');
     const status = result.timedOut

@@ -24,6 +24,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Replaces the agent's view of the plan in the doc; returns the plan as it now stands. */
   updatePlan(steps: Array<{ id?: string; title: string; status: PlanStep['status'] }>): Promise<PlanStep[]>;
+  /** Shows a long-running call's output to everyone as it arrives (the result still comes at the end). */
+  onOutput?(text: string): void;
 }
 
 export interface ToolResult {

@@ -72,7 +72,13 @@ export class E2bSandbox implements Sandbox {
     let result: E2bCommandResult;
     let timedOut = false;
     try {
-      const run = await this.remote.commands.run(input, { cwd: options.cwd ? workspacePath(options.cwd) : E2B_WORKSPACE_DIR, envs: options.env, timeoutMs });
+      const onOutput = options.onOutput;
+      const run = await this.remote.commands.run(input, {
+        cwd: options.cwd ? workspacePath(options.cwd) : E2B_WORKSPACE_DIR,
+        envs: options.env,
+        timeoutMs,
+        ...(onOutput ? { onStdout: (data: string) => onOutput(data, 'stdout'), onStderr: (data: string) => onOutput(data, 'stderr') } : {}),
+      });
       result = isResult(run) ? run : await run.wait();
     } catch (error) {
       const partial = asResult(error);

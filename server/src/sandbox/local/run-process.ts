@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { StringDecoder } from 'node:string_decoder';
 import { DEFAULT_EXEC_MAX_OUTPUT_BYTES, DEFAULT_EXEC_TIMEOUT_MS, SandboxError, type ExecResult } from '../provider.js';
 
 export interface RunOptions {
@@ -7,6 +8,7 @@ export interface RunOptions {
   maxOutputBytes?: number;
   stdin?: string;
   signal?: AbortSignal;
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
 }
 
 /**
@@ -23,6 +25,8 @@ export function runProcess(file: string, args: string[], options: RunOptions = {
     let kept = 0;
     let truncated = false;
     let timedOut = false;
+    // Per stream, so a character split across two chunks reaches onOutput whole.
+    const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
     const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       const room = maxBytes - kept;
       if (room <= 0) {
@@ -33,6 +37,10 @@ export function runProcess(file: string, args: string[], options: RunOptions = {
       if (part !== chunk) truncated = true;
       buffers[stream].push(part);
       kept += part.byteLength;
+      if (options.onOutput) {
+        const text = decoders[stream].write(part);
+        if (text) options.onOutput(text, stream);
+      }
     };
     child.stdout.on('data', collect('stdout'));
     child.stderr.on('data', collect('stderr'));

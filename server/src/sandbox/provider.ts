@@ -82,18 +82,35 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+export interface ReadFileOptions extends CallOptions {
+  /** A bigger file is refused (SandboxError 'too-large') without being read; DEFAULT_READ_FILE_MAX_BYTES when absent. */
+  maxBytes?: number;
+}
+
+export interface ListFilesOptions extends CallOptions {
+  recursive?: boolean;
+  /** Listing stops after this many entries (a sandbox can make millions of files). */
+  maxEntries?: number;
+}
+
+export interface WatchOptions extends CallOptions {
+  /** Called once the watch is in place: every change from then on is reported. */
+  onReady?(): void;
+}
+
 export interface Sandbox {
   readonly id: string;
   readonly providerName: string;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   spawn(command: string, options?: Omit<ExecOptions, 'timeoutMs' | 'maxOutputBytes' | 'stdin'>): SpawnedProcess;
   openPty(options: PtyOptions): Promise<SandboxPty>;
-  readFile(path: string, options?: CallOptions): Promise<Uint8Array>;
+  /** A regular file's bytes; a symbolic link is refused ('outside-workspace'), never followed, by providers that read on the host. */
+  readFile(path: string, options?: ReadFileOptions): Promise<Uint8Array>;
   writeFile(path: string, data: Uint8Array | string, options?: CallOptions): Promise<void>;
-  listFiles(path: string, options?: CallOptions & { recursive?: boolean }): Promise<FileEntry[]>;
-  watch(onChange: (event: WatchEvent) => void, options?: CallOptions): () => void;
+  listFiles(path: string, options?: ListFilesOptions): Promise<FileEntry[]>;
+  watch(onChange: (event: WatchEvent) => void, options?: WatchOptions): () => void;
   /** A file as the snapshot had it (for the changes view); providers without a readable base omit it. */
-  readBaseFile?(path: string, options?: CallOptions): Promise<Uint8Array | null>;
+  readBaseFile?(path: string, options?: ReadFileOptions): Promise<Uint8Array | null>;
   snapshot?(options?: CallOptions): Promise<SnapshotRef>;
   pause?(options?: CallOptions): Promise<void>;
   close(options?: CallOptions): Promise<void>;
@@ -115,11 +132,17 @@ export interface SandboxProvider {
 /** Defaults for exec, defined once. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 export const DEFAULT_EXEC_MAX_OUTPUT_BYTES = 1024 * 1024;
+/** The most readFile reads when the caller names no limit: the server never pulls a sandbox's huge file into its memory. */
+export const DEFAULT_READ_FILE_MAX_BYTES = 32 * 1024 * 1024;
+
+export type SandboxErrorCode = 'not-found' | 'outside-workspace' | 'is-directory' | 'not-a-file' | 'too-large' | 'aborted' | 'closed' | 'unavailable';
 
 export class SandboxError extends Error {
   constructor(
     message: string,
-    readonly code: 'not-found' | 'outside-workspace' | 'aborted' | 'closed' | 'unavailable',
+    readonly code: SandboxErrorCode,
+    /** For 'too-large': the size seen (at least), so a caller can show it without reading the file. */
+    readonly sizeBytes?: number,
   ) {
     super(message);
   }

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { liveFileText } from '../../../shared/src/doc/accessors.js';
+import { fileInfoMap } from '../../../shared/src/doc/schema.js';
 import type { IdentityResponse } from '../../../shared/src/protocol/http.js';
+import { SandboxError } from '../sandbox/provider.js';
 import {
   DESCRIBE_SHELL_DESCRIPTORS,
   INJECTED_OUTPUT,
@@ -11,8 +14,19 @@ import {
   TYPE_INTO_EVERY_DESCRIPTOR,
 } from '../../test-support/attacks/descriptor-leak.js';
 import { openSessionShell, type SessionShell } from '../../test-support/attacks/shell.js';
+import {
+  createHostSecret,
+  HOST_DIR_MODE,
+  HOST_FILE_MODE,
+  HOST_SECRET_FILE_NAME,
+  repeatFor,
+  swapFileWithLink,
+  swapFolderWithLink,
+  type HostSecret,
+} from '../../test-support/attacks/symlink-swap.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile } from '../../test-support/server-per-file.js';
+import { connectPeer, waitFor, waitForSync } from '../../test-support/test-server.js';
 
 /**
  * From a sandbox into other sessions (issue 9): one real server, real bwrap sandboxes, two people in
@@ -64,4 +78,104 @@ describe('descriptors of the server never cross into a sandbox', () => {
     expect(victim.shell.output()).not.toContain('INJECTED');
     expect(attacker.shell.output()).not.toContain(INJECTED_OUTPUT);
   }, 90_000);
+});
+
+describe('the server never follows a link the sandbox controls', () => {
+  /** How long each swapping loop runs against the server. */
+  const RACE_MS = 5_000;
+  let secret: HostSecret;
+  beforeAll(async () => {
+    secret = await createHostSecret();
+  });
+  afterAll(() => secret.dispose());
+
+  /** Eve's session, its live sandbox, a tab on its doc that records whether any update ever carried `text`. */
+  async function eveSession(title: string) {
+    const sessionId = await shared.api.createSession(eve.token, title, EXAMPLE_REPO);
+    const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+    await live.files;
+    const tab = connectPeer(shared.server.url, sessionId, eve.token);
+    shared.peers.push(tab);
+    await waitForSync(tab);
+    const seen = { secretInDoc: false };
+    const secretBytes = Buffer.from(secret.text.trim());
+    tab.doc.on('update', (update: Uint8Array) => {
+      if (Buffer.from(update).includes(secretBytes)) seen.secretInDoc = true;
+    });
+    const open = (path: string) => shared.api.call('POST', `/sessions/${sessionId}/files/open`, eve.token, { path });
+    return { sessionId, sandbox: live.sandbox, tab, seen, open };
+  }
+
+  /** Only refusals a person can act on: no 500, no raw errno from the host. */
+  const expectClearRefusal = (error: unknown) => {
+    expect(error).toBeInstanceOf(SandboxError);
+    expect((error as SandboxError).code).toMatch(/^(not-found|outside-workspace|is-directory|not-a-file)$/);
+  };
+
+  it('reads: swapping a file, and a folder on its way, with links to a root-only host file never gets it into the doc or a read', async () => {
+    const attack = await eveSession('Eve swaps links under reads');
+    const loops = [
+      attack.sandbox.spawn(swapFileWithLink('victim.txt', secret.file)),
+      attack.sandbox.spawn(swapFolderWithLink('folder', HOST_SECRET_FILE_NAME, secret.dir)),
+    ];
+    const statuses = new Set<number>();
+    const paths = ['victim.txt', `folder/${HOST_SECRET_FILE_NAME}`];
+    try {
+      // Several direct reads at once (as the file sync, the agent and the changes view read), and people opening the files.
+      const reads = await Promise.all([
+        ...Array.from({ length: 4 }, () =>
+          repeatFor(RACE_MS, async () => {
+            for (const path of paths) {
+              const read = await attack.sandbox.readFile(path).then((bytes) => new TextDecoder().decode(bytes), (error: unknown) => (expectClearRefusal(error), ''));
+              expect(read).not.toContain(secret.text.trim());
+            }
+          }),
+        ),
+        repeatFor(RACE_MS, async () => {
+          for (const path of paths) statuses.add((await attack.open(path)).status);
+        }),
+      ]);
+      expect(reads.reduce((sum, count) => sum + count, 0)).toBeGreaterThan(20);
+    } finally {
+      for (const loop of loops) loop.kill();
+    }
+    await Promise.all(loops.map((loop) => loop.exited));
+    // Opening a link is refused with a clear 400; a swapped-in decoy may open (200) or be gone (404); never a 500.
+    expect([...statuses].every((status) => [200, 400, 404].includes(status)), `statuses ${[...statuses].join(', ')}`).toBe(true);
+    expect(attack.seen.secretInDoc).toBe(false);
+    for (const path of ['victim.txt', `folder/${HOST_SECRET_FILE_NAME}`]) expect(liveFileText(attack.tab.doc, path)?.toString() ?? '').not.toContain(secret.text.trim());
+  }, 120_000);
+
+  it('writes: a person’s edits and the server’s own writes during the swaps never reach, create or chown a host file', async () => {
+    const before = await secret.inspect();
+    const attack = await eveSession('Eve swaps links under writes');
+    expect((await attack.open('victim.txt')).status).toBe(404);
+    await attack.sandbox.writeFile('victim.txt', 'a file Eve edits\n');
+    await waitFor(() => fileInfoMap(attack.tab.doc).has('victim.txt'), 'victim.txt in the tree', 10_000);
+    expect((await attack.open('victim.txt')).status).toBe(200);
+    await waitFor(() => liveFileText(attack.tab.doc, 'victim.txt') !== undefined, 'victim.txt live', 10_000);
+
+    const loops = [
+      attack.sandbox.spawn(swapFileWithLink('victim.txt', secret.file)),
+      attack.sandbox.spawn(swapFolderWithLink('folder', HOST_SECRET_FILE_NAME, secret.dir)),
+    ];
+    try {
+      let round = 0;
+      await repeatFor(RACE_MS, async () => {
+        round += 1;
+        // A person types into the live file (the doc writes it to the sandbox 40 ms later)…
+        liveFileText(attack.tab.doc, 'victim.txt')?.insert(0, `typed ${round}\n`);
+        // …and the server writes directly, as the agent's write_file and the file routes do.
+        for (const path of ['victim.txt', `folder/${HOST_SECRET_FILE_NAME}`, `folder/new-${round}/made-by-server.txt`]) {
+          await attack.sandbox.writeFile(path, `written by the server ${round}\n`).catch(expectClearRefusal);
+        }
+      });
+    } finally {
+      for (const loop of loops) loop.kill();
+    }
+    await Promise.all(loops.map((loop) => loop.exited));
+    expect(await secret.inspect()).toEqual(before);
+    expect(before).toMatchObject({ uid: 0, gid: 0, mode: HOST_FILE_MODE, dirEntries: [HOST_SECRET_FILE_NAME], dirUid: 0, dirMode: HOST_DIR_MODE });
+    expect(attack.seen.secretInDoc).toBe(false);
+  }, 120_000);
 });

@@ -4,12 +4,15 @@ import { PassThrough } from 'node:stream';
 import {
   DEFAULT_EXEC_MAX_OUTPUT_BYTES,
   DEFAULT_EXEC_TIMEOUT_MS,
+  DEFAULT_READ_FILE_MAX_BYTES,
   SandboxError,
   throwIfAborted,
   type ExecResult,
+  type ReadFileOptions,
   type Sandbox,
   type SandboxProvider,
   type SnapshotRef,
+  type WatchOptions,
 } from '../provider.js';
 import type { E2bClient, E2bCommandHandle, E2bCommandResult, E2bSandboxLike } from './e2b-client.js';
 
@@ -163,14 +166,18 @@ export class E2bSandbox implements Sandbox {
     };
   }
 
-  async readFile(relativePath: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+  async readFile(relativePath: string, options: ReadFileOptions = {}): Promise<Uint8Array> {
     throwIfAborted(options.signal);
+    let bytes: Uint8Array;
     try {
-      return await this.remote.files.read(workspacePath(relativePath), { format: 'bytes' });
+      bytes = await this.remote.files.read(workspacePath(relativePath), { format: 'bytes' });
     } catch (error) {
       if (/not ?found|no such file/i.test(String(error))) throw new SandboxError(`${relativePath} does not exist`, 'not-found');
       throw error;
     }
+    const maxBytes = options.maxBytes ?? DEFAULT_READ_FILE_MAX_BYTES;
+    if (bytes.byteLength > maxBytes) throw new SandboxError(`${relativePath} is larger than ${maxBytes} bytes; read it in parts in the terminal`, 'too-large', bytes.byteLength);
+    return bytes;
   }
 
   async writeFile(relativePath: string, data: Uint8Array | string, options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -191,9 +198,13 @@ export class E2bSandbox implements Sandbox {
       .filter((entry) => entry.path.split('/')[0] !== '.git');
   }
 
-  watch(onChange: (event: { path: string }) => void, options: { signal?: AbortSignal } = {}): () => void {
+  watch(onChange: (event: { path: string }) => void, options: WatchOptions = {}): () => void {
     throwIfAborted(options.signal);
     const watching = this.remote.files.watchDir(E2B_WORKSPACE_DIR, (event) => onChange({ path: event.name }), { recursive: true });
+    void watching.then(
+      () => options.onReady?.(),
+      () => options.onReady?.(),
+    );
     const stop = () => void watching.then((handle) => handle.stop());
     options.signal?.addEventListener('abort', stop, { once: true });
     return stop;

@@ -1,24 +1,26 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { watch as watchFs } from 'node:fs';
-import { chown, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import * as pty from '@lydell/node-pty';
 import {
+  DEFAULT_READ_FILE_MAX_BYTES,
   SandboxError,
   throwIfAborted,
   type CallOptions,
   type ExecOptions,
   type FileEntry,
+  type ListFilesOptions,
   type PtyOptions,
+  type ReadFileOptions,
   type Sandbox,
   type SandboxPty,
   type SpawnedProcess,
   type WatchEvent,
+  type WatchOptions,
   type SnapshotRef,
 } from '../provider.js';
 import { buildSandboxCommand, type SandboxCommandOptions } from './bwrap-command.js';
-import { resolveInside } from './host-paths.js';
+import { listTree, readTreeFile, writeTreeFile } from './host-files.js';
 import { runProcess } from './run-process.js';
+import { watchTree } from './workspace-watcher.js';
 import type { MountedWorkspace } from './workspace-mount.js';
 
 /** Paths the file calls and the watcher skip: version control internals. */
@@ -109,89 +111,67 @@ export class LocalSandbox implements Sandbox {
     };
   }
 
-  async readFile(relativePath: string, options: CallOptions = {}): Promise<Uint8Array> {
+  /** Host-side reads and writes never follow a link the sandbox planted (see host-files.ts). */
+  async readFile(relativePath: string, options: ReadFileOptions = {}): Promise<Uint8Array> {
     throwIfAborted(options.signal);
-    const target = await resolveInside(this.workspaceDir, relativePath);
-    try {
-      return await readFile(target, { signal: options.signal });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SandboxError(`${relativePath} does not exist`, 'not-found');
-      throw error;
-    }
+    return readTreeFile(this.workspaceDir, relativePath, { maxBytes: options.maxBytes ?? DEFAULT_READ_FILE_MAX_BYTES, signal: options.signal });
   }
 
-  /** The workspace as it is now, kept as a snapshot a later session can start from. */
+  /**
+   * The workspace as it is now, kept as a snapshot a later session can start from. Everything running
+   * in the sandbox is stopped first: the copy must not race a process swapping folders for links.
+   */
   async snapshot(options: CallOptions = {}): Promise<SnapshotRef> {
     throwIfAborted(options.signal);
     this.assertOpen();
+    await this.stopProcesses();
     return this.init.saveSnapshot(this.workspaceDir);
   }
 
   /** A file as it was in the snapshot the session started from; null when the snapshot has none. */
-  async readBaseFile(relativePath: string, options: CallOptions = {}): Promise<Uint8Array | null> {
+  async readBaseFile(relativePath: string, options: ReadFileOptions = {}): Promise<Uint8Array | null> {
     throwIfAborted(options.signal);
-    const target = await resolveInside(this.init.workspace.baseDir, relativePath);
     try {
-      return await readFile(target, { signal: options.signal });
+      // The snapshot ran the repo's setup script: its links are as untrusted as the workspace's.
+      return await readTreeFile(this.init.workspace.baseDir, relativePath, { maxBytes: options.maxBytes ?? DEFAULT_READ_FILE_MAX_BYTES, signal: options.signal });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return null;
+      if (error instanceof SandboxError && (error.code === 'not-found' || error.code === 'is-directory')) return null;
       throw error;
     }
   }
 
   async writeFile(relativePath: string, data: Uint8Array | string, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    const target = await resolveInside(this.workspaceDir, relativePath);
-    const created = await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, data, { signal: options.signal });
-    // The server writes as root; hand the file (and any new folders) to the sandbox's user.
-    await chown(target, this.init.uid, this.init.uid);
-    if (created) {
-      for (let dir = path.dirname(target); dir.startsWith(created); dir = path.dirname(dir)) await chown(dir, this.init.uid, this.init.uid);
-    }
+    this.assertOpen();
+    await writeTreeFile(this.workspaceDir, relativePath, data, this.init.uid);
   }
 
-  async listFiles(relativePath: string, options: CallOptions & { recursive?: boolean } = {}): Promise<FileEntry[]> {
+  async listFiles(relativePath: string, options: ListFilesOptions = {}): Promise<FileEntry[]> {
     throwIfAborted(options.signal);
-    const root = await resolveInside(this.workspaceDir, relativePath);
-    const entries: FileEntry[] = [];
-    // Entries of a folder are stat-ed in parallel: a 20,000-file tree lists in a fraction of the time.
-    const walk = async (dir: string): Promise<void> => {
-      throwIfAborted(options.signal);
-      const dirents = await readdir(dir, { withFileTypes: true });
-      await Promise.all(
-        dirents.map(async (dirent) => {
-          const full = path.join(dir, dirent.name);
-          const relative = path.relative(this.workspaceDir, full);
-          if (IGNORED_TOP_LEVEL.has(relative.split(path.sep)[0] ?? '')) return;
-          const stats = await lstat(full);
-          const kind = stats.isSymbolicLink() ? 'symlink' : stats.isDirectory() ? 'directory' : 'file';
-          entries.push({ path: relative, size: stats.size, kind });
-          if (kind === 'directory' && options.recursive) await walk(full);
-        }),
-      );
-    };
-    await walk(root);
-    return entries;
+    return listTree(this.workspaceDir, relativePath, { ...options, skipTopLevel: IGNORED_TOP_LEVEL });
   }
 
-  watch(onChange: (event: WatchEvent) => void, options: CallOptions = {}): () => void {
+  watch(onChange: (event: WatchEvent) => void, options: WatchOptions = {}): () => void {
     throwIfAborted(options.signal);
-    const watcher = watchFs(this.workspaceDir, { recursive: true }, (_event, filename) => {
-      if (filename && !IGNORED_TOP_LEVEL.has(filename.split(path.sep)[0] ?? '')) onChange({ path: filename });
-    });
-    watcher.on('error', () => watcher.close());
-    const stop = () => watcher.close();
+    const stop = watchTree({ rootDir: this.workspaceDir, onChange: (changed) => onChange({ path: changed }), skipTopLevel: IGNORED_TOP_LEVEL, onReady: options.onReady });
     options.signal?.addEventListener('abort', stop, { once: true });
     return stop;
+  }
+
+  /** Kills every process and shell of the sandbox and waits until they are gone. */
+  private async stopProcesses(): Promise<void> {
+    for (const child of this.processes) child.kill('SIGKILL');
+    for (const terminal of this.ptys) terminal.kill('SIGKILL');
+    // Whatever else runs as the sandbox's own uid (exec'd commands, what they left running) goes too.
+    const uid = String(this.init.uid);
+    await runProcess('setpriv', ['--reuid', uid, '--regid', uid, '--clear-groups', '--', 'kill', '-KILL', '-1'], { timeoutMs: 10_000 }).catch(() => {});
+    await Promise.all([...this.processes].map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('close', resolve)))));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const child of this.processes) child.kill('SIGKILL');
-    for (const terminal of this.ptys) terminal.kill('SIGKILL');
-    await Promise.all([...this.processes].map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('close', resolve)))));
+    await this.stopProcesses();
     await this.init.workspace.unmount();
     await this.init.release();
   }

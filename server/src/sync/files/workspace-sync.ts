@@ -12,7 +12,7 @@ import {
 } from '../../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../../shared/src/doc/origins.js';
 import { fileInfoMap, filesMap } from '../../../../shared/src/doc/schema.js';
-import { MAX_FILE_INFO_ENTRIES, MAX_LIVE_FILES } from '../../../../shared/src/limits.js';
+import { MAX_FILE_INFO_ENTRIES, MAX_LIVE_FILE_BYTES, MAX_LIVE_FILES } from '../../../../shared/src/limits.js';
 import type { FileChange } from '../../../../shared/src/protocol/http.js';
 import { SandboxError, type Sandbox } from '../../sandbox/provider.js';
 import { shellQuote } from '../../sandbox/shell-quote.js';
@@ -32,6 +32,8 @@ export const AGENT_WRITER = 'Claude';
  * starts just after the tree has gone out to the viewers; a second listing catches what changed meanwhile.
  */
 export const WATCH_START_DELAY_MS = 100;
+/** The most the agent's read_file (and the server for it) reads of a file that is not live; beyond it, the terminal. */
+export const MAX_AGENT_READ_BYTES = 8 * 1024 * 1024;
 
 export class FileSyncError extends Error {
   constructor(
@@ -53,6 +55,9 @@ export interface WorkspaceSyncDeps {
 
 const decoder = new TextDecoder();
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+const isSandboxError = (error: unknown, ...codes: SandboxError['code'][]): error is SandboxError => error instanceof SandboxError && codes.includes(error.code);
+/** Bounded reads: a file that could never be live is not pulled into the server's memory to find that out. */
+const LIVE_READ = { maxBytes: MAX_LIVE_FILE_BYTES } as const;
 
 /**
  * Keeps a session's workspace and its doc one: `fileInfo` lists the tree, `files` holds the working
@@ -83,7 +88,7 @@ export class WorkspaceSync {
 
   /** Lists the tree into the doc, writes any live text the doc kept (edits survive a new sandbox), then watches. */
   async start(): Promise<void> {
-    const gitignore = await this.deps.sandbox.readFile('.gitignore').then(
+    const gitignore = await this.deps.sandbox.readFile('.gitignore', LIVE_READ).then(
       (bytes) => decoder.decode(bytes),
       () => null,
     );
@@ -117,7 +122,9 @@ export class WorkspaceSync {
 
   private async watchAndReconcile(listed: Map<string, number>): Promise<void> {
     if (this.stopped) return;
-    this.stopWatching = this.deps.sandbox.watch((event) => this.onSandboxEvent(event.path));
+    await new Promise<void>((resolve) => {
+      this.stopWatching = this.deps.sandbox.watch((event) => this.onSandboxEvent(event.path), { onReady: resolve });
+    });
     const again = await this.listTree();
     for (const [path, size] of again) if (listed.get(path) !== size) this.onSandboxEvent(path);
     for (const path of listed.keys()) if (!again.has(path)) this.onSandboxEvent(path);
@@ -125,7 +132,7 @@ export class WorkspaceSync {
 
   /** Every file of the tree that is not ignored, with its size (capped at MAX_FILE_INFO_ENTRIES). */
   private async listTree(): Promise<Map<string, number>> {
-    const entries = await this.deps.sandbox.listFiles('.', { recursive: true });
+    const entries = await this.deps.sandbox.listFiles('.', { recursive: true, maxEntries: MAX_FILE_INFO_ENTRIES * 2 });
     const files = entries.filter((entry) => entry.kind === 'file' && !this.isIgnored(entry.path)).slice(0, MAX_FILE_INFO_ENTRIES);
     return new Map(files.map((entry) => [entry.path, entry.size]));
   }
@@ -144,9 +151,14 @@ export class WorkspaceSync {
     if (liveFileText(this.doc, path)) return this.touchOpened(path);
     let bytes: Uint8Array;
     try {
-      bytes = await this.deps.sandbox.readFile(path);
+      bytes = await this.deps.sandbox.readFile(path, LIVE_READ);
     } catch (error) {
-      if (error instanceof SandboxError && error.code === 'not-found') throw new FileSyncError(`${path} does not exist`, 'not-found');
+      if (isSandboxError(error, 'not-found')) throw new FileSyncError(`${path} does not exist`, 'not-found');
+      if (isSandboxError(error, 'outside-workspace', 'is-directory', 'not-a-file')) throw new FileSyncError(error.message, 'invalid-path');
+      if (isSandboxError(error, 'too-large')) {
+        this.markTooLarge(path, error.sizeBytes ?? MAX_LIVE_FILE_BYTES + 1);
+        throw new FileSyncError(`${path} is too large to edit live; open it in the terminal`, 'too-large');
+      }
       throw error;
     }
     const kind = classifyContent(bytes);
@@ -166,7 +178,7 @@ export class WorkspaceSync {
     const path = this.requirePath(rawPath);
     const live = liveFileText(this.doc, path);
     if (live) return new TextEncoder().encode(live.toString());
-    return this.deps.sandbox.readFile(path);
+    return this.deps.sandbox.readFile(path, { maxBytes: MAX_AGENT_READ_BYTES });
   }
 
   /**
@@ -182,7 +194,7 @@ export class WorkspaceSync {
     }
     let live = liveFileText(this.doc, path);
     if (!live) {
-      const existing = await this.deps.sandbox.readFile(path).then((bytes) => decoder.decode(bytes), () => null);
+      const existing = await this.deps.sandbox.readFile(path, LIVE_READ).then((bytes) => decoder.decode(bytes), () => null);
       live = liveFileText(this.doc, path) ?? addLiveFile(this.doc, path, existing ?? '', DocOrigin.Sandbox);
       if (existing !== null) this.shadow.set(path, existing);
     }
@@ -191,6 +203,23 @@ export class WorkspaceSync {
     const target = live;
     this.doc.transact(() => applyEditsToYText(target, edits), DocOrigin.Agent);
     await this.enqueue(path, () => this.pushToSandbox(path, true));
+  }
+
+  /** Like readText, but only as much as a live file may hold (the changes view diffs only those). */
+  private async readLiveText(path: string): Promise<Uint8Array> {
+    const live = liveFileText(this.doc, path);
+    if (live) return new TextEncoder().encode(live.toString());
+    return this.deps.sandbox.readFile(path, LIVE_READ);
+  }
+
+  /** Records a file as too large to be live (with the size seen), and drops it from the working set. */
+  private markTooLarge(path: string, sizeBytes: number, changedBySandbox = false): void {
+    const info = changedBySandbox ? { ...this.infoFor(path, sizeBytes, true), lastWriter: SANDBOX_WRITER } : this.infoFor(path, sizeBytes);
+    this.doc.transact(() => {
+      writeFileInfo(this.doc, path, { ...info, kind: 'too-large' }, DocOrigin.Sandbox);
+      if (liveFileText(this.doc, path)) removeLiveFile(this.doc, path, DocOrigin.Sandbox);
+    }, DocOrigin.Sandbox);
+    this.shadow.delete(path);
   }
 
   /** Who last changed a file in the doc (a person's name, the agent, or the sandbox). */
@@ -220,11 +249,17 @@ export class WorkspaceSync {
   /** Files changed in this session against the snapshot, each with a unified diff. */
   async changes(): Promise<FileChange[]> {
     const changes: FileChange[] = [];
-    const readBase = this.deps.sandbox.readBaseFile?.bind(this.deps.sandbox);
+    const sandbox = this.deps.sandbox;
+    const readBase = sandbox.readBaseFile ? (path: string) => sandbox.readBaseFile!(path, LIVE_READ) : undefined;
     for (const [path, entry] of fileInfoMap(this.doc).entries()) {
       if (entry.get('changedInSession') !== true) continue;
+      // Over the live limit on either side: listed as modified, without a diff (never read whole).
+      if (entry.get('kind') === 'too-large') {
+        changes.push({ path, status: 'modified', lastWriter: (entry.get('lastWriter') as string | undefined) ?? undefined, diff: null });
+        continue;
+      }
       const base = readBase ? await readBase(path).catch(() => null) : null;
-      const current = await this.readText(path).catch(() => null);
+      const current = await this.readLiveText(path).catch(() => null);
       if (current === null) continue;
       const lastWriter = (entry.get('lastWriter') as string | undefined) ?? undefined;
       const baseKnown = readBase !== undefined;
@@ -312,16 +347,20 @@ export class WorkspaceSync {
   private async pullFromSandbox(path: string, makeLive = false): Promise<void> {
     let bytes: Uint8Array;
     try {
-      bytes = await this.deps.sandbox.readFile(path);
+      bytes = await this.deps.sandbox.readFile(path, LIVE_READ);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EISDIR') {
+      if (isSandboxError(error, 'is-directory') || (error as NodeJS.ErrnoException).code === 'EISDIR') {
         // A folder appeared (created, or moved here): its files are what the tree lists.
-        const inside = await this.deps.sandbox.listFiles(path, { recursive: true });
+        const inside = await this.deps.sandbox.listFiles(path, { recursive: true, maxEntries: MAX_FILE_INFO_ENTRIES });
         for (const entry of inside) if (entry.kind === 'file') this.onSandboxEvent(entry.path);
         return;
       }
-      if (!(error instanceof SandboxError && error.code === 'not-found')) throw error;
+      if (isSandboxError(error, 'too-large')) {
+        this.markTooLarge(path, error.sizeBytes ?? MAX_LIVE_FILE_BYTES + 1, true);
+        return;
+      }
+      // Gone, or now a link or a pipe: no longer a file of the tree (a link is never followed).
+      if (!isSandboxError(error, 'not-found', 'outside-workspace', 'not-a-file')) throw error;
       const prefix = `${path}/`;
       const gone = [...fileInfoMap(this.doc).keys()].filter((known) => known === path || known.startsWith(prefix));
       this.doc.transact(() => gone.forEach((known) => removeFile(this.doc, known, DocOrigin.Sandbox)), DocOrigin.Sandbox);
@@ -388,7 +427,14 @@ export class WorkspaceSync {
     if (!live) return;
     if (live.toString() === this.shadow.get(path) && !markChanged) return;
     // A command may have changed the file since we last looked: merge that in first, never overwrite it.
-    const onDisk = await this.deps.sandbox.readFile(path).then((bytes) => decoder.decode(bytes), () => null);
+    let onDisk: string | null;
+    try {
+      onDisk = decoder.decode(await this.deps.sandbox.readFile(path, LIVE_READ));
+    } catch (error) {
+      // Grown too large to be live, or made a link or a pipe: the sandbox's change wins; the doc follows it.
+      if (isSandboxError(error, 'too-large', 'outside-workspace', 'not-a-file', 'is-directory')) return this.pullFromSandbox(path);
+      onDisk = null;
+    }
     if (onDisk !== null && this.shadow.has(path) && onDisk !== this.shadow.get(path)) await this.pullFromSandbox(path);
     const text = live.toString();
     if (text !== this.shadow.get(path)) {

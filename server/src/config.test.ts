@@ -12,6 +12,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
     expect(loadConfig({ DATABASE_URL: '' }).database.kind).toBe('pglite');
   });
+  it('reads TANDEM_REPO_ROOTS as a comma list where an empty entry allows nothing (not the cwd)', () => {
+    expect(loadConfig({ TANDEM_REPO_ROOTS: '/srv/repos, ,/home/ada/code,' }).sandbox.repoRoots).toEqual(['/srv/repos', '/home/ada/code']);
+    expect(loadConfig({ TANDEM_REPO_ROOTS: ',' }).sandbox.repoRoots).toEqual([]);
+  });
   it('names the variable that is wrong and what to do', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL must start with postgres/);

@@ -116,7 +116,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e2bTemplate: values.TANDEM_E2B_TEMPLATE,
       warmPoolSize: values.TANDEM_WARM_POOL_SIZE,
       snapshotRebuildIntervalMs: values.TANDEM_SNAPSHOT_REBUILD_MINUTES * 60_000,
-      repoRoots: (values.TANDEM_REPO_ROOTS?.split(',') ?? [process.cwd(), os.homedir()]).map((root) => path.resolve(root.trim())),
+      // An empty entry ("a,,b", a trailing comma) is no root: path.resolve('') would quietly allow the cwd.
+      repoRoots: (values.TANDEM_REPO_ROOTS?.split(',') ?? [process.cwd(), os.homedir()])
+        .map((root) => root.trim())
+        .filter((root) => root !== '')
+        .map((root) => path.resolve(root)),
     },
     agent: {
       model: {

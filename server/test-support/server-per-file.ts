@@ -13,6 +13,12 @@ export interface ServerForFile {
   peers: TestPeer[];
 }
 
+/**
+ * Bound on starting a file's server: a fresh PGlite store plus a snapshot build take tens of seconds
+ * when other suites share the CPU (more than the default hook timeout).
+ */
+export const SERVER_FOR_FILE_START_TIMEOUT_MS = 120_000;
+
 /** One real server (real store, and sandboxes unless told otherwise) shared by the tests of a file. */
 export function serverForFile(prefix: string, options: StartOptions = { sandboxes: true }, configure?: (config: Config) => Config): ServerForFile {
   const context = { peers: [] } as unknown as ServerForFile;
@@ -21,7 +27,7 @@ export function serverForFile(prefix: string, options: StartOptions = { sandboxe
     dataDir = await makeTempDir(prefix);
     context.server = await startTestServer(dataDir, options, 0, configure);
     context.api = apiClient(context.server.url);
-  });
+  }, SERVER_FOR_FILE_START_TIMEOUT_MS);
   afterAll(async () => {
     for (const peer of context.peers) peer.destroy();
     await context.server?.close();

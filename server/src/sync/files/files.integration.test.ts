@@ -50,16 +50,21 @@ it('a command in the sandbox (sed -i) shows up in the doc, and a person’s edit
   await s.open(s.ada.token, 'src/slugify.js');
   await waitFor(() => s.text('src/slugify.js') !== undefined, 'live file');
 
-  await s.sh(`sed -i 's/@param {string} title/@param {string} title the heading/' src/slugify.js`);
-  await waitFor(() => s.text('src/slugify.js')?.includes('the heading') ?? false, 'the sed edit in the doc', 5_000);
-
+  // A person's edit reaches the sandbox, and is never echoed back into the doc. The sandbox reports the
+  // changes to one file in order, so once a later change made in the sandbox is in the doc, an echo of
+  // Ada's write would be too: the doc then holds her line exactly once.
   edit(s.tab.doc, 'src/slugify.js', (text) => text.insert(0, '// edited by Ada\n'));
   await expect.poll(() => s.fileText('src/slugify.js'), { timeout: 5_000 }).toMatch(/^\/\/ edited by Ada\n/);
-  const info = readFileListing(s.tab.doc).find((file) => file.path === 'src/slugify.js');
-  expect(info).toMatchObject({ changedInSession: true, lastWriter: 'Ada', live: true });
-  // Never echoed back: the doc holds exactly one copy of the line.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const info = () => readFileListing(s.tab.doc).find((file) => file.path === 'src/slugify.js');
+  // The tree is updated once the write is done, which may be after the file shows the edit.
+  await waitFor(() => info()?.lastWriter === 'Ada', 'the tree to name Ada as the last writer');
+  expect(info()).toMatchObject({ changedInSession: true, lastWriter: 'Ada', live: true });
+  await s.sh(`echo '// later, from the sandbox' >> src/slugify.js`);
+  await waitFor(() => s.text('src/slugify.js')?.includes('// later, from the sandbox') ?? false, 'the later sandbox change in the doc', 5_000);
   expect(s.text('src/slugify.js')!.match(/edited by Ada/g)).toHaveLength(1);
+
+  await s.sh(`sed -i 's/@param {string} title/@param {string} title the heading/' src/slugify.js`);
+  await waitFor(() => s.text('src/slugify.js')?.includes('the heading') ?? false, 'the sed edit in the doc', 5_000);
 
   // At the same time: a command appends at the end and, before the server has read that change, Ada types
   // at the top; both stay, in the doc and the file. (Two writers of one file on disk at the very same

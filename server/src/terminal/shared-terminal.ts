@@ -39,6 +39,8 @@ export class SharedTerminal {
     this.pty = pty;
     pty.onData((data) => this.broadcast(data));
     pty.onExit((exitCode) => {
+      // A dead PTY cannot be resized or written to (its descriptor is gone): forget it before anything else.
+      if (this.pty === pty) this.pty = null;
       if (this.closed) return;
       for (const viewer of this.viewers.keys()) viewer.sendMessage({ type: 'exit', exitCode });
       if (Date.now() - startedAtMs < MIN_SHELL_LIFETIME_MS) {
@@ -89,7 +91,11 @@ export class SharedTerminal {
     const next = decideTerminalSize(screens);
     if (next.cols === this.size.cols && next.rows === this.size.rows) return;
     this.size = next;
-    this.pty?.resize(next.cols, next.rows);
+    try {
+      this.pty?.resize(next.cols, next.rows);
+    } catch {
+      // The shell exited between its last output and this resize; its successor starts at `this.size`.
+    }
     for (const viewer of this.viewers.keys()) viewer.sendMessage({ type: 'size', ...next });
   }
 

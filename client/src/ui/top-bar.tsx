@@ -16,7 +16,7 @@ export function TopBar({ children }: { children?: ReactNode }) {
           navigate('/');
         }}
       >
-        <Logo /> Tandem
+        <Logo /> <span className="brand-name">Tandem</span>
       </a>
       <div className="top-bar-middle">{children}</div>
       {identity && (

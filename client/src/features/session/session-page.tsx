@@ -6,10 +6,13 @@ import { api } from '../../lib/api.js';
 import { errorMessage } from '../../lib/use-action.js';
 import type { StoredIdentity } from '../../lib/identity.js';
 import { useDocValue, useSessionSync, type ConnectionState, type SessionSync } from '../../lib/session-sync.js';
+import { OverflowMenu } from '../../ui/overflow-menu.js';
 import { Panel } from '../../ui/panel.js';
+import { useMediaQuery } from '../../ui/use-media-query.js';
 import { EditorPanelBody } from '../editor/editor-panel.js';
 import { useOpenFile } from '../editor/use-open-file.js';
 import { EndedBanner, EndSessionButton } from './session-end.js';
+import { SessionWorkspace } from './session-workspace.js';
 import { TopBar } from '../../ui/top-bar.js';
 import { FilesPanelBody } from '../files/files-panel.js';
 import { PlanPanelBody } from '../plan/plan-panel.js';
@@ -18,6 +21,9 @@ import { setFocus, useParticipants } from '../presence/use-presence.js';
 import { ShareDialog } from '../sharing/share-dialog.js';
 import { TerminalPanelBody } from '../terminal/terminal-panel.js';
 import { TranscriptPanelBody } from '../transcript/transcript-panel.js';
+
+/** Below this width the header folds its actions (End, Share) into a menu so nothing overlaps. */
+const FOLD_HEADER_ACTIONS_QUERY = '(max-width: 1180px)';
 
 export function SessionPage({ sessionId, identity }: { sessionId: string; identity: StoredIdentity }) {
   const [summary, setSummary] = useState<SessionSummary | null>(null);
@@ -68,9 +74,9 @@ function LiveSession({ summary, identity }: { summary: SessionSummary; identity:
 function ConnectionBadge({ connection }: { connection: ConnectionState }) {
   const label = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', closed: 'Disconnected' }[connection.kind];
   return (
-    <span className={`connection connection-${connection.kind}`} data-testid="connection" data-state={connection.kind}>
+    <span className={`connection connection-${connection.kind}`} data-testid="connection" data-state={connection.kind} title={label}>
       <span className="connection-dot" aria-hidden />
-      {label}
+      <span className="connection-label">{label}</span>
     </span>
   );
 }
@@ -93,6 +99,7 @@ function SessionLayout({
   const canEdit = canEditSession(summary.role) && connection.kind !== 'closed' && !meta.endedAt;
   const focus = (panel: Parameters<typeof setFocus>[1]) => () => setFocus(sync.provider, panel);
   const openFile = useOpenFile(summary.id, sync.provider);
+  const foldHeaderActions = useMediaQuery(FOLD_HEADER_ACTIONS_QUERY);
 
   return (
     <div className="page session-page">
@@ -106,37 +113,44 @@ function SessionLayout({
         <div className="session-tools">
           <ConnectionBadge connection={connection} />
           <PresenceBar participants={participants} />
-          {canManageSharing(summary.role) && !meta.endedAt && <EndSessionButton sessionId={summary.id} />}
           {canManageSharing(summary.role) && (
-            <button className="button primary small" onClick={() => setSharing(true)}>
-              Share
-            </button>
+            <OverflowMenu folded={foldHeaderActions}>
+              {!meta.endedAt && <EndSessionButton sessionId={summary.id} />}
+              <button className="button primary small" onClick={() => setSharing(true)}>
+                Share
+              </button>
+            </OverflowMenu>
           )}
         </div>
       </TopBar>
       {connection.kind === 'closed' && <div className="banner banner-error">{connection.message}</div>}
       <EndedBanner meta={meta} sessionId={summary.id} canEdit={canEditSession(summary.role)} />
       {connection.kind === 'reconnecting' && <div className="banner">{connection.message}</div>}
-      <main className="workspace">
-        <div className="column column-left">
+      <SessionWorkspace
+        userId={identity.user.id}
+        plan={
           <Panel title="Plan" icon="☰" testId="plan-panel" onFocus={focus('plan')} actions={<PanelPresence participants={participants} focus="plan" />}>
             <PlanPanelBody doc={sync.doc} canEdit={canEdit} />
           </Panel>
+        }
+        files={
           <Panel title="Files" icon="▤" testId="files-panel" onFocus={focus('files')} actions={<PanelPresence participants={participants} focus="files" />}>
             <FilesPanelBody doc={sync.doc} selected={openFile.path} participants={participants} onOpen={openFile.open} />
           </Panel>
-        </div>
-        <Panel
-          title="Conversation"
-          icon="✎"
-          className="column-center"
-          testId="transcript-panel"
-          onFocus={focus('transcript')}
-          actions={<PanelPresence participants={participants} focus="transcript" />}
-        >
-          <TranscriptPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} userId={identity.user.id} isOwner={summary.role === 'owner'} onOpenFile={openFile.open} />
-        </Panel>
-        <div className="column column-right">
+        }
+        conversation={
+          <Panel
+            title="Conversation"
+            icon="✎"
+            className="column-center"
+            testId="transcript-panel"
+            onFocus={focus('transcript')}
+            actions={<PanelPresence participants={participants} focus="transcript" />}
+          >
+            <TranscriptPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} userId={identity.user.id} isOwner={summary.role === 'owner'} onOpenFile={openFile.open} />
+          </Panel>
+        }
+        terminal={
           <Panel
             title="Terminal"
             icon="›_"
@@ -147,6 +161,8 @@ function SessionLayout({
           >
             <TerminalPanelBody sessionId={summary.id} token={identity.token} meta={meta} canEdit={canEdit} provider={sync.provider} participants={participants} />
           </Panel>
+        }
+        editor={
           <Panel
             title="Editor"
             icon="{ }"
@@ -157,8 +173,8 @@ function SessionLayout({
           >
             <EditorPanelBody doc={sync.doc} sessionId={summary.id} provider={sync.provider} openFile={openFile} canEdit={canEdit} participants={participants} />
           </Panel>
-        </div>
-      </main>
+        }
+      />
       {sharing && <ShareDialog sessionId={summary.id} onClose={() => setSharing(false)} />}
     </div>
   );

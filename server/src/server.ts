@@ -3,13 +3,12 @@ import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { MAX_SYNC_MESSAGE_BYTES } from '../../shared/src/limits.js';
 import { createApp, type AppLogger } from './app.js';
-import { createIdentityTokens, newSigningSecret } from './auth/identity-token.js';
+import { createServerAccess } from './auth/server-access.js';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_DATA_DIR, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { createDrizzleDocStore } from './db/repositories/doc-updates.js';
-import { getOrCreateSecret } from './db/repositories/secrets.js';
 import { createSessionsRepository } from './db/repositories/sessions.js';
 import { createShareLinksRepository } from './db/repositories/share-links.js';
 import { createUsersRepository } from './db/repositories/users.js';
@@ -22,12 +21,11 @@ import { createSnapshotManager, createTemplateSnapshotSource } from './sandbox/s
 import { createWarmPool } from './sandbox/warm-pool.js';
 import { createSessionRuntime, type SessionRuntime } from './session/session-runtime.js';
 import { createSessionService } from './session/session-service.js';
+import { createSandboxAdmission, DEFAULT_SANDBOX_CAPS, type SandboxAdmit } from './session/sandbox-admission.js';
 import { createAgentService, type AgentService } from './agent/agent-service.js';
 import { DocHost } from './sync/doc-host.js';
 import { AGENT_WRITER } from './sync/files/workspace-sync.js';
 import { createInProcessFanoutBus, type DocFanout } from './sync/fanout.js';
-
-const IDENTITY_SECRET_NAME = 'identity-signing-key';
 
 export interface RunningServer {
   url: string;
@@ -56,12 +54,12 @@ export const consoleLogger: AppLogger & { info(message: string): void } = {
 };
 
 /** Snapshots and sandbox workspaces live beside the PGlite data, or in TANDEM_DATA_DIR with PostgreSQL. */
-async function sandboxRuntime(config: Config, docHost: DocHost, logger: AppLogger): Promise<SessionRuntime> {
+async function sandboxRuntime(config: Config, docHost: DocHost, logger: AppLogger, admit?: SandboxAdmit): Promise<SessionRuntime> {
   if (config.sandbox.provider === 'e2b') {
     const provider = createE2bSandboxProvider({ client: createE2bSdkClient() });
     const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
     const snapshots = createTemplateSnapshotSource(config.sandbox.e2bTemplate, E2B_SNAPSHOT_FORMAT_VERSION);
-    return createSessionRuntime({ docHost, provider, snapshots, pool, logger });
+    return createSessionRuntime({ docHost, provider, snapshots, pool, logger, admit });
   }
   checkLocalSandboxTools();
   const dataDir = config.database.kind === 'pglite' ? config.database.dataDir : path.resolve(process.env.TANDEM_DATA_DIR ?? DEFAULT_DATA_DIR);
@@ -79,7 +77,7 @@ async function sandboxRuntime(config: Config, docHost: DocHost, logger: AppLogge
   const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
   const manager = createSnapshotManager({ store: snapshots, pool, rebuildIntervalMs: config.sandbox.snapshotRebuildIntervalMs, logger: { info: consoleLogger.info, error: logger.error } });
   manager.startSchedule();
-  const runtime = createSessionRuntime({ docHost, provider, snapshots: manager, pool, logger });
+  const runtime = createSessionRuntime({ docHost, provider, snapshots: manager, pool, logger, admit });
   return {
     ...runtime,
     async close() {
@@ -92,8 +90,7 @@ async function sandboxRuntime(config: Config, docHost: DocHost, logger: AppLogge
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? consoleLogger;
   const database = options.database ?? (await openDatabase(config.database));
-  const secret = config.secret ?? (await getOrCreateSecret(database.db, IDENTITY_SECRET_NAME, newSigningSecret));
-  const tokens = createIdentityTokens(secret);
+  const access = await createServerAccess(config, database);
   const docHost = new DocHost({
     store: createDrizzleDocStore(database.db),
     fanout: options.fanout ?? createInProcessFanoutBus().join(),
@@ -106,7 +103,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     shareLinks: createShareLinksRepository(database.db),
     docHost,
   });
-  const runtime = options.sandboxes === false ? null : await sandboxRuntime(config, docHost, logger);
+  const admit = createSandboxAdmission({
+    caps: config.limits?.sandboxes ?? DEFAULT_SANDBOX_CAPS,
+    ownerOf: async (sessionId) => (await sessionsRepository.findById(sessionId))?.ownerId,
+    docHost,
+  });
+  const runtime = options.sandboxes === false ? null : await sandboxRuntime(config, docHost, logger, admit);
   const agents = createAgentService({
     docHost,
     ...config.agent,
@@ -129,7 +131,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     readToolOutput: (sessionId, toolUseId) => toolOutputs.find(sessionId, toolUseId),
     logger,
   });
-  const app = createApp({ tokens, users: createUsersRepository(database.db), sessions, docHost, runtime, agents, toolOutputs, clientDir: config.clientDir, logger });
+  const app = createApp({ access, users: createUsersRepository(database.db), sessions, docHost, runtime, agents, toolOutputs, clientDir: config.clientDir, logger });
 
   const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: MAX_SYNC_MESSAGE_BYTES });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

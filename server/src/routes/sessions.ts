@@ -11,6 +11,7 @@ import {
   type StopAgentResponse,
   type ShareLinkListResponse,
   type ShareLinkResponse,
+  type NewShareLinkResponse,
 } from '../../../shared/src/protocol/http.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
@@ -119,7 +120,7 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
     .post('/:sessionId/links', async (c) => {
       const identity = requireIdentity(c.get('identity'));
       const { role } = await parseJsonBody(c, createShareLinkBodySchema);
-      const body: ShareLinkResponse = { link: await service.createLink(c.req.param('sessionId'), identity, role) };
+      const body: NewShareLinkResponse = { link: await service.createLink(c.req.param('sessionId'), identity, role) };
       return c.json(body, 201);
     })
     .delete('/:sessionId/links/:linkId', async (c) => {

@@ -41,6 +41,8 @@ export function createSessionRuntime(deps: {
   snapshots: SnapshotSource;
   pool: WarmPool;
   logger: RuntimeLogger;
+  /** Refuses (throws) when a sandbox cap is reached; given the sessions already running or starting one. */
+  admit?: (sessionId: string, otherLiveSessionIds: readonly string[]) => Promise<void>;
 }) {
   const live = new Map<string, Promise<LiveSession>>();
   const meta = (sessionId: string, patch: Partial<SessionMeta>) =>
@@ -130,8 +132,9 @@ export function createSessionRuntime(deps: {
     ensureStarted(sessionId: string, repo: string): Promise<LiveSession> {
       let session = live.get(sessionId);
       if (!session) {
-        session = deps.docHost.change(sessionId, (doc) => readMeta(doc).endedAt).then((endedAt) => {
+        session = deps.docHost.change(sessionId, (doc) => readMeta(doc).endedAt).then(async (endedAt) => {
           if (endedAt) throw new SessionEndedError();
+          await deps.admit?.(sessionId, [...live.keys()].filter((id) => id !== sessionId));
           return boot(sessionId, repo);
         });
         live.set(sessionId, session);

@@ -4,9 +4,10 @@ import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import { sessionStatusSchema } from '../../../shared/src/doc/schema.js';
 import { CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS } from '../../../shared/src/limits.js';
 import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import type { CreateSessionBody, SessionSummary, ShareLink } from '../../../shared/src/protocol/http.js';
+import type { CreateSessionBody, NewShareLink, SessionSummary, ShareLink } from '../../../shared/src/protocol/http.js';
 import { canEditSession, canManageSharing, type ShareRole } from '../../../shared/src/roles.js';
 import type { Identity } from '../auth/identity-token.js';
+import { hashSecret, newBearerSecret } from '../auth/secret-hash.js';
 import type { SessionRow, SessionsRepository } from '../db/repositories/sessions.js';
 import type { ShareLinkRow, ShareLinksRepository } from '../db/repositories/share-links.js';
 import { forbidden, HttpError, notFound } from '../http/http-error.js';
@@ -43,7 +44,6 @@ function toShareLink(row: ShareLinkRow): ShareLink {
   return {
     id: row.id,
     role: row.role,
-    token: row.token,
     createdAt: row.createdAt.getTime(),
     revokedAt: row.revokedAt?.getTime() ?? null,
   };
@@ -165,16 +165,18 @@ export function createSessionService(deps: SessionServiceDeps) {
       return entryId;
     },
 
-    async createLink(sessionId: string, identity: Identity, role: ShareRole): Promise<ShareLink> {
+    /** Mints a link; its token is returned this once and only its hash is stored. */
+    async createLink(sessionId: string, identity: Identity, role: ShareRole): Promise<NewShareLink> {
       await requireOwner(sessionId, identity);
+      const token = newBearerSecret();
       const row = await deps.shareLinks.create({
         id: newId('l', 9),
         sessionId,
         role,
-        token: randomBytes(24).toString('base64url'),
+        tokenHash: hashSecret(token),
         createdBy: identity.id,
       });
-      return toShareLink(row);
+      return { ...toShareLink(row), token };
     },
 
     async listLinks(sessionId: string, identity: Identity): Promise<ShareLink[]> {
@@ -193,7 +195,7 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     /** Opens a share link: the person becomes a member with the link's role (the owner stays owner). */
     async join(identity: Identity, token: string): Promise<SessionSummary> {
-      const link = await deps.shareLinks.findLiveByToken(token);
+      const link = await deps.shareLinks.findLiveByTokenHash(hashSecret(token));
       if (!link) throw notFound('Share link (it may have been revoked)');
       const session = await deps.sessions.findById(link.sessionId);
       if (!session) throw notFound('Session');

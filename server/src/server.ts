@@ -9,7 +9,7 @@ import path from 'node:path';
 import { DEFAULT_DATA_DIR, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { createDrizzleDocStore } from './db/repositories/doc-updates.js';
-import { createSessionsRepository } from './db/repositories/sessions.js';
+import { createSessionsRepository, type SessionsRepository } from './db/repositories/sessions.js';
 import { createShareLinksRepository } from './db/repositories/share-links.js';
 import { createUsersRepository } from './db/repositories/users.js';
 import { createToolOutputsRepository } from './db/repositories/tool-outputs.js';
@@ -54,12 +54,12 @@ export const consoleLogger: AppLogger & { info(message: string): void } = {
 };
 
 /** Snapshots and sandbox workspaces live beside the PGlite data, or in TANDEM_DATA_DIR with PostgreSQL. */
-async function sandboxRuntime(config: Config, docHost: DocHost, logger: AppLogger, admit?: SandboxAdmit): Promise<SessionRuntime> {
+async function sandboxRuntime(config: Config, docHost: DocHost, sessions: SessionsRepository, logger: AppLogger, admit?: SandboxAdmit): Promise<SessionRuntime> {
   if (config.sandbox.provider === 'e2b') {
     const provider = createE2bSandboxProvider({ client: createE2bSdkClient() });
     const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
     const snapshots = createTemplateSnapshotSource(config.sandbox.e2bTemplate, E2B_SNAPSHOT_FORMAT_VERSION);
-    return createSessionRuntime({ docHost, provider, snapshots, pool, logger, admit });
+    return createSessionRuntime({ docHost, sessions, provider, snapshots, pool, logger, admit });
   }
   checkLocalSandboxTools();
   const dataDir = config.database.kind === 'pglite' ? config.database.dataDir : path.resolve(process.env.TANDEM_DATA_DIR ?? DEFAULT_DATA_DIR);
@@ -77,7 +77,7 @@ async function sandboxRuntime(config: Config, docHost: DocHost, logger: AppLogge
   const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
   const manager = createSnapshotManager({ store: snapshots, pool, rebuildIntervalMs: config.sandbox.snapshotRebuildIntervalMs, logger: { info: consoleLogger.info, error: logger.error } });
   manager.startSchedule();
-  const runtime = createSessionRuntime({ docHost, provider, snapshots: manager, pool, logger, admit });
+  const runtime = createSessionRuntime({ docHost, sessions, provider, snapshots: manager, pool, logger, admit });
   return {
     ...runtime,
     async close() {
@@ -108,7 +108,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ownerOf: async (sessionId) => (await sessionsRepository.findById(sessionId))?.ownerId,
     docHost,
   });
-  const runtime = options.sandboxes === false ? null : await sandboxRuntime(config, docHost, logger, admit);
+  const runtime = options.sandboxes === false ? null : await sandboxRuntime(config, docHost, sessionsRepository, logger, admit);
   const agents = createAgentService({
     docHost,
     ...config.agent,

@@ -16,6 +16,29 @@ export function refuseSocket(code: number, reason: string): WSEvents {
 }
 
 /**
+ * Registers an open socket with the share link that let its person in (an owner's sockets have
+ * none), so revoking that link closes it; returns the unregister to call when the socket closes.
+ */
+export function registerLinkSocket(
+  service: SessionService,
+  granted: Extract<SocketAccess, { ok: true }>,
+  close: (code: number, reason: string) => void,
+): () => void {
+  const { identity, access } = granted;
+  const linkId = access.linkId;
+  if (!linkId) return () => {};
+  return service.sockets.register({
+    sessionId: access.session.id,
+    linkId,
+    close,
+    stillAllowed: async () => {
+      const decision = await service.decideAccess(access.session.id, identity.id);
+      return decision.kind === 'granted' && decision.linkId === linkId;
+    },
+  });
+}
+
+/**
  * Access for a WebSocket on a session (the identity middleware has run). A refusal is a close with a
  * named code, since a browser cannot read an HTTP status from a failed upgrade.
  */

@@ -57,6 +57,8 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
     })
     .get('/:sessionId', async (c) => {
       const body: SessionResponse = { session: await service.get(c.req.param('sessionId'), requireIdentity(c.get('identity'))) };
+      // The doc shows what the store says (a doc from before the store held it is set right here).
+      await service.mirrorToDoc(body.session.id);
       warmUp(body.session);
       return c.json(body);
     })

@@ -1,6 +1,6 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono } from 'hono';
-import { decideSocketAccess } from '../http/socket-access.js';
+import { decideSocketAccess, registerLinkSocket } from '../http/socket-access.js';
 import type { AppEnv } from '../http/identity-middleware.js';
 import type { SessionService } from '../session/session-service.js';
 import type { ConnectionHandlers, DocHost } from '../sync/doc-host.js';
@@ -24,8 +24,16 @@ export function syncRoutes(deps: { service: SessionService; docHost: DocHost; lo
       let handlers: ConnectionHandlers | null = null;
       const early: (ArrayBuffer | string)[] = [];
       let closedEarly = false;
+      /** Set when the server closes this socket (its link was revoked): later frames are dropped. */
+      let closedByServer: { code: number; reason: string } | null = null;
+      let unregister = () => {};
       return {
         onOpen(_event, ws) {
+          unregister = registerLinkSocket(deps.service, decided, (code, reason) => {
+            closedByServer = { code, reason };
+            if (handlers) handlers.close(code, reason);
+            else ws.close(code, reason);
+          });
           const transport = {
             send: (data: Uint8Array) => ws.send(data as Uint8Array<ArrayBuffer>),
             close: (code: number, reason: string) => ws.close(code, reason),
@@ -34,7 +42,8 @@ export function syncRoutes(deps: { service: SessionService; docHost: DocHost; lo
             .connect(access.session.id, transport, { identity, role: access.role, linkId: access.linkId })
             .then((connected) => {
               handlers = connected;
-              for (const data of early.splice(0)) connected.receive(data);
+              if (closedByServer) connected.close(closedByServer.code, closedByServer.reason);
+              else for (const data of early.splice(0)) connected.receive(data);
               if (closedEarly) connected.closed();
             })
             .catch((error: unknown) => {
@@ -43,12 +52,14 @@ export function syncRoutes(deps: { service: SessionService; docHost: DocHost; lo
             });
         },
         onMessage(event, ws) {
+          if (closedByServer) return;
           const data = event.data as ArrayBuffer | string;
           if (handlers) handlers.receive(data);
           else if (early.length < MAX_FRAMES_BEFORE_LOAD) early.push(data);
           else ws.close(1008, 'too many frames before the session loaded');
         },
         onClose() {
+          unregister();
           if (handlers) handlers.closed();
           else closedEarly = true;
         },

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { CloseCode } from '../../../shared/src/protocol/errors.js';
 import { TERMINAL_NOT_FOUND_CLOSE, terminalClientMessageSchema, terminalIdSchema, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
 import { canEditSession } from '../../../shared/src/roles.js';
-import { decideSocketAccess, refuseSocket } from '../http/socket-access.js';
+import { decideSocketAccess, refuseSocket, registerLinkSocket } from '../http/socket-access.js';
 import type { AppEnv } from '../http/identity-middleware.js';
 import type { SessionRuntime } from '../session/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
@@ -28,8 +28,18 @@ export function terminalRoutes(deps: { service: SessionService; runtime: Session
       let terminal: SharedTerminal | undefined;
       let viewer: TerminalViewer | undefined;
       let closed = false;
+      let unregister = () => {};
+      /** Stops this socket's output and input at once (its link was revoked), then closes it. */
+      const cut = (ws: { close(code: number, reason: string): void }, code: number, reason: string) => {
+        closed = true;
+        if (terminal && viewer) terminal.detach(viewer);
+        terminal = undefined;
+        viewer = undefined;
+        ws.close(code, reason);
+      };
       return {
         onOpen(_event, ws) {
+          unregister = registerLinkSocket(deps.service, decided, (code, reason) => cut(ws, code, reason));
           const send = (message: TerminalServerMessage) => ws.send(JSON.stringify(message));
           viewer = {
             canType: canEditSession(role),
@@ -54,6 +64,7 @@ export function terminalRoutes(deps: { service: SessionService; runtime: Session
             });
         },
         onMessage(event, ws) {
+          if (closed) return;
           if (typeof event.data !== 'string') {
             ws.close(CloseCode.ProtocolError, 'terminal input is JSON text frames');
             return;
@@ -86,6 +97,7 @@ export function terminalRoutes(deps: { service: SessionService; runtime: Session
         },
         onClose() {
           closed = true;
+          unregister();
           if (terminal && viewer) terminal.detach(viewer);
         },
       };

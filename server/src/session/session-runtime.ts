@@ -1,7 +1,8 @@
-import { appendTranscriptEntry, readMeta, recordTiming, writeMeta } from '../../../shared/src/doc/accessors.js';
+import { appendTranscriptEntry, recordTiming, writeMeta } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import type { SessionMeta } from '../../../shared/src/doc/schema.js';
 import { DEFAULT_TERMINAL_ID } from '../../../shared/src/protocol/terminal.js';
+import type { SessionRow, SessionsRepository } from '../db/repositories/sessions.js';
 import type { Sandbox, SandboxProvider, SnapshotRef } from '../sandbox/provider.js';
 import type { SnapshotSource } from '../sandbox/snapshot-manager.js';
 import type { WarmPool } from '../sandbox/warm-pool.js';
@@ -37,6 +38,8 @@ export interface LiveSession {
  */
 export function createSessionRuntime(deps: {
   docHost: DocHost;
+  /** The store: whether a session ended and what it resumes are read here, never from the doc. */
+  sessions: Pick<SessionsRepository, 'findById' | 'setEndSnapshot'>;
   provider: SandboxProvider;
   snapshots: SnapshotSource;
   pool: WarmPool;
@@ -70,20 +73,24 @@ export function createSessionRuntime(deps: {
     return terminal;
   }
 
-  /** The snapshot a session starts from: the one it resumes, or the repo's current one. */
-  async function snapshotFor(sessionId: string, repo: string) {
-    const resumedFrom = await deps.docHost.change(sessionId, (doc) => readMeta(doc).resumedFrom);
-    if (!resumedFrom) return { snapshot: await deps.snapshots.ensure(repo, (step) => void meta(sessionId, { sandboxMessage: step })), resumed: false };
-    const saved = await deps.snapshots.saved(resumedFrom.snapshotId, repo);
+  /**
+   * The snapshot a session starts from: the saved workspace its row says it resumes (set at create,
+   * after the caller's rights on that session were checked), or the repo's current one.
+   */
+  async function snapshotFor(session: SessionRow, repo: string) {
+    const sessionId = session.id;
+    if (!session.resumedFromSnapshotId) return { snapshot: await deps.snapshots.ensure(repo, (step) => void meta(sessionId, { sandboxMessage: step })), resumed: false };
+    const saved = await deps.snapshots.saved(session.resumedFromSnapshotId, repo);
     if (!saved) throw new Error('the saved workspace this session resumes is gone (snapshots are kept on this server only); start a new session from the repo');
     return { snapshot: saved, resumed: true };
   }
 
-  async function boot(sessionId: string, repo: string): Promise<LiveSession> {
+  async function boot(session: SessionRow, repo: string): Promise<LiveSession> {
+    const sessionId = session.id;
     await timing(sessionId, 'requestedAt', true);
     await meta(sessionId, { sandbox: deps.provider.name, sandboxState: 'booting', sandboxMessage: 'Preparing the snapshot', terminals: [] });
     try {
-      const { snapshot, resumed } = await snapshotFor(sessionId, repo);
+      const { snapshot, resumed } = await snapshotFor(session, repo);
       await timing(sessionId, 'snapshotReadyAt');
       // The warm pool holds sandboxes of repo snapshots only; a resumed workspace boots its own.
       const pooled = resumed ? undefined : deps.pool.take(snapshot);
@@ -128,14 +135,15 @@ export function createSessionRuntime(deps: {
     /** Throws RepoRefusedError, saying what is allowed, for a repo this server may not use (checked again at every start). */
     checkRepo: (repo: string) => deps.snapshots.checkRepo(repo),
 
-    /** Starts the session's sandbox and first terminal once; later calls share the same start. An ended session starts none. */
+    /** Starts the session's sandbox and first terminal once; later calls share the same start. A session the store says ended starts none. */
     ensureStarted(sessionId: string, repo: string): Promise<LiveSession> {
       let session = live.get(sessionId);
       if (!session) {
-        session = deps.docHost.change(sessionId, (doc) => readMeta(doc).endedAt).then(async (endedAt) => {
-          if (endedAt) throw new SessionEndedError();
+        session = deps.sessions.findById(sessionId).then(async (row) => {
+          if (!row) throw new Error(`session ${sessionId} is not in the store`);
+          if (row.endedAt) throw new SessionEndedError();
           await deps.admit?.(sessionId, [...live.keys()].filter((id) => id !== sessionId));
-          return boot(sessionId, repo);
+          return boot(row, repo);
         });
         live.set(sessionId, session);
         // A failed start is forgotten, so the next visit tries again.
@@ -175,7 +183,10 @@ export function createSessionRuntime(deps: {
       await files?.flushAll();
       const snapshot = session.sandbox.snapshot ? await session.sandbox.snapshot() : undefined;
       await this.stop(sessionId);
-      if (snapshot) await meta(sessionId, { endSnapshot: { id: snapshot.id, builtAtMs: snapshot.builtAtMs } });
+      if (snapshot) {
+        await deps.sessions.setEndSnapshot(sessionId, { id: snapshot.id, builtAt: new Date(snapshot.builtAtMs) });
+        await meta(sessionId, { endSnapshot: { id: snapshot.id, builtAtMs: snapshot.builtAtMs } });
+      }
       return snapshot;
     },
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendUserMessage, readMeta, writeMeta } from '../../../shared/src/doc/accessors.js';
+import { appendUserMessage, clearMetaFields, readMeta, writeMeta } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import { sessionStatusSchema } from '../../../shared/src/doc/schema.js';
 import { CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS } from '../../../shared/src/limits.js';
@@ -13,6 +13,8 @@ import type { ShareLinkRow, ShareLinksRepository } from '../db/repositories/shar
 import { forbidden, HttpError, notFound } from '../http/http-error.js';
 import type { DocHost } from '../sync/doc-host.js';
 import { decideSessionAccess, type SessionAccessDecision } from './decisions.js';
+import { createLinkSockets } from './link-sockets.js';
+import { decideMetaMirror, metaKeysToClear } from './meta-mirror.js';
 import { createRateLimiter } from './rate-limiter.js';
 
 export interface SessionServiceDeps {
@@ -52,6 +54,7 @@ function toShareLink(row: ShareLinkRow): ShareLink {
 /** Session lifecycle, ownership and sharing; every access check for HTTP and /sync goes through here. */
 export function createSessionService(deps: SessionServiceDeps) {
   const nowMs = deps.nowMs ?? Date.now;
+  const sockets = createLinkSockets();
   const chatLimiter = createRateLimiter(CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS);
 
   async function decideAccess(sessionId: string, userId: string): Promise<SessionAccessDecision & { session?: SessionRow }> {
@@ -83,24 +86,44 @@ export function createSessionService(deps: SessionServiceDeps) {
     return access;
   }
 
-  /** The workspace an ended session saved, for a new session to resume (its editors and owner may). */
+  /**
+   * The workspace an ended session saved, for a new session to resume (its editors and owner may).
+   * Read from the session's row: the snapshot is bound to the session it was saved from.
+   */
   async function savedWorkspaceOf(sessionId: string, identity: Identity) {
     const access = await requireAccess(sessionId, identity);
     if (!canEditSession(access.role)) throw forbidden('Only editors of a session can resume it');
-    const saved = await deps.docHost.change(sessionId, (doc) => readMeta(doc).endSnapshot);
-    if (!saved) throw new HttpError(409, ErrorCode.BadRequest, 'That session has no saved workspace; its owner must end it first');
-    return { sessionId, snapshotId: saved.id, repo: access.session.repo };
+    const { endedAt, endSnapshotId } = access.session;
+    if (!endedAt || !endSnapshotId) throw new HttpError(409, ErrorCode.BadRequest, 'That session has no saved workspace; its owner must end it first');
+    return { sessionId: access.session.id, snapshotId: endSnapshotId, repo: access.session.repo };
+  }
+
+  /** Writes what the store says about a session into its doc's meta, where the doc says otherwise. */
+  async function mirrorToDoc(sessionId: string): Promise<void> {
+    const row = await deps.sessions.findById(sessionId);
+    if (!row) return;
+    await deps.docHost.change(sessionId, (doc) => {
+      const patch = decideMetaMirror(row, readMeta(doc));
+      if (Object.keys(patch).length === 0) return;
+      doc.transact(() => {
+        writeMeta(doc, patch, DocOrigin.User);
+        clearMetaFields(doc, metaKeysToClear(patch), DocOrigin.User);
+      }, DocOrigin.User);
+    });
   }
 
   return {
     decideAccess,
     requireAccess,
+    mirrorToDoc,
+    /** Open sockets by the link that let them in; /sync and /terminal register theirs. */
+    sockets,
 
-    /** The owner ends the session: it is marked ended so no new sandbox boots for it. */
+    /** The owner ends the session: its row is marked ended so no new sandbox boots for it; the doc shows it. */
     async markEnded(sessionId: string, identity: Identity): Promise<GrantedAccess> {
       const access = await requireOwner(sessionId, identity, 'can end it');
-      await deps.docHost.change(sessionId, (doc) => writeMeta(doc, { endedAt: nowMs(), status: 'done' }, DocOrigin.User));
-      await deps.sessions.setStatus(sessionId, 'done');
+      await deps.sessions.markEnded(sessionId, new Date(nowMs()));
+      await mirrorToDoc(sessionId);
       return access;
     },
 
@@ -108,26 +131,18 @@ export function createSessionService(deps: SessionServiceDeps) {
       const resumedFrom = body.resumeFrom ? await savedWorkspaceOf(body.resumeFrom, identity) : undefined;
       const repo = resumedFrom?.repo ?? body.repo;
       const id = newId('s', 9);
-      const createdAt = nowMs();
-      await deps.sessions.create({ id, title: body.title, repo, ownerId: identity.id });
-      await deps.docHost.change(id, (doc) =>
-        writeMeta(
-          doc,
-          {
-            title: body.title,
-            repo,
-            status: 'idle',
-            resumedFrom: resumedFrom && { sessionId: resumedFrom.sessionId, snapshotId: resumedFrom.snapshotId },
-            ownerId: identity.id,
-            ownerName: identity.name,
-            createdAt,
-            timings: { requestedAt: createdAt },
-          },
-          DocOrigin.User,
-        ),
-      );
+      await deps.sessions.create({
+        id,
+        title: body.title,
+        repo,
+        ownerId: identity.id,
+        resumedFrom: resumedFrom && { sessionId: resumedFrom.sessionId, snapshotId: resumedFrom.snapshotId },
+      });
       const row = await deps.sessions.findById(id);
       if (!row) throw new Error(`session ${id} vanished after insert`);
+      await deps.docHost.change(id, (doc) =>
+        writeMeta(doc, { ...decideMetaMirror(row, readMeta(doc)), status: 'idle', timings: { requestedAt: nowMs() } }, DocOrigin.User),
+      );
       return toSummary(row, 'owner');
     },
 
@@ -184,12 +199,12 @@ export function createSessionService(deps: SessionServiceDeps) {
       return (await deps.shareLinks.listForSession(sessionId)).map(toShareLink);
     },
 
-    /** Revokes a link and closes every open connection that joined through it. */
+    /** Revokes a link and closes every open socket it let in (sync, terminal), at once. */
     async revokeLink(sessionId: string, identity: Identity, linkId: string): Promise<ShareLink> {
       await requireOwner(sessionId, identity);
       const row = await deps.shareLinks.revoke(sessionId, linkId, nowMs());
       if (!row) throw notFound('Share link');
-      await deps.docHost.closeConnectionsOfLink(sessionId, linkId);
+      sockets.closeLink(sessionId, linkId);
       return toShareLink(row);
     },
 

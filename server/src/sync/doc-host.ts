@@ -19,6 +19,8 @@ export interface DocHostOptions {
 /** Handlers the transport calls for one accepted connection. */
 export interface ConnectionHandlers {
   receive(data: ArrayBuffer | string): void;
+  /** The server closes the connection (e.g. its link was revoked): nothing it sends is applied after this. */
+  close(code: number, reason: string): void;
   closed(): void;
 }
 
@@ -41,6 +43,7 @@ export class DocHost {
     room.add(connection);
     return {
       receive: (data) => connection.receive(data),
+      close: (code, reason) => connection.close(code, reason),
       closed: () => {
         room.remove(connection);
         this.scheduleUnloadIfIdle(room);
@@ -92,20 +95,6 @@ export class DocHost {
     } finally {
       this.scheduleUnloadIfIdle(room);
     }
-  }
-
-  /** Closes every open connection that joined through a link (used when the link is revoked). */
-  async closeConnectionsOfLink(sessionId: string, linkId: string): Promise<number> {
-    const room = await this.rooms.get(sessionId);
-    if (!room) return 0;
-    let closed = 0;
-    for (const connection of [...room.connections]) {
-      if (connection.access.linkId === linkId) {
-        connection.close(CloseCode.AccessRevoked, 'share link revoked');
-        closed += 1;
-      }
-    }
-    return closed;
   }
 
   /** Flushes every doc and closes every connection with ServerShutdown, so clients reconnect later. */

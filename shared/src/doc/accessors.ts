@@ -40,6 +40,14 @@ export function writeMeta(doc: Y.Doc, patch: Partial<SessionMeta>, origin: DocOr
   }, origin);
 }
 
+/** Removes meta fields (the store has no value for them, so the doc must show none). */
+export function clearMetaFields(doc: Y.Doc, keys: ReadonlyArray<keyof SessionMeta>, origin: DocOrigin): void {
+  doc.transact(() => {
+    const map = metaMap(doc);
+    for (const key of keys) if (map.has(key)) map.delete(key);
+  }, origin);
+}
+
 /** The items of a doc array that pass `schema`; items a buggy or hostile peer wrote are skipped, not shown. */
 function readValid<T>(items: Y.Array<Y.Map<unknown>>, schema: z.ZodType<T>): T[] {
   const valid: T[] = [];

@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 
 export function percentile(sorted: number[], fraction: number): number {
@@ -27,11 +28,13 @@ export interface BenchRow {
 
 /** Prints the rows as a table and writes them as JSON to bench/results/<name>.json. */
 export async function report(name: string, rows: BenchRow[], context: Record<string, unknown>): Promise<void> {
-  console.log(`\n${name}`);
+  // The machine may be shared: the load when the bench ended says how much to trust its figures.
+  const loadAverage = os.loadavg().map((load) => Number(load.toFixed(2)));
+  console.log(`\n${name} (load average ${loadAverage.join(' / ')} on ${os.cpus().length} cores)`);
   console.table(rows.map((row) => ({ metric: row.metric, value: Number(row.value.toFixed(3)), unit: row.unit, target: row.target ?? '' })));
   const directory = path.join('bench', 'results');
   await mkdir(directory, { recursive: true });
   const file = path.join(directory, `${name}.json`);
-  await writeFile(file, `${JSON.stringify({ name, measuredAt: new Date().toISOString(), context, rows }, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify({ name, measuredAt: new Date().toISOString(), loadAverage, context, rows }, null, 2)}\n`);
   console.log(`written to ${file}`);
 }

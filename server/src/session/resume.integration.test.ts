@@ -4,6 +4,7 @@ import type { EndSessionResponse, SessionResponse } from '../../../shared/src/pr
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { connectPeer, waitFor, waitForSync } from '../../test-support/test-server.js';
+import { waitForAsync } from '../../test-support/wait.js';
 
 const shared = serverForFile('resume');
 
@@ -21,8 +22,10 @@ it('ending a session keeps its workspace; a later session resumes from it, with 
   // Resuming a session that has not ended is refused with what to do.
   expect(await shared.api.call('POST', '/sessions', bob.token, { title: 'Too early', repo: EXAMPLE_REPO, resumeFrom: sessionId })).toMatchObject({ status: 409 });
   // The edit reaches the server's doc (but, within the write debounce, not yet the sandbox).
-  let onServer = false;
-  while (!onServer) onServer = await shared.server.docHost.change(sessionId, (doc) => liveFileText(doc, 'README.md')?.toString().startsWith('Edited') ?? false);
+  await waitForAsync(
+    () => shared.server.docHost.change(sessionId, (doc) => liveFileText(doc, 'README.md')?.toString().startsWith('Edited') ?? false),
+    'Bob’s edit to reach the server',
+  );
   const ended = await shared.api.call<EndSessionResponse>('POST', `/sessions/${sessionId}/end`, ada.token);
   expect(ended.status).toBe(200);
   expect(ended.body.snapshotId).toMatch(/^snap_/);

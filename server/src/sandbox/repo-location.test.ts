@@ -60,7 +60,18 @@ describe('decideRepoPath', () => {
     for (const realPath of ['/srv/tandem/.tandem-data', '/srv/tandem/.tandem-data/snapshots/snap_1/tree', '/srv/tandem', '/srv']) {
       expect(decide(realPath, roots)).toMatchObject({ kind: 'refused', reason: expect.stringContaining("Tandem's data dir") });
     }
-    expect(decide('/srv/tandem/.tandem-data-notes', roots)).toEqual({ kind: 'allowed' });
+    // Sharing a prefix is not lying inside: refused only for being hidden, not as the data dir.
+    expect(decide('/srv/tandem/.tandem-data-notes', roots)).toMatchObject({ reason: expect.not.stringContaining("Tandem's data dir") });
+  });
+  it('refuses a home folder (or a folder holding one) as a whole, and hidden folders such as ~/.ssh', () => {
+    const home = { homeDirs: ['/home/ada'] };
+    for (const realPath of ['/home/ada', '/home']) {
+      expect(decide(realPath, { ...home, realRoots: ['/'] })).toMatchObject({ kind: 'refused', reason: expect.stringContaining('home folder /home/ada') });
+    }
+    expect(decide('/home/ada/app', home)).toEqual({ kind: 'allowed' });
+    for (const realPath of ['/home/ada/.ssh', '/home/ada/.config/gh', '/srv/repos/app/.git']) {
+      expect(decide(realPath, home)).toMatchObject({ kind: 'refused', reason: expect.stringContaining('hidden folder') });
+    }
   });
   it('says a path under a root does not exist or is not a folder; outside the roots it says only that', () => {
     expect(decide('/home/ada/missing', { entry: 'missing' })).toMatchObject({ reason: expect.stringContaining('does not exist') });

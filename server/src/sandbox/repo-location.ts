@@ -1,4 +1,5 @@
 import { realpath, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -95,6 +96,8 @@ export function decideRepoPath(input: {
   entry: 'directory' | 'other' | 'missing';
   realRoots: readonly string[];
   protectedDirs: readonly string[];
+  /** Home folders (the server user's): never a repo as a whole, since they hold keys and tokens. */
+  homeDirs?: readonly string[];
 }): RepoPathDecision {
   const { shownPath, realPath } = input;
   const named = realPath === shownPath ? shownPath : `${shownPath} (really ${realPath})`;
@@ -105,11 +108,23 @@ export function decideRepoPath(input: {
       reason: `Repo path ${named} is, holds or lies inside Tandem's data dir (${protectedDir}: the store, snapshots and every session's workspace), which can never be a repo; use a folder beside it`,
     };
   }
-  if (!input.realRoots.some((root) => isInside(realPath, root))) {
+  const homeDir = (input.homeDirs ?? []).find((dir) => isInside(dir, realPath));
+  if (homeDir !== undefined) {
+    return { kind: 'refused', reason: `Repo path ${named} is or holds the home folder ${homeDir} (keys, tokens, shell history); give the repo's own folder` };
+  }
+  const root = input.realRoots.find((candidate) => isInside(realPath, candidate));
+  if (root === undefined) {
     const roots = input.realRoots.length > 0 ? input.realRoots.join(', ') : 'none';
     return {
       kind: 'refused',
       reason: `Repo path ${named} is outside the allowed repo roots (${roots}); links are followed before this check. To allow it, add its folder to ${REPO_ROOTS_VARIABLE} (a comma list) and restart the server`,
+    };
+  }
+  const hidden = path.relative(root, realPath).split(path.sep).find((part) => part.startsWith('.'));
+  if (hidden !== undefined) {
+    return {
+      kind: 'refused',
+      reason: `Repo path ${named} lies in the hidden folder "${hidden}" (where ~/.ssh, ~/.aws and tool credentials live), which can never be a repo; give a folder that is not hidden`,
     };
   }
   switch (input.entry) {
@@ -134,6 +149,8 @@ export interface RepoPolicy {
   protectedDirs: readonly string[];
   /** Relative repo paths are read against this; the server's cwd by default. */
   cwd?: string;
+  /** Folders that may never be a repo as a whole; the server user's home by default. */
+  homeDirs?: readonly string[];
 }
 
 /** The real path of `target`, or of its nearest existing ancestor joined with the rest (a dir not yet made). */
@@ -172,6 +189,7 @@ export async function resolveRepo(repo: string, policy: RepoPolicy): Promise<Res
         entry: stats === null ? 'missing' : stats.isDirectory() ? 'directory' : 'other',
         realRoots,
         protectedDirs,
+        homeDirs: await Promise.all((policy.homeDirs ?? [os.homedir()]).map(realPathOrNearest)),
       });
       if (decision.kind === 'refused') throw new RepoRefusedError(decision.reason);
       // Allowed means it exists; this only narrows the type.

@@ -90,7 +90,7 @@ describe('e2b provider (fake SDK client)', () => {
     const sandbox = await createE2bSandboxProvider({ client: fake.client }).create({ sessionId: 's_1', snapshot });
     expect(sandbox.id).toBe('sbx-remote-1');
     expect(fake.calls[0]).toMatchObject({ method: 'create', args: ['tandem-template', { allowInternetAccess: false, metadata: { tandemSession: 's_1' } }] });
-    expect(String(fake.calls[1]?.args[0])).toContain(`git clone --quiet --depth 1 "https://example.test/repo.git" ${E2B_WORKSPACE_DIR}`);
+    expect(String(fake.calls[1]?.args[0])).toContain(`git clone --quiet --depth 1 -- 'https://example.test/repo.git' ${E2B_WORKSPACE_DIR}`);
   });
 
   it('kills the remote sandbox and says why when the workspace cannot be prepared', async () => {

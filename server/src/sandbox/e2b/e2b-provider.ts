@@ -14,6 +14,7 @@ import {
   type SnapshotRef,
   type WatchOptions,
 } from '../provider.js';
+import { shellQuote } from '../shell-quote.js';
 import type { E2bClient, E2bCommandHandle, E2bCommandResult, E2bSandboxLike } from './e2b-client.js';
 
 /** Where the repo lives inside an e2b sandbox. */
@@ -244,7 +245,7 @@ export function createE2bSandboxProvider(options: { client: E2bClient; network?:
         allowInternetAccess: spec.network ?? options.network ?? false,
       });
       const sandbox = new E2bSandbox(remote, spec.snapshot.repo);
-      const prepare = `test -n "$(ls -A ${E2B_WORKSPACE_DIR} 2>/dev/null)" || git clone --quiet --depth 1 ${JSON.stringify(spec.snapshot.repo)} ${E2B_WORKSPACE_DIR}`;
+      const prepare = `test -n "$(ls -A ${E2B_WORKSPACE_DIR} 2>/dev/null)" || git clone --quiet --depth 1 -- ${shellQuote(spec.snapshot.repo)} ${E2B_WORKSPACE_DIR}`;
       try {
         const run = await remote.commands.run(prepare, { cwd: '/home/user', timeoutMs: 5 * 60_000 });
         if (!isResult(run)) await run.wait();

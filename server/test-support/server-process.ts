@@ -16,8 +16,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** How long a server process gets to say it is ready: opening PGlite can take over a minute on a loaded 2-core machine. */
-const SERVER_START_TIMEOUT_MS = 120_000;
+/** How long a server process gets to say it is ready: opening PGlite can take minutes on a loaded 2-core machine. */
+const SERVER_START_TIMEOUT_MS = 180_000;
 
 /** The real server process (`server/src/index.ts`, as `npm start` runs it) on the built client. */
 export class TandemServer {
@@ -49,7 +49,7 @@ export class TandemServer {
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
     while (!this.output.includes('ready on')) {
       if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${this.output}`);
       if (Date.now() > deadline) throw new Error(`server did not start in ${SERVER_START_TIMEOUT_MS / 1000} s:\n${this.output}`);

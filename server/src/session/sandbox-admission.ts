@@ -37,6 +37,8 @@ export function decideSandboxAdmission(input: { ownerId: string; liveOwnerIds: r
   return { kind: 'admitted' };
 }
 
+const MAX_CACHED_OWNERS = 10_000;
+
 /** A sandbox was not started because a cap is reached; the message says which and what to do. */
 export class SandboxCapError extends Error {}
 
@@ -45,11 +47,12 @@ export class SandboxCapError extends Error {}
  * why) and thrown. `otherLiveSessionIds` are the sessions running or starting a sandbox now.
  */
 export function createSandboxAdmission(deps: { caps: SandboxCaps; ownerOf: (sessionId: string) => Promise<string | undefined>; docHost: DocHost }) {
-  // An owner never changes, so each session is looked up once.
+  // An owner never changes, so each session is looked up once (the cache is dropped when it grows large).
   const owners = new Map<string, Promise<string | undefined>>();
   const ownerOf = (sessionId: string) => {
     let owner = owners.get(sessionId);
     if (!owner) {
+      if (owners.size >= MAX_CACHED_OWNERS) owners.clear();
       owner = deps.ownerOf(sessionId);
       owners.set(sessionId, owner);
       owner.catch(() => owners.delete(sessionId));

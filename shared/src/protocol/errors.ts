@@ -50,7 +50,7 @@ export function isFatalCloseCode(code: number): boolean {
 export function describeCloseCode(code: number): string {
   switch (code) {
     case CloseCode.Unauthenticated:
-      return 'Your name token was not accepted. Pick your name again on the home page.';
+      return 'Your identity was not accepted (it may have been revoked). Reload the page to pick your name or sign in again.';
     case CloseCode.Forbidden:
       return 'You have no access to this session. Ask its owner for a share link.';
     case CloseCode.SessionNotFound:

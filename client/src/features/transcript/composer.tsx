@@ -3,8 +3,7 @@ import type { DeliveryMode } from '../../../../shared/src/doc/schema.js';
 import { MAX_CHAT_MESSAGE_CHARS } from '../../../../shared/src/limits.js';
 import { api } from '../../lib/api.js';
 import { useAction } from '../../lib/use-action.js';
-
-type SteerMode = Extract<DeliveryMode, 'steer' | 'queue' | 'interrupt'>;
+import { agentDelivery, decideComposerKey, type SteerMode } from './composer-keys.js';
 
 const STEER_MODES: Array<{ mode: SteerMode; label: string; hint: string }> = [
   { mode: 'steer', label: 'Steer', hint: 'Delivered at the agent’s next tool boundary' },
@@ -12,15 +11,21 @@ const STEER_MODES: Array<{ mode: SteerMode; label: string; hint: string }> = [
   { mode: 'interrupt', label: 'Interrupt', hint: 'Stops the agent now and continues with your message' },
 ];
 
+const IS_MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.userAgent);
+/** How the agent shortcut reads on this machine. */
+const AGENT_KEYS = IS_MAC ? '⌘ Enter' : 'Ctrl Enter';
+
 /**
- * Writes to the session: with the agent idle a message asks it (or, as a note, goes to people only);
- * while it works, a message steers, queues or interrupts.
+ * Writes to the session. Two plain intents: **Send to people** (Enter) never reaches the agent;
+ * **Ask agent** (Ctrl/⌘+Enter) starts a run, or while one runs steers, queues or interrupts it.
  */
 export function Composer({ sessionId, agentConfigured, agentActive }: { sessionId: string; agentConfigured: boolean; agentActive: boolean }) {
   const [text, setText] = useState('');
   const [mode, setMode] = useState<SteerMode>('steer');
   const { busy: sending, error, run } = useAction('Message not sent; try again.');
-  const primary: DeliveryMode = !agentConfigured ? 'chat' : agentActive ? mode : 'prompt';
+  const state = { agentConfigured, agentActive, steerMode: mode };
+  const toAgent = agentDelivery(state);
+  const agentLabel = toAgent === 'prompt' ? 'Ask agent' : STEER_MODES.find((item) => item.mode === toAgent)!.label;
 
   async function send(delivery: DeliveryMode, event?: FormEvent) {
     event?.preventDefault();
@@ -30,23 +35,22 @@ export function Composer({ sessionId, agentConfigured, agentActive }: { sessionI
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault();
-      void send(primary);
-    }
+    const delivery = decideComposerKey({ ...event, isComposing: event.nativeEvent.isComposing }, state);
+    if (delivery === null) return;
+    event.preventDefault();
+    void send(delivery);
   }
 
-  const placeholder = !agentConfigured
-    ? 'Message everyone in this session…'
-    : agentActive
-      ? `${STEER_MODES.find((item) => item.mode === mode)?.hint ?? ''}…`
-      : 'Ask the agent to do something…';
+  const placeholder = agentConfigured ? 'Write to the people here, or ask the agent…' : 'Message everyone in this session…';
+  const keyHint = agentConfigured
+    ? `Enter sends to people · ${AGENT_KEYS.replace(' ', '+')} ${agentActive ? `${agentLabel.toLowerCase()}s the agent` : 'asks the agent (starts a run)'} · Shift+Enter new line`
+    : 'Enter sends · Shift+Enter new line';
   const empty = text.trim().length === 0;
 
   return (
-    <form className="composer" onSubmit={(event) => void send(primary, event)} data-testid="composer">
+    <form className="composer" onSubmit={(event) => void send('chat', event)} data-testid="composer">
       {agentConfigured && agentActive && (
-        <div className="mode-switch" role="radiogroup" aria-label="How to deliver your message">
+        <div className="mode-switch" role="radiogroup" aria-label="How to deliver your message to the agent">
           {STEER_MODES.map((item) => (
             <button
               key={item.mode}
@@ -67,21 +71,41 @@ export function Composer({ sessionId, agentConfigured, agentActive }: { sessionI
         maxLength={MAX_CHAT_MESSAGE_CHARS}
         onChange={(event) => setText(event.target.value)}
         onKeyDown={onKeyDown}
-        placeholder={`${placeholder}  (Enter to send, Shift+Enter for a new line)`}
+        placeholder={placeholder}
         aria-label="Message"
+        aria-describedby="composer-keys"
         rows={2}
       />
       <div className="composer-row">
-        {error ? <span className="error-text">{error}</span> : <span className="muted small">{agentConfigured && !agentActive ? 'Everyone here sees the run and can steer it.' : ''}</span>}
+        {error ? (
+          <span className="error-text">{error}</span>
+        ) : (
+          <span className="muted small composer-keys" id="composer-keys" data-testid="composer-keys">
+            {keyHint}
+          </span>
+        )}
         <div className="composer-actions">
+          <button
+            type="submit"
+            className={`button small ${agentConfigured ? '' : 'primary'}`}
+            disabled={sending || empty}
+            aria-keyshortcuts="Enter"
+            title="Post to the people in this session; the agent does not read it"
+          >
+            {agentConfigured ? 'Send to people' : 'Send'} <kbd aria-hidden>Enter</kbd>
+          </button>
           {agentConfigured && (
-            <button type="button" className="button small" disabled={sending || empty} onClick={() => void send('chat')} title="Post to people only; the agent does not read it">
-              Note to people
+            <button
+              type="button"
+              className={`button small ${toAgent === 'interrupt' ? 'danger' : 'primary'}`}
+              disabled={sending || empty}
+              onClick={() => void send(toAgent)}
+              aria-keyshortcuts="Control+Enter Meta+Enter"
+              title={toAgent === 'prompt' ? 'Starts an agent run, which uses the model (and costs tokens)' : STEER_MODES.find((item) => item.mode === toAgent)?.hint}
+            >
+              {agentLabel} <kbd aria-hidden>{AGENT_KEYS}</kbd>
             </button>
           )}
-          <button className={`button small ${primary === 'interrupt' ? 'danger' : 'primary'}`} disabled={sending || empty}>
-            {primary === 'chat' ? 'Send' : primary === 'prompt' ? 'Ask agent' : STEER_MODES.find((item) => item.mode === primary)?.label}
-          </button>
         </div>
       </div>
     </form>

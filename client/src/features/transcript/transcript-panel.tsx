@@ -83,7 +83,8 @@ export function TranscriptPanelBody({
   const info = useAgentInfo();
   const endRef = useRef<HTMLDivElement>(null);
   const lastEntry = entries.at(-1);
-  const followKey = `${entries.length}:${lastEntry?.kind === 'assistant-text' ? lastEntry.text.length : 0}`;
+  const growing = lastEntry?.kind === 'assistant-text' ? lastEntry.text.length : lastEntry?.kind === 'tool-call' ? (lastEntry.liveOutput?.length ?? 0) : 0;
+  const followKey = `${entries.length}:${growing}`;
   useEffect(() => {
     // Braces matter: newer Chromium returns a Promise from scrollIntoView, which React would call as a cleanup.
     endRef.current?.scrollIntoView({ block: 'end' });

@@ -19,6 +19,8 @@ const VIEWERS = 5;
 const TOKENS = 300;
 const TOKEN_CHARS = 8;
 const TOKEN_INTERVAL_MS = 10;
+/** A bound on one run; 60 tool calls with paired samples take minutes when other work loads the machine. */
+const RUN_TIMEOUT_MS = 600_000;
 
 async function startAgentServer(fake: FakeAnthropic) {
   const server = await TandemServer.create({ ANTHROPIC_API_KEY: FAKE_API_KEY, ANTHROPIC_BASE_URL: fake.url, TANDEM_AGENT_MAX_TURNS: '500' });
@@ -37,73 +39,94 @@ async function runAndWait(api: ReturnType<typeof apiClient>, token: string, sess
     const state = readAgentState(watcher);
     return state?.runId !== runBefore && ['done', 'failed', 'stopped'].includes(state?.state ?? '');
   };
-  await waitFor(ended, 'the run to end', 120_000);
+  await waitFor(ended, 'the run to end', RUN_TIMEOUT_MS);
   const state = readAgentState(watcher);
   if (state?.state !== 'done') throw new Error(`run ended ${state?.state}: ${state?.message}`);
 }
 
+/** The model name the bare SDK turns use, so the fake's script can tell them from the loop's requests. */
+const BARE_MODEL = 'bench-bare';
+
+/**
+ * Paired samples: while the fake holds the loop's request for tool call i, the bench takes one bare
+ * sandbox exec and one bare SDK turn of the same tool call (same machine, same moment, same load);
+ * then the fake answers and the loop's interval for call i runs from that answer to its next request.
+ * Call i's overhead = its interval − its bare exec − its bare SDK turn, one sample per call.
+ */
 async function benchToolOverhead(fake: FakeAnthropic): Promise<void> {
-  // Bare sandbox exec of the same command, on the same kind of sandbox.
   const harness = await createLocalSandboxHarness();
   const sandbox = await harness.open();
-  const execSamples: number[] = [];
-  for (let index = 0; index < TOOL_CALLS; index += 1) {
-    const started = performance.now();
-    await sandbox.exec('true');
-    execSamples.push(performance.now() - started);
-  }
-  await sandbox.close();
-  await harness.dispose();
-
-  // A bare SDK turn that streams the same tool call, with no loop around it.
   const client = new Anthropic({ apiKey: FAKE_API_KEY, baseURL: fake.url, maxRetries: 0 });
-  fake.setScript(() => toolReply('bash', { command: 'true' }));
-  const turnSamples: number[] = [];
-  for (let index = 0; index < TOOL_CALLS; index += 1) {
-    const started = performance.now();
-    await streamTurn(client, { model: 'bench', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] }, {}, new AbortController().signal);
-    turnSamples.push(performance.now() - started);
-  }
-
+  const bareTurn = () => streamTurn(client, { model: BARE_MODEL, max_tokens: 100, messages: [{ role: 'user', content: 'go' }] }, {}, new AbortController().signal);
   const { server, api, ada } = await startAgentServer(fake);
   try {
     const sessionId = await api.createSession(ada.token, 'Tool overhead bench', EXAMPLE_REPO);
     const watcher = connectPeer(server.url, sessionId, ada.token);
     await waitFor(() => watcher.provider.synced, 'sync', 10_000);
-    // Warm-up run: boots the sandbox and loads the code paths.
+    // Warm-up run: boots the sandbox and loads the code paths (the bare paths too).
     fake.setScript((_request, index) => (index % 3 < 2 ? toolReply('bash', { command: 'true' }) : textReply('warm')));
     await runAndWait(api, ada.token, sessionId, watcher.doc, 'warm up');
+    for (let index = 0; index < 5; index += 1) {
+      await sandbox.exec('true');
+      await bareTurn();
+    }
 
-    const first = fake.requests.length;
-    fake.setScript((_request, index) => (index - first < TOOL_CALLS ? toolReply('bash', { command: 'true' }) : textReply('done')));
+    const loopReceivedAt: number[] = [];
+    const loopAnsweredAt: number[] = [];
+    const bareExec: number[] = [];
+    const bareSdk: number[] = [];
+    fake.setScript(async (request) => {
+      if (request.body.model === BARE_MODEL) return toolReply('bash', { command: 'true' });
+      const call = loopReceivedAt.push(request.receivedAtMs) - 1;
+      if (call >= TOOL_CALLS) return textReply('done');
+      let started = performance.now();
+      await sandbox.exec('true');
+      bareExec.push(performance.now() - started);
+      started = performance.now();
+      await bareTurn();
+      bareSdk.push(performance.now() - started);
+      loopAnsweredAt.push(performance.now());
+      return toolReply('bash', { command: 'true' });
+    });
     await runAndWait(api, ada.token, sessionId, watcher.doc, 'measure');
-    const received = fake.requests.slice(first).map((request) => request.receivedAtMs);
-    const intervals = received.slice(1).map((at, index) => at - received[index]!);
-    // How long the tool itself took inside the server (the rest of the interval is the loop).
+    const intervals = loopAnsweredAt.map((answeredAt, call) => loopReceivedAt[call + 1]! - answeredAt);
+    // How long each tool call itself took inside the server (status running → done, whole ms).
     const inServer = readTranscript(watcher.doc)
       .flatMap((entry) => (entry.kind === 'tool-call' && entry.durationMs !== undefined ? [entry.durationMs] : []))
       .slice(-TOOL_CALLS);
     watcher.provider.destroy();
+    if (intervals.length !== TOOL_CALLS || inServer.length !== TOOL_CALLS) throw new Error(`expected ${TOOL_CALLS} timed tool calls, got ${intervals.length} and ${inServer.length}`);
 
     const interval = summarize(intervals);
-    const exec = summarize(execSamples);
-    const turn = summarize(turnSamples);
+    const overhead = summarize(intervals.map((ms, call) => ms - bareExec[call]! - bareSdk[call]!));
+    const loopWork = summarize(intervals.map((ms, call) => ms - inServer[call]! - bareSdk[call]!));
     await report(
       'agent-tool-overhead',
       [
-        { metric: 'loop: request → next request, p50', value: interval.p50, unit: 'ms' },
-        { metric: 'loop: request → next request, p95', value: interval.p95, unit: 'ms' },
-        { metric: 'bare sandbox exec, p50', value: exec.p50, unit: 'ms' },
-        { metric: 'bare SDK tool turn, p50', value: turn.p50, unit: 'ms' },
+        { metric: 'loop: model answers → next model request (one tool call), p50', value: interval.p50, unit: 'ms' },
+        { metric: 'loop: model answers → next model request (one tool call), p95', value: interval.p95, unit: 'ms' },
+        { metric: 'bare sandbox exec, taken beside each call, p50', value: summarize(bareExec).p50, unit: 'ms' },
+        { metric: 'bare SDK tool turn, taken beside each call, p50', value: summarize(bareSdk).p50, unit: 'ms' },
         { metric: 'tool call inside the loop (status running → done), p50', value: summarize(inServer).p50, unit: 'ms' },
-        { metric: 'overhead per tool call over bare exec + SDK turn, p50', value: interval.p50 - exec.p50 - turn.p50, unit: 'ms' },
-        { metric: 'overhead per tool call over bare exec + SDK turn, p95', value: interval.p95 - exec.p50 - turn.p50, unit: 'ms' },
-        { metric: '… of which the loop’s own work (doc writes, dispatch), p50', value: interval.p50 - summarize(inServer).p50 - turn.p50, unit: 'ms' },
+        { metric: 'overhead per call: its interval − its bare exec − its bare SDK turn, p50', value: overhead.p50, unit: 'ms' },
+        { metric: 'overhead per call: its interval − its bare exec − its bare SDK turn, p95', value: overhead.p95, unit: 'ms' },
+        { metric: 'overhead per call: its interval − its bare exec − its bare SDK turn, max', value: overhead.max, unit: 'ms' },
+        { metric: '… of which the loop’s own work: its interval − its tool time − its bare SDK turn, p50', value: loopWork.p50, unit: 'ms' },
+        { metric: '… of which the loop’s own work: its interval − its tool time − its bare SDK turn, p95', value: loopWork.p95, unit: 'ms' },
       ],
-      { toolCalls: TOOL_CALLS, command: 'true', note: 'overhead = loop interval − bare exec p50 − bare SDK turn p50 (doc writes, persistence, state, tool dispatch)' },
+      {
+        toolCalls: TOOL_CALLS,
+        command: 'true',
+        note:
+          'one sample per tool call: the loop interval of that call minus a bare exec and a bare SDK turn taken right before it (paired), ' +
+          'so the percentiles are of per-call overhead (doc writes, persistence, state, tool dispatch), not differences of percentiles. ' +
+          'Tool time inside the server is whole milliseconds (Date.now).',
+      },
     );
   } finally {
     await server.dispose();
+    await sandbox.close();
+    await harness.dispose();
   }
 }
 

@@ -11,11 +11,11 @@ const adaUser = { id: ada.id, name: ada.name, color: '#e5484d' };
 const ownsNothingElse = () => false;
 
 /**
- * The awareness state y-monaco 0.1.6 leaves behind once a person clicks into a file, copied from a
- * real browser (the binding calls `setLocalStateField('selection', { anchor, head })` with
- * `Y.createRelativePositionFromTypeIndex` for both ends; `head` past the last character has no item).
+ * The awareness state y-monaco 0.1.6 sent from a real browser (captured in e2e/presence.spec.ts's
+ * flow: Ada opened src/slugify.js, clicked into it and selected one character backwards, so the
+ * anchor is after the head). Only the user id is replaced by this test's identity.
  */
-const Y_MONACO_STATE_JSON = `{"user":{"id":"${ada.id}","name":"Ada","color":"#e5484d"},"focus":"editor","openFile":"src/slugify.js","selection":{"anchor":{"type":{"client":3366012390,"clock":41},"tname":null,"item":{"client":3366012390,"clock":63},"assoc":0},"head":{"type":{"client":3366012390,"clock":41},"tname":null,"item":null,"assoc":0}}}`;
+const Y_MONACO_STATE_JSON = `{"user":{"id":"${ada.id}","name":"Ada","color":"#0090ff"},"focus":"editor","openFile":"src/slugify.js","selection":{"anchor":{"type":{"client":1833764540,"clock":52},"tname":null,"item":{"client":1833764540,"clock":65},"assoc":0},"head":{"type":{"client":1833764540,"clock":52},"tname":null,"item":{"client":1833764540,"clock":64},"assoc":0}}}`;
 
 /** One awareness update carrying `json` for `clientId`, as the stock client encodes it. */
 function encodeState(clientId: number, json: string): Uint8Array {
@@ -44,8 +44,8 @@ function editorWithSelection(anchor: number, head: number) {
 
 describe('checkAwarenessUpdate with the editor binding', () => {
   it('accepts the state y-monaco produces, as a browser sent it', () => {
-    const check = checkAwarenessUpdate(encodeState(3366012390, Y_MONACO_STATE_JSON), ada, ownsNothingElse);
-    expect(check).toMatchObject({ ok: true, clientIds: [3366012390] });
+    const check = checkAwarenessUpdate(encodeState(1833764540, Y_MONACO_STATE_JSON), ada, ownsNothingElse);
+    expect(check).toMatchObject({ ok: true, clientIds: [1833764540] });
   });
 
   it('accepts a cursor set by the binding through a real Awareness, at the start, middle and end of a file', () => {
@@ -102,6 +102,6 @@ describe('checkAwarenessUpdate with the editor binding', () => {
 
   it('still refuses a cursor state that claims someone else', () => {
     const mallory = Y_MONACO_STATE_JSON.replace('"name":"Ada"', '"name":"Mallory"');
-    expect(checkAwarenessUpdate(encodeState(3366012390, mallory), ada, ownsNothingElse)).toEqual({ ok: false, reason: 'presence must carry your own identity' });
+    expect(checkAwarenessUpdate(encodeState(1833764540, mallory), ada, ownsNothingElse)).toEqual({ ok: false, reason: 'presence must carry your own identity' });
   });
 });

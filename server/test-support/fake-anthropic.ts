@@ -26,6 +26,12 @@ export type FakeReply =
       usage?: { input: number; output: number };
       /** Called as each text delta is written (benchmarks time token delivery from here). */
       onTextDeltaSent?: (text: string, atMs: number) => void;
+      /**
+       * Holds the stream after `afterEvents` events until `until` settles, so a test acts mid-stream
+       * without racing a timer. Meanwhile an empty delta of the open block goes out every
+       * PAUSE_KEEPALIVE_MS (as the API sends them), so the stream does not count as gone quiet.
+       */
+      pause?: { afterEvents: number; until: Promise<unknown> };
     }
   | { kind: 'http-error'; status: number; type: string; message?: string };
 
@@ -40,6 +46,8 @@ export interface RecordedRequest {
 export type FakeScript = (request: RecordedRequest, index: number) => FakeReply | Promise<FakeReply>;
 
 export const FAKE_API_KEY = 'sk-ant-test-fake-key';
+/** Gap between keep-alive deltas of a paused stream: well inside any stream idle timeout a test sets. */
+export const PAUSE_KEEPALIVE_MS = 100;
 
 export function textReply(text: string, options: Partial<Extract<FakeReply, { kind: 'stream' }>> = {}): FakeReply {
   return { kind: 'stream', blocks: [{ type: 'text', text }], stopReason: 'end_turn', ...options };
@@ -106,6 +114,12 @@ function sseEvents(reply: Extract<FakeReply, { kind: 'stream' }>, index: number)
   return events;
 }
 
+/** A delta that adds nothing to an open block (the API sends such deltas too). */
+function emptyDelta(block: { index: number; type: string }) {
+  const delta = block.type === 'tool_use' ? { type: 'input_json_delta', partial_json: '' } : { type: 'text_delta', text: '' };
+  return { type: 'content_block_delta', index: block.index, delta };
+}
+
 export async function startFakeAnthropic(initialScript: FakeScript = () => textReply('Done.')) {
   let script = initialScript;
   const requests: RecordedRequest[] = [];
@@ -141,8 +155,22 @@ export async function startFakeAnthropic(initialScript: FakeScript = () => textR
     let closed = false;
     response.on('close', () => (closed = true));
     const events = sseEvents(reply, index);
+    let openBlock: { index: number; type: string } | null = null;
     for (const [count, { event, data }] of events.entries()) {
       if (closed) return;
+      if (reply.pause && count === reply.pause.afterEvents) {
+        let resumed = false;
+        const resume = () => (resumed = true);
+        reply.pause.until.then(resume, resume);
+        while (!resumed && !closed) {
+          await sleep(PAUSE_KEEPALIVE_MS);
+          if (openBlock && !closed) response.write(`event: content_block_delta\ndata: ${JSON.stringify(emptyDelta(openBlock))}\n\n`);
+        }
+        if (closed) return;
+      }
+      const block = data as { type: string; index?: number; content_block?: { type: string } };
+      if (block.type === 'content_block_start' && block.content_block) openBlock = { index: block.index ?? 0, type: block.content_block.type };
+      if (block.type === 'content_block_stop') openBlock = null;
       if (reply.failAfterEvents !== undefined && count === reply.failAfterEvents) {
         response.end(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`);
         return;

@@ -8,6 +8,7 @@ import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { apiClient, makeTempDir, startTestServer, waitFor, withModelAt } from '../../test-support/test-server.js';
+import { connectSyncedPeer } from '../../test-support/wait.js';
 
 let fake: FakeAnthropic;
 // Registered first, so the fake model is up before the server that points at it.
@@ -16,6 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 const shared = serverForFile('agent', { sandboxes: true }, (config) => withModelAt(fake.url, FAKE_API_KEY)(config));
+/** Tests that wait on the agent and the sandbox for several steps: above their own waits' bounds. */
+const MULTI_STEP_TIMEOUT_MS = 60_000;
 
 /** A session with its owner, an editor (Bob) and a viewer (Vic), and a synced doc to watch it. */
 async function agentSession(title: string) {
@@ -25,8 +28,29 @@ async function agentSession(title: string) {
   const transcript = () => readTranscript(watcher.doc);
   const agent = () => readAgentState(watcher.doc);
   const runEnded = () => waitFor(() => ['done', 'failed', 'stopped'].includes(agent()?.state ?? ''), 'the run to end', 30_000);
-  return { ada, bob, vic, sessionId, watcher, send, transcript, agent, runEnded };
+  /** The doc as the server has it now: a tab synced after an HTTP reply holds what that request wrote. */
+  const serverView = async () => {
+    const peer = await connectSyncedPeer(shared.server.url, sessionId, ada.token);
+    shared.peers.push(peer);
+    return peer.doc;
+  };
+  /** Runs a command in the session's sandbox, as a person in its terminal would. */
+  const inSandbox = async (command: string) => {
+    const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+    expect((await live.sandbox.exec(command)).exitCode).toBe(0);
+  };
+  return { ada, bob, vic, sessionId, watcher, send, transcript, agent, runEnded, serverView, inSandbox };
 }
+
+/** A promise a test settles when it has done what a paused model stream waits for. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+/** A bash command that blocks until `path` exists in the workspace (bounded), then prints `output`. */
+const waitForFileThenEcho = (path: string, output: string) => `timeout 30 sh -c 'until [ -e ${path} ]; do sleep 0.05; done' && echo ${output}`;
 
 /** A script that answers the n-th request of this test with `replies[n]` (requests of earlier tests excluded). */
 function script(replies: Array<FakeReply | (() => FakeReply | Promise<FakeReply>)>) {
@@ -112,9 +136,10 @@ it('runs a scripted task in the real sandbox: writes and edits a file, runs a co
   expect(listed.body.sessions.find((session) => session.id === people.sessionId)?.status).toBe('done');
 });
 
-it('delivers a steer at the next tool boundary, with its author, and keeps two people’s messages in order', async () => {
+it('delivers a steer at the next tool boundary, with its author, and keeps two people’s messages in order', { timeout: MULTI_STEP_TIMEOUT_MS }, async () => {
   const people = await agentSession('Steering');
-  const request = script([toolReply('bash', { command: 'sleep 1.5; echo first-step' }), textReply('Checked both.')]);
+  // The tool runs until the test lets it finish, so every steer below arrives while it runs.
+  const request = script([toolReply('bash', { command: waitForFileThenEcho('first-step-may-end', 'first-step') }), textReply('Checked both.')]);
   await people.send(people.ada.token, 'Run the first step.', 'prompt');
   await waitFor(() => toolCalls(people.transcript())[0]?.status === 'running', 'the tool to run', 15_000);
 
@@ -126,10 +151,11 @@ it('delivers a steer at the next tool boundary, with its author, and keeps two p
   expect((await cancel(people.vic.token)).status).toBe(403);
   expect((await cancel(people.bob.token)).status).toBe(204);
   expect((await cancel(people.ada.token)).status).toBe(404);
-  expect(readQueue(people.watcher.doc).map((item) => [item.authorName, item.delivery])).toEqual([
+  expect(readQueue(await people.serverView()).map((item) => [item.authorName, item.delivery])).toEqual([
     ['Bob', 'steer'],
     ['Ada', 'steer'],
   ]);
+  await people.inSandbox('touch first-step-may-end');
   await people.runEnded();
 
   const second = request(1);
@@ -142,18 +168,19 @@ it('delivers a steer at the next tool boundary, with its author, and keeps two p
   expect(kinds.slice(kinds.indexOf('tool-call'))).toEqual(['tool-call', 'Bob:steer', 'Ada:steer', 'assistant-text', 'system-notice']);
 });
 
-it('interrupts mid-stream: the dangling tool call is closed with who interrupted, and the run continues with the message', async () => {
+it('interrupts mid-stream: the dangling tool call is closed with who interrupted, and the run continues with the message', { timeout: MULTI_STEP_TIMEOUT_MS }, async () => {
   const people = await agentSession('Interrupt');
+  const interrupted = gate();
   const request = script([
     {
       kind: 'stream',
       stopReason: 'tool_use',
-      eventDelayMs: 40,
-      chunkChars: 4,
       blocks: [
         { type: 'text', text: 'Let me rewrite everything from scratch.' },
         { type: 'tool_use', id: 'toolu_dangling', name: 'write_file', input: { path: 'src/slugify.js', content: 'x'.repeat(300) } },
       ],
+      // message_start, the text block (start, delta, stop), the tool call's start: then it holds until the interrupt.
+      pause: { afterEvents: 5, until: interrupted.opened },
     },
     textReply('Understood, leaving slugify alone.'),
   ]);
@@ -161,6 +188,7 @@ it('interrupts mid-stream: the dangling tool call is closed with who interrupted
   await waitFor(() => toolCalls(people.transcript())[0]?.status === 'pending', 'the tool call to start streaming', 15_000);
 
   expect((await people.send(people.bob.token, 'Stop, do not rewrite it.', 'interrupt')).body.outcome).toBe('interrupted');
+  interrupted.open();
   await people.runEnded();
 
   const messages = request(1);
@@ -175,15 +203,19 @@ it('interrupts mid-stream: the dangling tool call is closed with who interrupted
   expect(new TextDecoder().decode(await sandbox.sandbox.readFile('src/slugify.js'))).toContain('export function slugify');
 });
 
-it('runs a queued message after the current turn ends, and a stop ends the run for everyone', async () => {
+it('runs a queued message after the current turn ends, and a stop ends the run for everyone', { timeout: MULTI_STEP_TIMEOUT_MS }, async () => {
   const people = await agentSession('Queue and stop');
+  const followUpQueued = gate();
   const request = script([
-    textReply('Thinking about the first request for a while.', { eventDelayMs: 60, chunkChars: 5 }),
-    toolReply('bash', { command: 'sleep 20' }),
+    // message_start, the block's start, its first five characters: then it holds until Bob has queued.
+    textReply('Thinking about the first request for a while.', { chunkChars: 5, pause: { afterEvents: 3, until: followUpQueued.opened } }),
+    // Runs until someone stops it (the test's own timeout is shorter).
+    toolReply('bash', { command: 'sleep 120' }),
   ]);
   await people.send(people.ada.token, 'First request.', 'prompt');
   await waitFor(() => people.transcript().some((entry) => entry.kind === 'assistant-text' && entry.text.length > 0), 'tokens to stream', 15_000);
   expect((await people.send(people.bob.token, 'Then run the slow thing.', 'queue')).body.outcome).toBe('queued');
+  followUpQueued.open();
 
   await waitFor(() => toolCalls(people.transcript())[0]?.status === 'running', 'the queued turn to run its tool', 15_000);
   const second = request(1);
@@ -197,7 +229,9 @@ it('runs a queued message after the current turn ends, and a stop ends the run f
 
   const stopped = await shared.api.call('POST', `/sessions/${people.sessionId}/agent/stop`, people.bob.token);
   expect(stopped).toMatchObject({ status: 200, body: { stopped: true } });
+  await people.runEnded();
   expect(people.agent()).toMatchObject({ state: 'stopped', message: 'Bob stopped the run.' });
+  await waitFor(() => toolCalls(people.transcript())[0]?.status === 'error', 'the running tool call to be closed');
   expect(toolCalls(people.transcript())[0]).toMatchObject({ status: 'error', output: 'Interrupted by Bob while bash was running.' });
 });
 

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -22,12 +23,26 @@ const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url)
 
 export type DatabaseTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
 
+/**
+ * PGlite writes its files world-readable (0666 files in 0755 folders, whatever the umask), and its
+ * data dir must stay traversable for sandbox uids (snapshots and workspaces live beside the store).
+ * The store's own folders become the server user's only, so no other local user or sandbox can read
+ * rows such as the identity signing key from the WAL or a table file at a guessable path.
+ */
+async function restrictStoreFiles(dataDir: string): Promise<void> {
+  for (const entry of await readdir(dataDir, { withFileTypes: true })) {
+    const storeOwned = /^(base|global|pg_.*|PG_VERSION|postgresql\..*|postmaster\..*)$/.test(entry.name);
+    if (storeOwned) await chmod(path.join(dataDir, entry.name), entry.isDirectory() ? 0o700 : 0o600);
+  }
+}
+
 /** Opens the store and applies every pending drizzle-kit migration before anything else reads it. */
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   switch (target.kind) {
     case 'pglite': {
       await mkdir(target.dataDir, { recursive: true });
       const client = await PGlite.create(target.dataDir);
+      await restrictStoreFiles(target.dataDir);
       const db = drizzlePglite({ client, schema });
       await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
       return { db, kind: 'pglite', close: () => client.close() };

@@ -87,7 +87,7 @@ describe('a server bound beyond loopback requires sign-in', () => {
     await open.close();
     server = await startTestServer(dataDir, {}, 0, publicServer);
     url = server.url;
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await server?.close();
@@ -208,7 +208,7 @@ describe('rate limits per identity and per address', () => {
     dataDir = await makeTempDir('access-rates');
     server = await startTestServer(dataDir, {}, 0, behindProxy);
     url = server.url;
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await server?.close();
@@ -241,7 +241,7 @@ describe('rate limits per identity and per address', () => {
     expect(shared.firstRefusal?.body).toMatchObject({ error: { message: expect.stringMatching(/new sessions from your network address/) } });
     // The same people from their own addresses still have budget.
     expect((await sessionFrom('192.0.2.1', people[0]!)).status).toBe(201);
-  });
+  }, 120_000);
 
   it('messages: one identity across many sessions, and one address across identities', async () => {
     const perIdentity = MESSAGE_RATE_LIMIT_PER_IDENTITY.count;
@@ -296,7 +296,7 @@ describe('live sandboxes are capped per person and per server', () => {
     dataDir = await makeTempDir('access-caps');
     server = await startTestServer(dataDir, { sandboxes: true }, 0, smallCaps);
     api = apiClient(server.url);
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await server?.close();
@@ -346,7 +346,7 @@ describe('share-link tokens are stored hashed', () => {
     dataDir = await makeTempDir('access-links');
     server = await startTestServer(dataDir);
     api = apiClient(server.url);
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await server?.close();

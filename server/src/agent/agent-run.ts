@@ -141,6 +141,8 @@ export class AgentRun {
   /** Set in the same synchronous step that finds the queue empty, so no message slips in after. */
   private finished = false;
   private state: AgentState;
+  /** The session status this run last recorded in the store; the doc's status only mirrors it. */
+  private recordedStatus: SessionStatus | null = null;
   private readonly done: Promise<void>;
 
   constructor(
@@ -527,11 +529,12 @@ export class AgentRun {
     // A plain JSON copy: the doc stores no `undefined` fields.
     const snapshot = JSON.parse(JSON.stringify(this.state)) as AgentState;
     const status = sessionStatusFor(snapshot.state);
-    const changed = await this.deps.change((doc) => {
-      const before = readMeta(doc).status;
+    // Whether to record it is decided from what this run recorded, never from the doc.
+    const changed = status !== this.recordedStatus;
+    this.recordedStatus = status;
+    await this.deps.change((doc) => {
       writeAgentState(doc, snapshot, DocOrigin.Agent);
-      if (before !== status) writeMeta(doc, { status }, DocOrigin.Agent);
-      return before !== status;
+      if (readMeta(doc).status !== status) writeMeta(doc, { status }, DocOrigin.Agent);
     });
     if (changed) await this.deps.recordStatus?.(status).catch((error: unknown) => this.deps.logger.error('could not record the session status', error));
   }

@@ -122,20 +122,19 @@ function firstPersonText(messages: readonly MessageParam[]): string | undefined 
 }
 
 /**
- * The kept messages after the oldest `dropped` were left out: the first (a user turn) loses the
- * tool_results whose calls were dropped and starts with a note that says what is missing.
+ * What replaces the oldest `dropped` messages: the first kept message (a user turn), without the
+ * tool_results whose calls were dropped, starting with a note that says what is missing and quotes
+ * how the conversation began.
  */
-function afterDropping(messages: readonly MessageParam[], dropped: number): MessageParam[] {
-  const [first, ...rest] = messages.slice(dropped);
-  const quote = firstPersonText(messages.slice(0, dropped));
+function firstAfterDropping(first: MessageParam, dropped: number, quote: string | undefined): MessageParam {
   const note: TextBlockParam = {
     type: 'text',
     text:
       `[The ${dropped} oldest messages of this session were left out to fit the context window.` +
       (quote ? ` The conversation began with:\n${excerpt(quote, MAX_FIRST_REQUEST_QUOTE_CHARS)}]` : ']'),
   };
-  const kept = typeof first!.content === 'string' ? [{ type: 'text' as const, text: first!.content }] : first!.content.filter((block) => block.type !== 'tool_result');
-  return [{ role: 'user', content: [note, ...kept] }, ...rest];
+  const kept = typeof first.content === 'string' ? [{ type: 'text' as const, text: first.content }] : first.content.filter((block) => block.type !== 'tool_result');
+  return { role: 'user', content: [note, ...kept] };
 }
 
 /**
@@ -162,16 +161,16 @@ export function compactConversation(messages: readonly MessageParam[], budget: C
     const sizes = working.map(estimateMessageTokens);
     const suffix = new Array<number>(working.length + 1).fill(0);
     for (let index = working.length - 1; index >= 0; index -= 1) suffix[index] = suffix[index + 1]! + sizes[index]!;
+    const quote = firstPersonText(working);
     let cut = 0;
     for (let index = 1; index <= Math.min(recentStart, working.length - 2); index += 1) {
       if (!cuttable(index)) continue;
       cut = index;
-      // The note is small; the first kept message is re-estimated because it changes.
-      const candidate = afterDropping(working, index);
-      if (estimateMessageTokens(candidate[0]!) + suffix[index + 1]! <= budget.maxTokens) break;
+      // Only the first kept message changes (the note, the dropped calls' results); the rest is summed once.
+      if (estimateMessageTokens(firstAfterDropping(working[index]!, index, quote)) + suffix[index + 1]! <= budget.maxTokens) break;
     }
     if (cut > 0) {
-      working = afterDropping(working, cut);
+      working = [firstAfterDropping(working[cut]!, cut, quote), ...working.slice(cut + 1)];
       dropped = cut;
     }
   }

@@ -106,7 +106,7 @@ export function ShareDialog({ sessionId, onClose }: { sessionId: string; onClose
                   {link.role === 'editor' ? 'Can edit' : 'Can watch'} · {createdAgo(link.createdAt, nowMs)}
                   {fresh?.id === link.id && <span className="muted"> · the one above</span>}
                 </span>
-                <button className="button small danger" onClick={() => void revoke(link.id)} aria-label={`Revoke ${link.role} link`}>
+                <button className="button small danger" onClick={() => void revoke(link.id)} aria-label={`Revoke this ${link.role} access`}>
                   Revoke
                 </button>
               </li>

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readAgentState, readTranscript } from '../../../shared/src/doc/accessors.js';
+import { appendLiveToolOutput, appendTranscriptEntry, readAgentState, readTranscript, writeAgentState } from '../../../shared/src/doc/accessors.js';
+import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import type { ToolCallEntry } from '../../../shared/src/doc/schema.js';
 import { MAX_TOOL_OUTPUT_DOC_CHARS } from '../../../shared/src/limits.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { waitFor, withModelAt } from '../../test-support/test-server.js';
+import { SERVER_RESTARTED_TOOL_OUTPUT } from './agent-service.js';
 
 let fake: FakeAnthropic;
 beforeAll(async () => {
@@ -43,4 +45,20 @@ it('a long command’s output shows in its card while it runs (its newest lines,
   expect(finished.liveOutput).toBeUndefined();
   expect(finished.liveOutputCut).toBeUndefined();
   expect(finished.durationMs).toBeGreaterThan(0);
+});
+
+it('a call the server was running when it stopped ends with what it had printed, so no card runs forever', async () => {
+  const { sessionId, tab } = await sessionWithPeople(shared, 'Restarted mid-call', 'vic');
+  // The doc as a server that stopped mid-run left it: a run going, a command running with some output.
+  await shared.server.docHost.change(sessionId, (doc) => {
+    writeAgentState(doc, { state: 'running', runId: 'r_old', model: 'claude-test', turns: 1, maxTurns: 40, inputTokens: 0, outputTokens: 0, maxOutputTokens: 1, costUsd: 0 }, DocOrigin.Agent);
+    appendTranscriptEntry(doc, { kind: 'tool-call', id: 'toolu_old', runId: 'r_old', turn: 1, name: 'bash', input: '{"command":"make"}', status: 'running', startedAt: Date.now(), createdAt: Date.now() }, DocOrigin.Agent);
+    appendLiveToolOutput(doc, 'toolu_old', 'compiling 1 of 3', MAX_TOOL_OUTPUT_DOC_CHARS, DocOrigin.Agent);
+  });
+  await shared.server.agents.reconcile(sessionId);
+  const call = () => readTranscript(tab.doc).find((entry): entry is ToolCallEntry => entry.kind === 'tool-call');
+  await waitFor(() => call()?.status === 'error', 'the unfinished call to end', 10_000);
+  expect(call()).toMatchObject({ status: 'error', output: `compiling 1 of 3\n${SERVER_RESTARTED_TOOL_OUTPUT}` });
+  expect(call()!.liveOutput).toBeUndefined();
+  expect(readAgentState(tab.doc)).toMatchObject({ state: 'stopped' });
 });

@@ -1,5 +1,5 @@
 import { test as base, expect, type Browser, type Page } from '@playwright/test';
-import { TandemServer } from '../../server/test-support/server-process.js';
+import { SERVER_START_TIMEOUT_MS, TandemServer } from '../../server/test-support/server-process.js';
 
 /** A person in their own browser context (own localStorage, so their own identity). */
 export async function openAs(browser: Browser, server: TandemServer, name: string): Promise<Page> {
@@ -57,7 +57,8 @@ export const test = base.extend<object, { server: TandemServer }>({
       await use(server);
       await server.dispose();
     },
-    { scope: 'worker' },
+    // Above the server's own start deadline, so a slow start fails with its message, not the fixture's.
+    { scope: 'worker', timeout: SERVER_START_TIMEOUT_MS + 30_000 },
   ],
 });
 export { expect };

@@ -17,7 +17,7 @@ async function freePort(): Promise<number> {
 }
 
 /** How long a server process gets to say it is ready: opening PGlite can take minutes on a loaded 2-core machine. */
-const SERVER_START_TIMEOUT_MS = 180_000;
+export const SERVER_START_TIMEOUT_MS = 180_000;
 
 /** The real server process (`server/src/index.ts`, as `npm start` runs it) on the built client. */
 export class TandemServer {

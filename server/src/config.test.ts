@@ -16,6 +16,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ TANDEM_REPO_ROOTS: '/srv/repos, ,/home/ada/code,' }).sandbox.repoRoots).toEqual(['/srv/repos', '/home/ada/code']);
     expect(loadConfig({ TANDEM_REPO_ROOTS: ',' }).sandbox.repoRoots).toEqual([]);
   });
+  it('reads sandbox sizes in MB and a cgroup parent; the provider’s defaults fill what is not named', () => {
+    const mib = 1024 * 1024;
+    expect(loadConfig({ TANDEM_SANDBOX_MEMORY_MB: '4096', TANDEM_SANDBOX_DISK_MB: '512', TANDEM_SANDBOX_CGROUP: '/tandem.slice' }).sandbox).toMatchObject({
+      limits: { memoryBytes: 4096 * mib, workspaceBytes: 512 * mib },
+      cgroupParent: '/tandem.slice',
+    });
+    expect(loadConfig({}).sandbox.limits).toEqual({});
+    expect(() => loadConfig({ TANDEM_SANDBOX_MEMORY_MB: '8' })).toThrow(/TANDEM_SANDBOX_MEMORY_MB.*at least 64 MB/);
+    expect(() => loadConfig({ TANDEM_SANDBOX_CGROUP: 'tandem' })).toThrow(/TANDEM_SANDBOX_CGROUP is a cgroup path/);
+  });
   it('names the variable that is wrong and what to do', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL must start with postgres/);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SNAPSHOT_REBUILD_INTERVAL_MS } from './sandbox/snapshot-manager.js';
 import { DEFAULT_WARM_POOL_SIZE } from './sandbox/warm-pool.js';
+import type { SandboxLimits } from './sandbox/local/bwrap-command.js';
 import { E2B_DEFAULT_TEMPLATE } from './sandbox/e2b/e2b-provider.js';
 import { DEFAULT_MODEL, DEFAULT_MODEL_REQUEST_TIMEOUT_MS, type ModelConfig } from './model/model-client.js';
 import { DEFAULT_MODEL_RETRY_BUDGET, DEFAULT_RETRY_BASE_DELAY_MS, type RetryPolicy } from './model/retry-policy.js';
@@ -37,6 +38,10 @@ const envSchema = z.object({
   TANDEM_WARM_POOL_SIZE: z.coerce.number().int().min(0).max(32).default(DEFAULT_WARM_POOL_SIZE),
   TANDEM_SNAPSHOT_REBUILD_MINUTES: z.coerce.number().positive().default(DEFAULT_SNAPSHOT_REBUILD_INTERVAL_MS / 60_000),
   TANDEM_REPO_ROOTS: z.string().optional(),
+  TANDEM_SANDBOX_MEMORY_MB: z.coerce.number().int().min(64, 'a sandbox needs at least 64 MB of memory').optional(),
+  TANDEM_SANDBOX_TMP_MB: z.coerce.number().int().min(1).optional(),
+  TANDEM_SANDBOX_DISK_MB: z.coerce.number().int().min(64, 'a workspace disk needs at least 64 MB').optional(),
+  TANDEM_SANDBOX_CGROUP: z.string().regex(/^\//, 'TANDEM_SANDBOX_CGROUP is a cgroup path such as /tandem.slice').optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.url('ANTHROPIC_BASE_URL must be a URL such as https://api.anthropic.com').optional(),
   TANDEM_MODEL: z.string().min(1).default(DEFAULT_MODEL),
@@ -59,6 +64,16 @@ const envSchema = z.object({
   TANDEM_MAX_LIVE_SANDBOXES_PER_PERSON: z.coerce.number().int().min(1).default(DEFAULT_SANDBOX_CAPS.perPerson),
 });
 
+const MIB = 1024 * 1024;
+/** Only the sizes the environment names; the provider's defaults (DEFAULT_SANDBOX_LIMITS) fill the rest. */
+function sandboxLimitsFromEnv(values: { TANDEM_SANDBOX_MEMORY_MB?: number; TANDEM_SANDBOX_TMP_MB?: number; TANDEM_SANDBOX_DISK_MB?: number }) {
+  return {
+    ...(values.TANDEM_SANDBOX_MEMORY_MB ? { memoryBytes: values.TANDEM_SANDBOX_MEMORY_MB * MIB } : {}),
+    ...(values.TANDEM_SANDBOX_TMP_MB ? { tmpBytes: values.TANDEM_SANDBOX_TMP_MB * MIB } : {}),
+    ...(values.TANDEM_SANDBOX_DISK_MB ? { workspaceBytes: values.TANDEM_SANDBOX_DISK_MB * MIB } : {}),
+  };
+}
+
 const commaList = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 
 export interface Config {
@@ -76,6 +91,10 @@ export interface Config {
     snapshotRebuildIntervalMs: number;
     /** Local repo paths a session may snapshot must lie under one of these. */
     repoRoots: string[];
+    /** Per-sandbox memory, /tmp and workspace sizes (local); the defaults where absent. */
+    limits?: Partial<Pick<SandboxLimits, 'memoryBytes' | 'tmpBytes' | 'workspaceBytes'>>;
+    /** A cgroup v2 folder (under /sys/fs/cgroup) the server may create sandbox cgroups in; else its own cgroup when it can. */
+    cgroupParent?: string;
   };
   agent: {
     model: ModelConfig;
@@ -122,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((root) => root.trim())
         .filter((root) => root !== '')
         .map((root) => path.resolve(root)),
+      limits: sandboxLimitsFromEnv(values),
+      cgroupParent: values.TANDEM_SANDBOX_CGROUP,
     },
     agent: {
       model: {

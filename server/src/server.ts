@@ -73,7 +73,7 @@ async function sandboxRuntime(config: Config, docHost: DocHost, sessions: Sessio
     protectedDirs: [dataDir],
     runSetup: (treeDir, script) => provider.runSetup(treeDir, script),
   });
-  const provider = createLocalSandboxProvider({ dir: path.join(dataDir, 'sandboxes'), snapshots });
+  const provider = createLocalSandboxProvider({ dir: path.join(dataDir, 'sandboxes'), snapshots, limits: config.sandbox.limits, cgroupParent: config.sandbox.cgroupParent });
   const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
   const manager = createSnapshotManager({ store: snapshots, pool, rebuildIntervalMs: config.sandbox.snapshotRebuildIntervalMs, logger: { info: consoleLogger.info, error: logger.error } });
   manager.startSchedule();

@@ -4,17 +4,32 @@ import path from 'node:path';
 export const SANDBOX_WORKSPACE_DIR = '/workspace';
 export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+const MIB = 1024 * 1024;
+
+/** What one sandbox may use; every field is a hard bound (how each is enforced: see buildSandboxCommand and local-provider.ts). */
 export interface SandboxLimits {
   processes: number;
   openFiles: number;
   fileSizeBytes: number;
+  /** Memory of the whole sandbox with cgroups v2; of each process (RLIMIT_DATA) without. */
+  memoryBytes: number;
+  /** Size of the sandbox's own /tmp. */
+  tmpBytes: number;
+  /** What the session may add to its workspace (its copy-on-write layer: new and changed files). */
+  workspaceBytes: number;
 }
 
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   processes: 256,
   openFiles: 1024,
-  fileSizeBytes: 512 * 1024 * 1024,
+  fileSizeBytes: 512 * MIB,
+  memoryBytes: 2048 * MIB,
+  tmpBytes: 512 * MIB,
+  workspaceBytes: 2048 * MIB,
 };
+
+/** Where the sandbox's /tmp lives: a tmpfs of limits.tmpBytes (bwrap --size), or a folder on the session's size-capped disk. */
+export type TmpPlacement = { kind: 'sized-tmpfs' } | { kind: 'disk'; hostDir: string };
 
 export interface SandboxCommandOptions {
   /** Unprivileged host uid (and gid) the sandbox runs as; one per live sandbox. */
@@ -32,6 +47,9 @@ export interface SandboxCommandOptions {
   extraReadOnlyDirs?: string[];
   /** A new session (setsid) for non-interactive runs; a PTY keeps its controlling terminal. */
   newSession: boolean;
+  tmp: TmpPlacement;
+  /** A cgroup v2 `cgroup.procs` file the sandbox enters before anything of it runs (memory, pids, cpu bounded as a whole). */
+  cgroupProcsFile?: string;
 }
 
 /**
@@ -46,6 +64,9 @@ export interface SandboxCommandOptions {
 export const SANDBOX_ENTRY_SCRIPT = [
   'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
   'for fd in /proc/$$/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done',
+  // $1: the sandbox's cgroup.procs ('' for none); entered by this process, so every later one is in it.
+  'if [ -n "$1" ]; then echo $$ > "$1" || { echo "tandem: could not enter the sandbox cgroup $1" >&2; exit 125; }; fi',
+  'shift',
   'exec "$@"',
 ].join('\n');
 
@@ -57,7 +78,8 @@ export const SANDBOX_ENTRY_SCRIPT = [
  */
 export function buildSandboxCommand(options: SandboxCommandOptions, command: string[]): { file: string; args: string[] } {
   const id = String(options.uid);
-  const args = ['--noprofile', '--norc', '-c', SANDBOX_ENTRY_SCRIPT, 'tandem-sandbox-entry', 'setpriv', '--reuid', id, '--regid', id, '--clear-groups', '--inh-caps=-all', '--', 'bwrap'];
+  const entry = ['--noprofile', '--norc', '-c', SANDBOX_ENTRY_SCRIPT, 'tandem-sandbox-entry', options.cgroupProcsFile ?? ''];
+  const args = [...entry, 'setpriv', '--reuid', id, '--regid', id, '--clear-groups', '--inh-caps=-all', '--', 'bwrap'];
   args.push('--unshare-all', '--unshare-user', '--disable-userns', '--cap-drop', 'ALL', '--die-with-parent');
   if (options.network) args.push('--share-net');
   if (options.newSession) args.push('--new-session');
@@ -67,7 +89,9 @@ export function buildSandboxCommand(options: SandboxCommandOptions, command: str
   for (const dir of options.extraReadOnlyDirs ?? []) {
     if (!dir.startsWith('/usr/')) args.push('--ro-bind', dir, dir);
   }
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  args.push('--proc', '/proc', '--dev', '/dev');
+  if (options.tmp.kind === 'sized-tmpfs') args.push('--size', String(options.limits.tmpBytes), '--tmpfs', '/tmp');
+  else args.push('--bind', options.tmp.hostDir, '/tmp');
   args.push('--bind', options.workspaceHostDir, SANDBOX_WORKSPACE_DIR);
   args.push('--chdir', options.cwd ? path.posix.resolve(SANDBOX_WORKSPACE_DIR, options.cwd) : SANDBOX_WORKSPACE_DIR);
   args.push('--hostname', 'sandbox', '--clearenv');
@@ -79,6 +103,9 @@ export function buildSandboxCommand(options: SandboxCommandOptions, command: str
     `--nproc=${options.limits.processes}`,
     `--nofile=${options.limits.openFiles}`,
     `--fsize=${options.limits.fileSizeBytes}`,
+    // Without a cgroup this is the memory bound: each process's private memory (RLIMIT_DATA; unlike
+    // RLIMIT_AS it leaves the address space free, which WebAssembly in node reserves by the gigabyte).
+    ...(options.cgroupProcsFile ? [] : [`--data=${options.limits.memoryBytes}`]),
     '--',
     ...command,
   );

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes, randomInt } from 'node:crypto';
+import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxProvider, SandboxSpec } from '../provider.js';
-import { buildSandboxCommand, DEFAULT_SANDBOX_LIMITS, groupFileContents, passwdFileContents, type SandboxLimits } from './bwrap-command.js';
+import { buildSandboxCommand, DEFAULT_SANDBOX_LIMITS, groupFileContents, passwdFileContents, type SandboxLimits, type TmpPlacement } from './bwrap-command.js';
 import { LocalSandbox } from './local-sandbox.js';
 import { runProcess } from './run-process.js';
+import { CGROUP_ROOT, decideCgroupPlan, prepareSandboxCgroups, probeCgroups, type CgroupPlan, type SandboxCgroup, type SandboxCgroups } from './sandbox-cgroups.js';
 import { SETUP_TIMEOUT_MS, type SnapshotStore } from './snapshots.js';
 import { mountWorkspace, removeSandboxDir } from './workspace-mount.js';
 
@@ -42,20 +43,67 @@ function toolDirs(): string[] {
   return [path.dirname(path.dirname(process.execPath))];
 }
 
-export interface LocalProviderOptions {
-  /** Per-sandbox host state: <dir>/<sandboxId>/{merged,upper,work,passwd,group}. */
-  dir: string;
-  snapshots: SnapshotStore;
-  limits?: SandboxLimits;
+/** Whether this bubblewrap can size a tmpfs (--size, bubblewrap 0.7 and later). */
+function bwrapCanSizeTmpfs(): boolean {
+  try {
+    return execFileSync('bwrap', ['--help'], { encoding: 'utf8' }).includes('--size');
+  } catch {
+    return false;
+  }
 }
 
-export function createLocalSandboxProvider(options: LocalProviderOptions): SandboxProvider & { runSetup(treeDir: string, script: string): ReturnType<typeof runProcess> } {
-  const limits = options.limits ?? DEFAULT_SANDBOX_LIMITS;
-  const usedUids = new Set<number>();
+export interface LocalProviderOptions {
+  /** Per-sandbox host state: <dir>/<sandboxId>/{merged,disk,disk.img,passwd,group}. */
+  dir: string;
+  snapshots: SnapshotStore;
+  limits?: Partial<SandboxLimits>;
+  /** A cgroup v2 folder (relative to the cgroup root) to hold sandbox cgroups; else the server's own, when it can. */
+  cgroupParent?: string | null;
+  /** Where cgroup2 is mounted (tests point it elsewhere). */
+  cgroupRoot?: string;
+}
 
+/** How this provider bounds what a sandbox uses, as decided at start-up (for the log and for tests). */
+export interface LocalSandboxBounds {
+  limits: SandboxLimits;
+  memory: CgroupPlan;
+  tmp: 'sized-tmpfs' | 'session-disk';
+}
+
+export type LocalSandboxProvider = SandboxProvider & {
+  runSetup(treeDir: string, script: string): ReturnType<typeof runProcess>;
+  bounds(): Promise<LocalSandboxBounds>;
+};
+
+export function createLocalSandboxProvider(options: LocalProviderOptions): LocalSandboxProvider {
+  const limits: SandboxLimits = { ...DEFAULT_SANDBOX_LIMITS, ...options.limits };
+  const usedUids = new Set<number>();
+  const sizedTmpfs = bwrapCanSizeTmpfs();
+  const cgroupRoot = options.cgroupRoot ?? CGROUP_ROOT;
+  // Decided once, on first use: per-sandbox cgroups when the host allows, else per-process bounds.
+  let cgroupSetup: Promise<{ plan: CgroupPlan; cgroups: SandboxCgroups | null }> | null = null;
+  const cgroups = () =>
+    (cgroupSetup ??= (async () => {
+      const plan = decideCgroupPlan(await probeCgroups(cgroupRoot, options.cgroupParent ?? null));
+      if (plan.kind !== 'cgroups') return { plan, cgroups: null };
+      try {
+        return { plan, cgroups: await prepareSandboxCgroups(plan, cgroupRoot) };
+      } catch (error) {
+        return { plan: { kind: 'per-process', reason: `the cgroup ${plan.parentPath} could not be prepared (${(error as Error).message}); sandboxes are bounded per process instead.` } as const, cgroups: null };
+      }
+    })());
+  const sandboxCgroup = async (name: string): Promise<SandboxCgroup | null> => {
+    const { cgroups: manager } = await cgroups();
+    return manager ? manager.create(name, { memoryBytes: limits.memoryBytes, processes: limits.processes }) : null;
+  };
+  const tmpPlacement = (scratchDir: string): TmpPlacement => (sizedTmpfs ? { kind: 'sized-tmpfs' } : { kind: 'disk', hostDir: scratchDir });
+
+  // Each provider starts at a random place in the range: two servers (or test files) on one host
+  // then rarely hand out the same uid, which would let their sandboxes signal each other's processes.
+  const firstOffset = randomInt(SANDBOX_UID_COUNT);
   function allocateUid(): number {
-    for (let offset = 0; offset < SANDBOX_UID_COUNT; offset += 1) {
-      const uid = SANDBOX_UID_BASE + offset;
+    for (let step = 0; step < SANDBOX_UID_COUNT; step += 1) {
+      const uid = SANDBOX_UID_BASE + ((firstOffset + step) % SANDBOX_UID_COUNT);
       if (!usedUids.has(uid)) {
         usedUids.add(uid);
         return uid;
@@ -84,21 +132,28 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Sandb
       await chmod(options.dir, 0o711);
       await chmod(sandboxDir, 0o711);
       const uid = allocateUid();
+      let cgroup: SandboxCgroup | null = null;
       try {
         const files = await identityFiles(sandboxDir, uid);
-        const workspace = await mountWorkspace({ snapshotTreeDir: options.snapshots.treeDir(spec.snapshot), sandboxDir, uid });
+        cgroup = await sandboxCgroup(id);
+        const workspace = await mountWorkspace({ snapshotTreeDir: options.snapshots.treeDir(spec.snapshot), sandboxDir, uid, diskBytes: limits.workspaceBytes });
+        const tmp = tmpPlacement(workspace.scratchDir ?? path.join(sandboxDir, 'tmp'));
+        if (tmp.kind === 'disk') await mkdir(tmp.hostDir, { recursive: true }).then(() => chown(tmp.hostDir, uid, uid));
+        const ownCgroup = cgroup;
         return new LocalSandbox({
           id,
           uid,
           workspace,
-          command: { uid, ...files, network: spec.network ?? false, limits, extraReadOnlyDirs: toolDirs() },
+          command: { uid, ...files, network: spec.network ?? false, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile },
           saveSnapshot: (treeDir) => options.snapshots.saveTree(treeDir, `session:${spec.sessionId}`, spec.snapshot.commit),
           release: async () => {
+            await ownCgroup?.remove().catch(() => {});
             await removeSandboxDir(sandboxDir);
             usedUids.delete(uid);
           },
         });
       } catch (error) {
+        await cgroup?.remove().catch(() => {});
         usedUids.delete(uid);
         await removeSandboxDir(sandboxDir);
         throw error;
@@ -111,16 +166,25 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Sandb
       await mkdir(dir, { recursive: true });
       await chmod(options.dir, 0o711);
       await chmod(dir, 0o711);
+      let cgroup: SandboxCgroup | null = null;
       try {
         const files = await identityFiles(dir, SNAPSHOT_BUILD_UID);
+        cgroup = await sandboxCgroup(path.basename(dir));
+        const tmp = tmpPlacement(path.join(dir, 'tmp'));
+        if (tmp.kind === 'disk') await mkdir(tmp.hostDir, { recursive: true }).then(() => chown(tmp.hostDir, SNAPSHOT_BUILD_UID, SNAPSHOT_BUILD_UID));
         const { file, args } = buildSandboxCommand(
-          { uid: SNAPSHOT_BUILD_UID, ...files, workspaceHostDir: treeDir, network: true, limits, env: {}, newSession: true, extraReadOnlyDirs: toolDirs() },
+          { uid: SNAPSHOT_BUILD_UID, ...files, workspaceHostDir: treeDir, network: true, limits, env: {}, newSession: true, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile },
           ['bash', '-c', script],
         );
         return await runProcess(file, args, { timeoutMs: SETUP_TIMEOUT_MS });
       } finally {
+        await cgroup?.remove().catch(() => {});
         await removeSandboxDir(dir);
       }
+    },
+
+    async bounds() {
+      return { limits, memory: (await cgroups()).plan, tmp: sizedTmpfs ? 'sized-tmpfs' : 'session-disk' };
     },
   };
 }

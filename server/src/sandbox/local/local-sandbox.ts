@@ -19,10 +19,20 @@ import {
 } from '../provider.js';
 import { buildSandboxCommand, type SandboxCommandOptions } from './bwrap-command.js';
 import { listTree, readTreeFile, writeTreeFile } from './host-files.js';
-import { runProcess } from './run-process.js';
+import { killProcessGroup, runProcess } from './run-process.js';
 import { watchTree } from './workspace-watcher.js';
 import type { MountedWorkspace } from './workspace-mount.js';
 
+function killTerminal(terminal: pty.IPty): void {
+  try {
+    process.kill(-terminal.pid, 'SIGKILL');
+  } catch {
+    terminal.kill('SIGKILL');
+  }
+}
+
+/** How long stopping waits for a killed shell to report its exit. */
+const STOP_TIMEOUT_MS = 5_000;
 /** Paths the file calls and the watcher skip: version control internals. */
 const IGNORED_TOP_LEVEL = new Set(['.git']);
 
@@ -62,26 +72,21 @@ export class LocalSandbox implements Sandbox {
   async exec(command: string, options: ExecOptions = {}) {
     throwIfAborted(options.signal);
     const { file, args } = this.command(['bash', '-c', command], { env: options.env, cwd: options.cwd, newSession: true });
-    return runProcess(file, args, options);
+    return runProcess(file, args, { ...options, onSpawn: (child) => this.track(child) });
   }
 
   spawn(command: string, options: Omit<ExecOptions, 'timeoutMs' | 'maxOutputBytes' | 'stdin'> = {}): SpawnedProcess {
     throwIfAborted(options.signal);
     const { file, args } = this.command(['bash', '-c', command], { env: options.env, cwd: options.cwd, newSession: true });
-    const child = spawnChild(file, args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.processes.add(child);
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('close', (code) => {
-        this.processes.delete(child);
-        resolve(code);
-      }),
-    );
-    options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
+    const child = spawnChild(file, args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.track(child);
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    options.signal?.addEventListener('abort', () => killProcessGroup(child), { once: true });
     return {
       stdout: child.stdout,
       stderr: child.stderr,
       write: (data) => child.stdin.write(data),
-      kill: () => child.kill('SIGKILL'),
+      kill: () => killProcessGroup(child),
       exited,
     };
   }
@@ -95,7 +100,7 @@ export class LocalSandbox implements Sandbox {
     const terminal = pty.spawn(file, args, { name: 'xterm-256color', cols: options.cols, rows: options.rows, env: {} });
     this.ptys.add(terminal);
     terminal.onExit(() => this.ptys.delete(terminal));
-    options.signal?.addEventListener('abort', () => terminal.kill('SIGKILL'), { once: true });
+    options.signal?.addEventListener('abort', () => killTerminal(terminal), { once: true });
     return {
       onData: (listener) => {
         const subscription = terminal.onData(listener);
@@ -107,7 +112,7 @@ export class LocalSandbox implements Sandbox {
       },
       write: (data) => terminal.write(data),
       resize: (cols, rows) => terminal.resize(cols, rows),
-      kill: () => terminal.kill('SIGKILL'),
+      kill: () => killTerminal(terminal),
     };
   }
 
@@ -158,14 +163,33 @@ export class LocalSandbox implements Sandbox {
     return stop;
   }
 
-  /** Kills every process and shell of the sandbox and waits until they are gone. */
+  /** Every exec'd command, spawned process and shell is kept until it exits, so that close and snapshot can stop it. */
+  private track(child: ChildProcess): void {
+    this.processes.add(child);
+    child.once('close', () => this.processes.delete(child));
+  }
+
+  /**
+   * Kills every process and shell of the sandbox and waits until they are gone. Each runs in a pid
+   * namespace of its own whose bubblewrap dies with its parent, so killing what the server started
+   * takes down everything they started in turn.
+   */
   private async stopProcesses(): Promise<void> {
-    for (const child of this.processes) child.kill('SIGKILL');
-    for (const terminal of this.ptys) terminal.kill('SIGKILL');
-    // Whatever else runs as the sandbox's own uid (exec'd commands, what they left running) goes too.
-    const uid = String(this.init.uid);
-    await runProcess('setpriv', ['--reuid', uid, '--regid', uid, '--clear-groups', '--', 'kill', '-KILL', '-1'], { timeoutMs: 10_000 }).catch(() => {});
-    await Promise.all([...this.processes].map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('close', resolve)))));
+    const exits = [...this.ptys].map(
+      (terminal) =>
+        new Promise<void>((resolve) => {
+          terminal.onExit(() => resolve());
+          // A shell that already went without telling: do not wait for it forever.
+          setTimeout(resolve, STOP_TIMEOUT_MS).unref();
+        }),
+    );
+    for (const child of this.processes) killProcessGroup(child);
+    // A PTY's shell leads its own session and process group (forkpty), so the group goes with it.
+    for (const terminal of this.ptys) killTerminal(terminal);
+    await Promise.all([
+      ...exits,
+      ...[...this.processes].map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('close', resolve)))),
+    ]);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { DEFAULT_EXEC_MAX_OUTPUT_BYTES, DEFAULT_EXEC_TIMEOUT_MS, SandboxError, type ExecResult } from '../provider.js';
@@ -9,6 +9,22 @@ export interface RunOptions {
   stdin?: string;
   signal?: AbortSignal;
   onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+  /** Told the child process as soon as it is spawned (a sandbox keeps it, to stop it with the rest). */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+/**
+ * Kills a process and everything still in its process group. A sandbox's bubblewrap can be killed
+ * in the moment after it forked its inner process and before that process asked to die with it; that
+ * process is still in the group, so killing the group leaves nothing behind holding the output pipes.
+ */
+export function killProcessGroup(child: ChildProcess): void {
+  try {
+    if (child.pid === undefined) throw new Error('not started');
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
 }
 
 /**
@@ -20,7 +36,9 @@ export function runProcess(file: string, args: string[], options: RunOptions = {
   const maxBytes = options.maxOutputBytes ?? DEFAULT_EXEC_MAX_OUTPUT_BYTES;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A process group of its own (detached), so that killing it leaves nothing running.
+    const child = spawn(file, args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    options.onSpawn?.(child);
     const buffers = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     let kept = 0;
     let truncated = false;
@@ -46,9 +64,9 @@ export function runProcess(file: string, args: string[], options: RunOptions = {
     child.stderr.on('data', collect('stderr'));
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      killProcessGroup(child);
     }, options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
-    const onAbort = () => child.kill('SIGKILL');
+    const onAbort = () => killProcessGroup(child);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error) => {
       clearTimeout(timer);

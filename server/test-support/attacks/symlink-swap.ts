@@ -87,11 +87,14 @@ export function swapFolderWithLink(name: string, fileName: string, targetDir: st
   return `exec perl -e ${shellQuote(perl)} ${shellQuote(name)} ${shellQuote(fileName)} ${shellQuote(targetDir)}`;
 }
 
-/** Runs `attempt` again and again until `durationMs` has passed; resolves with how many times it ran. */
-export async function repeatFor(durationMs: number, attempt: () => Promise<void>): Promise<number> {
-  const deadline = Date.now() + durationMs;
+/**
+ * Runs `attempt` again and again for at least `durationMs` and at least `minimumCount` times (a busy
+ * machine must not shorten the race), but never past `durationMs * 6`; resolves with how many times it ran.
+ */
+export async function repeatFor(durationMs: number, attempt: () => Promise<void>, minimumCount = 1): Promise<number> {
+  const started = Date.now();
   let count = 0;
-  while (Date.now() < deadline) {
+  while ((Date.now() - started < durationMs || count < minimumCount) && Date.now() - started < durationMs * 6) {
     await attempt();
     count += 1;
   }

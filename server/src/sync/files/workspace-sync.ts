@@ -34,6 +34,11 @@ export const AGENT_WRITER = 'Claude';
 export const WATCH_START_DELAY_MS = 100;
 /** The most the agent's read_file (and the server for it) reads of a file that is not live; beyond it, the terminal. */
 export const MAX_AGENT_READ_BYTES = 8 * 1024 * 1024;
+/**
+ * Sandbox changes read at once per session. A sandbox can make files by the ten thousand; without a
+ * bound, their reads would queue ahead of every other session's in the server's I/O threads.
+ */
+export const MAX_CONCURRENT_SANDBOX_READS = 8;
 
 export class FileSyncError extends Error {
   constructor(
@@ -76,6 +81,7 @@ export class WorkspaceSync {
   private readonly eventTimers = new Map<string, NodeJS.Timeout>();
   private readonly writeTimers = new Map<string, NodeJS.Timeout>();
   private readonly openedOrder: string[] = [];
+  private readonly readSlots = createSlots(MAX_CONCURRENT_SANDBOX_READS);
   private ignore = createWorkspaceIgnore(null);
   private stopWatching: (() => void) | null = null;
   private stopped = false;
@@ -338,7 +344,7 @@ export class WorkspaceSync {
       path,
       setTimeout(() => {
         this.eventTimers.delete(path);
-        void this.enqueue(path, () => this.pullFromSandbox(path));
+        void this.enqueue(path, () => this.readSlots.run(() => this.pullFromSandbox(path)));
       }, SANDBOX_EVENT_DEBOUNCE_MS),
     );
   }
@@ -383,10 +389,17 @@ export class WorkspaceSync {
     const text = decoder.decode(bytes);
     const shadow = this.shadow.get(path);
     if (live && text === shadow) return; // our own write coming back, or no change
+    if (!live && !fileInfoMap(this.doc).has(path) && fileInfoMap(this.doc).size >= MAX_FILE_INFO_ENTRIES) return; // the tree is full
     if (!live && readFileInfo(this.doc, path)?.size === bytes.byteLength && !makeLive && shadow === undefined) {
       // Touched but maybe unchanged (e.g. `touch`, or a build rewriting the same bytes): compare with the snapshot.
       const base = await this.deps.sandbox.readBaseFile?.(path).catch(() => null);
       if (base && Buffer.from(base).equals(Buffer.from(bytes))) return;
+    }
+    if (!live && !makeLive && !this.hasRoomForLiveFile(path)) {
+      // The working set is full of files changed in this session: this one is listed (changed), not live.
+      this.doc.transact(() => writeFileInfo(this.doc, path, { ...this.infoFor(path, bytes.byteLength, true), kind: 'text', lastWriter: SANDBOX_WRITER }, DocOrigin.Sandbox), DocOrigin.Sandbox);
+      this.removed.delete(path);
+      return;
     }
     let conflicted = false;
     this.doc.transact(() => {
@@ -477,6 +490,12 @@ export class WorkspaceSync {
     }
   };
 
+  /** Whether `path` can join the working set without passing MAX_LIVE_FILES (an unchanged file could leave for it). */
+  private hasRoomForLiveFile(path: string): boolean {
+    if (liveFilePaths(this.doc).length < MAX_LIVE_FILES) return true;
+    return this.openedOrder.some((candidate) => candidate !== path && liveFileText(this.doc, candidate) !== undefined && !readFileInfo(this.doc, candidate)?.changedInSession);
+  }
+
   /** Keeps the working set bounded: unchanged files opened longest ago leave it first. */
   private touchOpened(path: string): void {
     const index = this.openedOrder.indexOf(path);
@@ -492,4 +511,23 @@ export class WorkspaceSync {
       live -= 1;
     }
   }
+}
+
+/** At most `count` of the given jobs run at once; the rest wait their turn, in order. */
+function createSlots(count: number) {
+  let free = count;
+  const waiting: Array<() => void> = [];
+  return {
+    async run<T>(job: () => Promise<T>): Promise<T> {
+      if (free === 0) await new Promise<void>((resolve) => waiting.push(resolve));
+      else free -= 1;
+      try {
+        return await job();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else free += 1;
+      }
+    },
+  };
 }

@@ -111,7 +111,12 @@ describe('an editor’s forged doc writes are refused, and nothing of them reach
     const vicTab = await tabOf(people.sessionId, people.vic.token);
     expect((await shared.api.call('POST', `/sessions/${people.sessionId}/files/open`, people.ada.token, { path: 'README.md' })).status).toBe(200);
     await waitFor(() => liveFileText(people.tab.doc, 'README.md') !== undefined, 'README.md live', SANDBOX_START_MS);
-    const metaBefore = await onServer(people.sessionId, (doc) => JSON.stringify(metaMap(doc).toJSON()));
+    // The fields the forgeries aim at (the server itself may still be writing start-up timings meanwhile).
+    const forgedMetaFields = (doc: TestPeer['doc']) => {
+      const meta = metaMap(doc).toJSON() as Record<string, unknown>;
+      return JSON.stringify(['ownerId', 'ownerName', 'status', 'sandboxMessage', 'agent'].map((key) => meta[key]));
+    };
+    const metaBefore = await onServer(people.sessionId, forgedMetaFields);
 
     const forgeries: Array<[string, (doc: TestPeer['doc']) => void]> = [
       ['chat as the owner', (doc) => forgeChatMessage(doc, asOwner(people), 'FORGED-CHAT: I approve, merge it')],
@@ -139,7 +144,7 @@ describe('an editor’s forged doc writes are refused, and nothing of them reach
       expect(liveFileText(doc, 'planted-live.sh')).toBeUndefined();
       expect(liveFileText(doc, 'README.md')).toBeDefined();
     }
-    expect(await onServer(people.sessionId, (doc) => JSON.stringify(metaMap(doc).toJSON()))).toBe(metaBefore);
+    expect(await onServer(people.sessionId, forgedMetaFields)).toBe(metaBefore);
     // Nothing reached the sandbox either.
     const live = await shared.server.runtime!.ensureStarted(people.sessionId, EXAMPLE_REPO);
     expect((await live.sandbox.exec('ls planted-live.sh 2>&1; echo checked-$((6*7))')).stdout).toMatch(/No such file[\s\S]*checked-42/);

@@ -1,7 +1,8 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readFileInfo } from '../../../shared/src/doc/accessors.js';
-import { MAX_LIVE_FILE_BYTES } from '../../../shared/src/limits.js';
+import { liveFilePaths, readFileInfo } from '../../../shared/src/doc/accessors.js';
+import { fileInfoMap } from '../../../shared/src/doc/schema.js';
+import { MAX_LIVE_FILE_BYTES, MAX_LIVE_FILES } from '../../../shared/src/limits.js';
 import type { IdentityResponse } from '../../../shared/src/protocol/http.js';
 import {
   allocateMemory,
@@ -111,6 +112,21 @@ describe('the server never reads a sandbox’s big files whole', () => {
     expect(await shared.api.call('POST', `/sessions/${sessionId}/files/open`, eve.token, { path: 'big-1.txt' })).toMatchObject({ status: 413 });
     // Reading one of them whole would have held 32 MiB at once; the server reads at most a live file's worth.
     expect(peak - baseline).toBeLessThan(16 * MIB);
+  }, 120_000);
+});
+
+describe('files by the thousand', () => {
+  it('are all listed in the tree, while the working set stays at its limit', async () => {
+    const { sessionId, sandbox } = await startSession(eve, 'Eve makes many files');
+    const tab = connectPeer(shared.server.url, sessionId, eve.token);
+    shared.peers.push(tab);
+    await waitForSync(tab);
+    await run(sandbox, 'mkdir -p many && for i in $(seq 1000); do echo "file $i" > many/file-$i.txt; done');
+    await waitFor(() => [...fileInfoMap(tab.doc).keys()].filter((path) => path.startsWith('many/')).length === 1000, 'all 1000 files in the tree', 60_000);
+    expect(liveFilePaths(tab.doc).length).toBeLessThanOrEqual(MAX_LIVE_FILES);
+    expect(readFileInfo(tab.doc, 'many/file-1000.txt')).toMatchObject({ kind: 'text', changedInSession: true });
+    // One that is not live still opens for editing.
+    expect((await shared.api.call('POST', `/sessions/${sessionId}/files/open`, eve.token, { path: 'many/file-999.txt' })).status).toBe(200);
   }, 120_000);
 });
 

@@ -11,7 +11,7 @@ import {
   writeFileInfo,
 } from '../../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../../shared/src/doc/origins.js';
-import { fileInfoMap, filesMap } from '../../../../shared/src/doc/schema.js';
+import { fileInfoMap, filesMap, type FileInfo } from '../../../../shared/src/doc/schema.js';
 import { MAX_FILE_INFO_ENTRIES, MAX_LIVE_FILE_BYTES, MAX_LIVE_FILES } from '../../../../shared/src/limits.js';
 import type { FileChange } from '../../../../shared/src/protocol/http.js';
 import { SandboxError, type Sandbox } from '../../sandbox/provider.js';
@@ -39,6 +39,8 @@ export const MAX_AGENT_READ_BYTES = 8 * 1024 * 1024;
  * bound, their reads would queue ahead of every other session's in the server's I/O threads.
  */
 export const MAX_CONCURRENT_SANDBOX_READS = 8;
+/** Changed files that are listed but not live reach the tree together, at most this long after they were read. */
+export const LISTING_BATCH_MS = 50;
 
 export class FileSyncError extends Error {
   constructor(
@@ -82,6 +84,9 @@ export class WorkspaceSync {
   private readonly writeTimers = new Map<string, NodeJS.Timeout>();
   private readonly openedOrder: string[] = [];
   private readonly readSlots = createSlots(MAX_CONCURRENT_SANDBOX_READS);
+  /** Tree entries waiting to be written in one doc update (a flood of new files is one update, not thousands). */
+  private readonly pendingListings = new Map<string, FileInfo>();
+  private listingTimer: NodeJS.Timeout | null = null;
   private ignore = createWorkspaceIgnore(null);
   private stopWatching: (() => void) | null = null;
   private stopped = false;
@@ -148,12 +153,14 @@ export class WorkspaceSync {
     this.stopWatching?.();
     filesMap(this.doc).unobserveDeep(this.onDocFilesChanged);
     for (const timer of [...this.eventTimers.values(), ...this.writeTimers.values()]) clearTimeout(timer);
+    if (this.listingTimer) clearTimeout(this.listingTimer);
     this.deps.releaseDoc?.();
   }
 
   /** Loads a file into the working set so it can be edited together (any role may open). */
   async open(rawPath: string): Promise<void> {
     const path = this.requirePath(rawPath);
+    this.pendingListings.delete(path);
     if (liveFileText(this.doc, path)) return this.touchOpened(path);
     let bytes: Uint8Array;
     try {
@@ -220,6 +227,7 @@ export class WorkspaceSync {
 
   /** Records a file as too large to be live (with the size seen), and drops it from the working set. */
   private markTooLarge(path: string, sizeBytes: number, changedBySandbox = false): void {
+    this.pendingListings.delete(path);
     const info = changedBySandbox ? { ...this.infoFor(path, sizeBytes, true), lastWriter: SANDBOX_WRITER } : this.infoFor(path, sizeBytes);
     this.doc.transact(() => {
       writeFileInfo(this.doc, path, { ...info, kind: 'too-large' }, DocOrigin.Sandbox);
@@ -351,6 +359,8 @@ export class WorkspaceSync {
 
   /** Reads a path the sandbox changed and brings the doc up to date with it. */
   private async pullFromSandbox(path: string, makeLive = false): Promise<void> {
+    // Whatever this read finds is newer than a listing still waiting to be written.
+    this.pendingListings.delete(path);
     let bytes: Uint8Array;
     try {
       bytes = await this.deps.sandbox.readFile(path, LIVE_READ);
@@ -368,6 +378,7 @@ export class WorkspaceSync {
       // Gone, or now a link or a pipe: no longer a file of the tree (a link is never followed).
       if (!isSandboxError(error, 'not-found', 'outside-workspace', 'not-a-file')) throw error;
       const prefix = `${path}/`;
+      for (const waiting of [...this.pendingListings.keys()]) if (waiting.startsWith(prefix)) this.pendingListings.delete(waiting);
       const gone = [...fileInfoMap(this.doc).keys()].filter((known) => known === path || known.startsWith(prefix));
       this.doc.transact(() => gone.forEach((known) => removeFile(this.doc, known, DocOrigin.Sandbox)), DocOrigin.Sandbox);
       for (const known of gone) {
@@ -389,7 +400,7 @@ export class WorkspaceSync {
     const text = decoder.decode(bytes);
     const shadow = this.shadow.get(path);
     if (live && text === shadow) return; // our own write coming back, or no change
-    if (!live && !fileInfoMap(this.doc).has(path) && fileInfoMap(this.doc).size >= MAX_FILE_INFO_ENTRIES) return; // the tree is full
+    if (!live && !fileInfoMap(this.doc).has(path) && fileInfoMap(this.doc).size + this.pendingListings.size >= MAX_FILE_INFO_ENTRIES) return; // the tree is full
     if (!live && readFileInfo(this.doc, path)?.size === bytes.byteLength && !makeLive && shadow === undefined) {
       // Touched but maybe unchanged (e.g. `touch`, or a build rewriting the same bytes): compare with the snapshot.
       const base = await this.deps.sandbox.readBaseFile?.(path).catch(() => null);
@@ -397,7 +408,7 @@ export class WorkspaceSync {
     }
     if (!live && !makeLive && !this.hasRoomForLiveFile(path)) {
       // The working set is full of files changed in this session: this one is listed (changed), not live.
-      this.doc.transact(() => writeFileInfo(this.doc, path, { ...this.infoFor(path, bytes.byteLength, true), kind: 'text', lastWriter: SANDBOX_WRITER }, DocOrigin.Sandbox), DocOrigin.Sandbox);
+      this.listLater(path, { ...this.infoFor(path, bytes.byteLength, true), kind: 'text', lastWriter: SANDBOX_WRITER });
       this.removed.delete(path);
       return;
     }
@@ -489,6 +500,20 @@ export class WorkspaceSync {
       this.scheduleWrite(path);
     }
   };
+
+  private listLater(path: string, info: FileInfo): void {
+    this.pendingListings.set(path, info);
+    this.listingTimer ??= setTimeout(() => {
+      this.listingTimer = null;
+      const batch = [...this.pendingListings];
+      this.pendingListings.clear();
+      if (this.stopped) return;
+      this.doc.transact(() => {
+        // A file that became live meanwhile has its own, newer entry.
+        for (const [listed, entry] of batch) if (!liveFileText(this.doc, listed)) writeFileInfo(this.doc, listed, entry, DocOrigin.Sandbox);
+      }, DocOrigin.Sandbox);
+    }, LISTING_BATCH_MS);
+  }
 
   /** Whether `path` can join the working set without passing MAX_LIVE_FILES (an unchanged file could leave for it). */
   private hasRoomForLiveFile(path: string): boolean {

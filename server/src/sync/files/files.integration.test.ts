@@ -65,6 +65,9 @@ it('a command in the sandbox (sed -i) shows up in the doc, and a person’s edit
 
   await s.sh(`sed -i 's/@param {string} title/@param {string} title the heading/' src/slugify.js`);
   await waitFor(() => s.text('src/slugify.js')?.includes('the heading') ?? false, 'the sed edit in the doc', 5_000);
+  // sed -i replaced the file (a new one renamed over it): later changes to it are still seen.
+  await s.sh(`echo '// after sed' >> src/slugify.js`);
+  await waitFor(() => s.text('src/slugify.js')?.includes('// after sed') ?? false, 'a change after the file was replaced, in the doc', 5_000);
 
   // At the same time: a command appends at the end and, before the server has read that change, Ada types
   // at the top; both stay, in the doc and the file. (Two writers of one file on disk at the very same

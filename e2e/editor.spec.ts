@@ -21,6 +21,8 @@ async function typeAtLineEnd(page: Page, line: number, text: string, delay = 0) 
 }
 
 test('two people and the agent edit one file together; editors, sandbox and terminal agree', async ({ browser, agentServer, fakeModel }) => {
+  // Two browsers, Monaco, an agent run and the terminal: over a minute on a busy 2-core machine.
+  test.setTimeout(180_000);
   const ada = await openAs(browser, agentServer, 'Ada');
   await createSession(ada, 'Edit together');
   await expect(ada.getByTestId('waterfall')).toContainText('ready in', { timeout: 30_000 });

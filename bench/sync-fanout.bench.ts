@@ -11,7 +11,8 @@ import { EXAMPLE_REPO } from '../server/test-support/local-sandbox.js';
 import { apiClient, waitFor } from '../server/test-support/test-server.js';
 import { TandemServer } from '../server/test-support/server-process.js';
 import { hocuspocusSocketClass } from './peers/hocuspocus-framing.js';
-import { freeLoopbackPort, startPeerProcess } from './peers/peer-process.js';
+import { freeLoopbackPort } from '../server/test-support/server-process.js';
+import { startPeerProcess } from './peers/peer-process.js';
 import { report, summarize, type BenchRow } from './stats.js';
 
 /**

@@ -1,20 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
 /** How long a peer server gets to print its ready line (a loaded 2-core machine is slow to start node). */
 const PEER_START_TIMEOUT_MS = 60_000;
-
-/** A free loopback port, for servers that cannot report the port they took. */
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export interface PeerProcess {
   /** ws://127.0.0.1:<port> */

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Finds a free port on loopback so a restarted server can come back on the same address. */
-async function freePort(): Promise<number> {
+export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -32,7 +32,7 @@ export class TandemServer {
 
   /** `extraEnv` adds to the environment the server starts with (e.g. a fake model's address). */
   static async create(extraEnv: Record<string, string> = {}): Promise<TandemServer> {
-    return new TandemServer(await freePort(), await mkdtemp(path.join(os.tmpdir(), 'tandem-e2e-')), extraEnv);
+    return new TandemServer(await freeLoopbackPort(), await mkdtemp(path.join(os.tmpdir(), 'tandem-e2e-')), extraEnv);
   }
 
   get url(): string {

@@ -17,7 +17,8 @@ import { sessionRoutes } from './routes/sessions.js';
 import { syncRoutes } from './routes/sync.js';
 import { SessionEndedError, type SessionRuntime } from './session/session-runtime.js';
 import type { AgentService } from './agent/agent-service.js';
-import type { ServerInfoResponse } from '../../shared/src/protocol/http.js';
+import type { HealthResponse, ServerInfoResponse } from '../../shared/src/protocol/http.js';
+import { SandboxUnavailableError } from './session/unavailable-runtime.js';
 import type { SessionService } from './session/session-service.js';
 import { terminalRoutes } from './routes/terminal.js';
 
@@ -35,6 +36,8 @@ export interface AppDeps {
   docHost: DocHost;
   /** Sandboxes and terminals; null when the server runs without them (doc-only tests). */
   runtime: SessionRuntime | null;
+  /** Whether this server can run sandboxes, and if not, the command that fixes it (GET /api/health). */
+  sandboxHealth?: HealthResponse['sandboxes'];
   agents: AgentService;
   toolOutputs: ToolOutputsRepository;
   clientDir: string;
@@ -52,7 +55,10 @@ export function createApp(deps: AppDeps) {
           errorResponse(c, 413, ErrorCode.PayloadTooLarge, `Request body is larger than ${MAX_HTTP_BODY_BYTES} bytes`),
       }),
     )
-    .get('/health', (c) => c.json({ ok: true }))
+    .get('/health', (c) => {
+      const body: HealthResponse = { ok: true, sandboxes: deps.sandboxHealth ?? { state: 'off' } };
+      return c.json(body);
+    })
     .get('/info', (c) => {
       const body: ServerInfoResponse = { agent: deps.agents.info(), sandbox: deps.runtime?.providerName ?? null };
       return c.json(body);
@@ -79,6 +85,7 @@ export function createApp(deps: AppDeps) {
   app.onError((error, c) => {
     if (error instanceof HttpError) return errorResponse(c, error.status, error.code, error.message);
     if (error instanceof SessionEndedError) return errorResponse(c, 409, ErrorCode.BadRequest, error.message);
+    if (error instanceof SandboxUnavailableError) return errorResponse(c, 503, ErrorCode.SandboxUnavailable, error.message);
     deps.logger.error(`unhandled error on ${c.req.method} ${c.req.path}`, error);
     return errorResponse(c, 500, ErrorCode.Internal, 'Something went wrong on the server; try again, and check the server log');
   });

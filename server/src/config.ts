@@ -41,6 +41,7 @@ const envSchema = z.object({
   TANDEM_SANDBOX_MEMORY_MB: z.coerce.number().int().min(64, 'a sandbox needs at least 64 MB of memory').optional(),
   TANDEM_SANDBOX_TMP_MB: z.coerce.number().int().min(1).optional(),
   TANDEM_SANDBOX_DISK_MB: z.coerce.number().int().min(64, 'a workspace disk needs at least 64 MB').optional(),
+  TANDEM_SANDBOX_DIR: z.string().min(1).optional(),
   TANDEM_SANDBOX_CGROUP: z.string().regex(/^\//, 'TANDEM_SANDBOX_CGROUP is a cgroup path such as /tandem.slice').optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.url('ANTHROPIC_BASE_URL must be a URL such as https://api.anthropic.com').optional(),
@@ -93,6 +94,8 @@ export interface Config {
     repoRoots: string[];
     /** Per-sandbox memory, /tmp and workspace sizes (local); the defaults where absent. */
     limits?: Partial<Pick<SandboxLimits, 'memoryBytes' | 'tmpBytes' | 'workspaceBytes'>>;
+    /** Where local sandboxes' trees (snapshots, workspaces) live; else the data dir, or a reachable place when it is private. */
+    dir?: string;
     /** A cgroup v2 folder (under /sys/fs/cgroup) the server may create sandbox cgroups in; else its own cgroup when it can. */
     cgroupParent?: string;
   };
@@ -142,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .filter((root) => root !== '')
         .map((root) => path.resolve(root)),
       limits: sandboxLimitsFromEnv(values),
+      dir: values.TANDEM_SANDBOX_DIR === undefined ? undefined : path.resolve(values.TANDEM_SANDBOX_DIR),
       cgroupParent: values.TANDEM_SANDBOX_CGROUP,
     },
     agent: {

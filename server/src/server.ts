@@ -4,7 +4,6 @@ import { WebSocketServer } from 'ws';
 import { MAX_SYNC_MESSAGE_BYTES } from '../../shared/src/limits.js';
 import { createApp, type AppLogger } from './app.js';
 import { createServerAccess } from './auth/server-access.js';
-import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_DATA_DIR, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
@@ -13,7 +12,13 @@ import { createSessionsRepository, type SessionsRepository } from './db/reposito
 import { createShareLinksRepository } from './db/repositories/share-links.js';
 import { createUsersRepository } from './db/repositories/users.js';
 import { createToolOutputsRepository } from './db/repositories/tool-outputs.js';
-import { checkLocalSandboxTools, createLocalSandboxProvider } from './sandbox/local/local-provider.js';
+import { createLocalSandboxProvider } from './sandbox/local/local-provider.js';
+import { prepareSandboxRoot } from './sandbox/local/prepare-sandbox-root.js';
+import { LOCAL_SANDBOX_TOOLS, type SandboxTool } from './sandbox/local/sandbox-tools.js';
+import { probeHostFacts } from './setup/host-facts.js';
+import { decideManualFix } from './setup/install-plan.js';
+import { createUnavailableRuntime } from './session/unavailable-runtime.js';
+import type { HealthResponse } from '../../shared/src/protocol/http.js';
 import { createSnapshotStore } from './sandbox/local/snapshots.js';
 import { createE2bSdkClient } from './sandbox/e2b/e2b-client.js';
 import { createE2bSandboxProvider, E2B_SNAPSHOT_FORMAT_VERSION } from './sandbox/e2b/e2b-provider.js';
@@ -34,6 +39,8 @@ export interface RunningServer {
   docHost: DocHost;
   runtime: SessionRuntime | null;
   agents: AgentService;
+  /** Where the trees local sandboxes mount live (snapshots/, sandboxes/); null without local sandboxes. */
+  sandboxDir: string | null;
   /** Flushes every doc, closes connections (clients reconnect), the HTTP server and the store. */
   close(): Promise<void>;
 }
@@ -46,6 +53,8 @@ export interface StartOptions {
   database?: DatabaseHandle;
   /** Sandboxes and terminals (on by default; tests of the doc alone turn them off). */
   sandboxes?: boolean;
+  /** The host tools local sandboxes need (tests name a missing one to see the server start without sandboxes). */
+  sandboxTools?: readonly SandboxTool[];
 }
 
 export const consoleLogger: AppLogger & { info(message: string): void } = {
@@ -53,37 +62,57 @@ export const consoleLogger: AppLogger & { info(message: string): void } = {
   info: (message) => console.log(`[tandem] ${message}`),
 };
 
-/** Snapshots and sandbox workspaces live beside the PGlite data, or in TANDEM_DATA_DIR with PostgreSQL. */
-async function sandboxRuntime(config: Config, docHost: DocHost, sessions: SessionsRepository, logger: AppLogger, admit?: SandboxAdmit): Promise<SessionRuntime> {
+interface SandboxSetup {
+  runtime: SessionRuntime;
+  health: HealthResponse['sandboxes'];
+  sandboxDir: string | null;
+}
+
+/**
+ * Snapshots and sandbox workspaces live beside the PGlite data (or in TANDEM_DATA_DIR with
+ * PostgreSQL) when sandbox uids can reach it, else in a place they can (prepareSandboxRoot). A host
+ * without the tools sandboxes need still serves the app: every session says what to install.
+ */
+async function sandboxRuntime(config: Config, docHost: DocHost, sessions: SessionsRepository, logger: AppLogger, options: StartOptions, admit?: SandboxAdmit): Promise<SandboxSetup> {
   if (config.sandbox.provider === 'e2b') {
     const provider = createE2bSandboxProvider({ client: createE2bSdkClient() });
     const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
     const snapshots = createTemplateSnapshotSource(config.sandbox.e2bTemplate, E2B_SNAPSHOT_FORMAT_VERSION);
-    return createSessionRuntime({ docHost, sessions, provider, snapshots, pool, logger, admit });
+    return { runtime: createSessionRuntime({ docHost, sessions, provider, snapshots, pool, logger, admit }), health: { state: 'ready', provider: 'e2b' }, sandboxDir: null };
   }
-  checkLocalSandboxTools();
   const dataDir = config.database.kind === 'pglite' ? config.database.dataDir : path.resolve(process.env.TANDEM_DATA_DIR ?? DEFAULT_DATA_DIR);
-  // Sandbox uids must be able to pass through the data dir to the workspaces bound from it.
-  await mkdir(dataDir, { recursive: true });
-  await chmod(dataDir, 0o711);
+  const fix = decideManualFix(probeHostFacts(options.sandboxTools ?? LOCAL_SANDBOX_TOOLS));
+  if (fix?.blocksSandboxes) {
+    const unavailable = { reason: fix.reason, command: fix.command };
+    consoleLogger.info(`sandboxes are off: ${fix.reason}${fix.command ? ` Run once, then restart: ${fix.command}` : ''}`);
+    const runtime = createUnavailableRuntime({ docHost, provider: 'local', unavailable, repoPolicy: { roots: config.sandbox.repoRoots, protectedDirs: [dataDir] } });
+    return { runtime, health: { state: 'unavailable', provider: 'local', ...unavailable }, sandboxDir: null };
+  }
+  if (fix) consoleLogger.info(`${fix.reason}${fix.command ? ` To fix it: ${fix.command}` : ''}`);
+  const root = await prepareSandboxRoot({ dataDir, configuredDir: config.sandbox.dir });
+  if (root.note) consoleLogger.info(root.note);
   const snapshots = createSnapshotStore({
-    dir: path.join(dataDir, 'snapshots'),
+    dir: path.join(root.treesDir, 'snapshots'),
     allowedRepoRoots: config.sandbox.repoRoots,
     // The store (with the identity signing key), snapshots and workspaces: never a repo.
-    protectedDirs: [dataDir],
+    protectedDirs: [dataDir, root.treesDir],
     runSetup: (treeDir, script) => provider.runSetup(treeDir, script),
   });
-  const provider = createLocalSandboxProvider({ dir: path.join(dataDir, 'sandboxes'), snapshots, limits: config.sandbox.limits, cgroupParent: config.sandbox.cgroupParent });
+  const provider = createLocalSandboxProvider({ dir: path.join(root.treesDir, 'sandboxes'), snapshots, limits: config.sandbox.limits, cgroupParent: config.sandbox.cgroupParent });
   const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
   const manager = createSnapshotManager({ store: snapshots, pool, rebuildIntervalMs: config.sandbox.snapshotRebuildIntervalMs, logger: { info: consoleLogger.info, error: logger.error } });
   manager.startSchedule();
   const runtime = createSessionRuntime({ docHost, sessions, provider, snapshots: manager, pool, logger, admit });
   return {
-    ...runtime,
-    async close() {
-      manager.stop();
-      await runtime.close();
+    runtime: {
+      ...runtime,
+      async close() {
+        manager.stop();
+        await runtime.close();
+      },
     },
+    health: { state: 'ready', provider: 'local' },
+    sandboxDir: root.treesDir,
   };
 }
 
@@ -108,7 +137,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ownerOf: async (sessionId) => (await sessionsRepository.findById(sessionId))?.ownerId,
     docHost,
   });
-  const runtime = options.sandboxes === false ? null : await sandboxRuntime(config, docHost, sessionsRepository, logger, admit);
+  const sandboxes = options.sandboxes === false ? null : await sandboxRuntime(config, docHost, sessionsRepository, logger, options, admit);
+  const runtime = sandboxes?.runtime ?? null;
   const agents = createAgentService({
     docHost,
     ...config.agent,
@@ -131,7 +161,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     readToolOutput: (sessionId, toolUseId) => toolOutputs.find(sessionId, toolUseId),
     logger,
   });
-  const app = createApp({ access, users: createUsersRepository(database.db), sessions, docHost, runtime, agents, toolOutputs, clientDir: config.clientDir, logger });
+  const app = createApp({
+    access,
+    users: createUsersRepository(database.db),
+    sessions,
+    docHost,
+    runtime,
+    sandboxHealth: sandboxes?.health ?? { state: 'off' },
+    agents,
+    toolOutputs,
+    clientDir: config.clientDir,
+    logger,
+  });
 
   const webSocketServer = new WebSocketServer({ noServer: true, maxPayload: MAX_SYNC_MESSAGE_BYTES });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -149,6 +190,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     docHost,
     runtime,
     agents,
+    sandboxDir: sandboxes?.sandboxDir ?? null,
     async close() {
       await agents.close();
       await runtime?.close();

@@ -25,7 +25,8 @@ export type TimingStage = (typeof TIMING_STAGES)[number];
 export const sessionTimingsSchema = z.partialRecord(z.enum(TIMING_STAGES), z.number());
 export type SessionTimings = z.infer<typeof sessionTimingsSchema>;
 
-export const SANDBOX_STATES = ['none', 'booting', 'ready', 'failed', 'stopped'] as const;
+/** `unavailable`: this server cannot run sandboxes at all (missing system packages); `sandboxFix` says the command. */
+export const SANDBOX_STATES = ['none', 'booting', 'ready', 'failed', 'stopped', 'unavailable'] as const;
 export const sandboxStateSchema = z.enum(SANDBOX_STATES);
 export type SandboxState = z.infer<typeof sandboxStateSchema>;
 
@@ -64,6 +65,8 @@ export const sessionMetaSchema = z.object({
   sandboxSource: z.enum(['warm-pool', 'cold']).optional().catch(undefined),
   /** What the sandbox is doing or why it failed, for the start-up display. */
   sandboxMessage: z.string().optional().catch(undefined),
+  /** With sandboxState `unavailable`: the one command the server's operator runs to get sandboxes ('' when none would). */
+  sandboxFix: z.string().optional().catch(undefined),
   timings: sessionTimingsSchema.catch({}),
   terminals: z.array(z.string()).catch([]),
   agent: agentStateSchema.optional().catch(undefined),

@@ -8,6 +8,8 @@ export const ErrorCode = {
   NotFound: 'not_found',
   RateLimited: 'rate_limited',
   AgentUnavailable: 'agent_unavailable',
+  /** This server cannot run sandboxes (its host lacks what they need); the message says the command. */
+  SandboxUnavailable: 'sandbox_unavailable',
   Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

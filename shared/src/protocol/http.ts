@@ -113,6 +113,16 @@ export interface AgentInfo {
   maxTurns: number;
   maxOutputTokens: number;
 }
+/** Why this server runs no sandboxes, and the one command that fixes it (null when none would). */
+export interface SandboxUnavailable {
+  reason: string;
+  command: string | null;
+}
+/** GET /api/health: the server answers; whether it can run sandboxes, and if not, what to run. */
+export interface HealthResponse {
+  ok: true;
+  sandboxes: { state: 'ready'; provider: string } | ({ state: 'unavailable'; provider: string } & SandboxUnavailable) | { state: 'off' };
+}
 export interface ServerInfoResponse {
   agent: AgentInfo;
   sandbox: string | null;

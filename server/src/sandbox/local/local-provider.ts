@@ -16,28 +16,6 @@ export const SANDBOX_UID_COUNT = 1_000;
 /** The uid that runs snapshot setup scripts. */
 export const SNAPSHOT_BUILD_UID = SANDBOX_UID_BASE + SANDBOX_UID_COUNT;
 
-const REQUIRED_TOOLS = [
-  { command: 'bwrap', debianPackage: 'bubblewrap' },
-  { command: 'setpriv', debianPackage: 'util-linux' },
-  { command: 'prlimit', debianPackage: 'util-linux' },
-];
-
-/** Fails start-up with the package to install when a tool the local sandbox needs is missing. */
-export function checkLocalSandboxTools(): void {
-  const missing = REQUIRED_TOOLS.filter(({ command }) => {
-    try {
-      execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  if (missing.length > 0) {
-    const list = missing.map(({ command, debianPackage }) => `${command} (apt-get install ${debianPackage})`).join(', ');
-    throw new Error(`The local sandbox needs ${list}. Install them, or set TANDEM_SANDBOX=e2b.`);
-  }
-}
-
 /** Node's install dir, bound read-only when it lives outside /usr so `node` works inside. */
 function toolDirs(): string[] {
   return [path.dirname(path.dirname(process.execPath))];

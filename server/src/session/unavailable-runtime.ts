@@ -1,0 +1,45 @@
+import { writeMeta } from '../../../shared/src/doc/accessors.js';
+import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import type { SandboxUnavailable } from '../../../shared/src/protocol/http.js';
+import { resolveRepo, type RepoPolicy } from '../sandbox/repo-location.js';
+import type { DocHost } from '../sync/doc-host.js';
+import type { SessionRuntime } from './session-runtime.js';
+
+/** Asked for a sandbox on a server that cannot run any; the message ends with the command that fixes it. */
+export class SandboxUnavailableError extends Error {
+  constructor(readonly unavailable: SandboxUnavailable) {
+    super(unavailable.command ? `${unavailable.reason} Run this on the server, then restart it: ${unavailable.command}` : unavailable.reason);
+  }
+}
+
+/**
+ * The runtime of a server whose host lacks what sandboxes need: sessions are made and shared as
+ * usual (repos are checked the same way), and every session page is told, through the doc, why
+ * there is no sandbox and the one command that fixes it.
+ */
+export function createUnavailableRuntime(deps: { docHost: DocHost; provider: string; unavailable: SandboxUnavailable; repoPolicy: RepoPolicy }): SessionRuntime {
+  const refuse = async (sessionId: string): Promise<never> => {
+    await deps.docHost.change(sessionId, (doc) =>
+      writeMeta(
+        doc,
+        { sandbox: deps.provider, sandboxState: 'unavailable', sandboxMessage: deps.unavailable.reason, sandboxFix: deps.unavailable.command ?? '', terminals: [] },
+        DocOrigin.Sandbox,
+      ),
+    );
+    throw new SandboxUnavailableError(deps.unavailable);
+  };
+  return {
+    providerName: deps.provider,
+    checkRepo: async (repo) => {
+      await resolveRepo(repo, deps.repoPolicy);
+    },
+    ensureStarted: refuse,
+    files: refuse,
+    terminal: async () => undefined,
+    addTerminal: refuse,
+    end: async () => undefined,
+    stop: async () => {},
+    warmPoolSettled: async () => {},
+    close: async () => {},
+  };
+}

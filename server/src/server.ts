@@ -131,6 +131,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sessions: sessionsRepository,
     shareLinks: createShareLinksRepository(database.db),
     docHost,
+    toolOutputs,
   });
   const admit = createSandboxAdmission({
     caps: config.limits?.sandboxes ?? DEFAULT_SANDBOX_CAPS,

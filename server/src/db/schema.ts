@@ -1,4 +1,4 @@
-import { bigserial, customType, index, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigserial, customType, index, integer, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** bytea as Uint8Array: PGlite returns Uint8Array, node-postgres a Buffer (also a Uint8Array). */
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
@@ -49,6 +49,13 @@ export const shareLinks = pgTable(
       .references(() => users.id),
     createdAt: createdAt(),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    /** How many times someone other than the owner joined through it (carried links: people carried). */
+    joinCount: integer('join_count').notNull().default(0),
+    /**
+     * Set on a link the server made when a session resumed another: it holds the members carried over
+     * (its token is never given out), so the owner can revoke their access like any other link's.
+     */
+    carriedFromSessionId: text('carried_from_session_id').references((): AnyPgColumn => sessions.id, { onDelete: 'set null' }),
   },
   (table) => [index('share_links_session_idx').on(table.sessionId)],
 );

@@ -37,6 +37,14 @@ describe('decideMetaMirror', () => {
     expect(metaKeysToClear(patch).sort()).toEqual(['endSnapshot', 'endedAt', 'resumedFrom']);
   });
 
+  it('names the session that continued an ended one, from the store; a forged continuation is cleared', () => {
+    const ended: SessionRow = { ...row, endedAt: new Date(5_000) };
+    const continuation = { sessionId: 's_next', title: 'Fix the parser (resumed)' };
+    expect(decideMetaMirror(ended, meta({ ...mirrored, status: 'done', endedAt: 5_000 }), continuation)).toEqual({ continuedIn: continuation });
+    const forged = meta({ ...mirrored, continuedIn: { sessionId: 's_evil', title: 'Click me' } });
+    expect(metaKeysToClear(decideMetaMirror(row, forged))).toEqual(['continuedIn']);
+  });
+
   it('leaves a running session’s status to the agent', () => {
     expect(decideMetaMirror(row, meta({ ...mirrored, status: 'waiting' }))).toStrictEqual({});
   });

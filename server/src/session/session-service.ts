@@ -4,23 +4,27 @@ import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import { sessionStatusSchema } from '../../../shared/src/doc/schema.js';
 import { CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS } from '../../../shared/src/limits.js';
 import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import type { CreateSessionBody, NewShareLink, SessionSummary, ShareLink } from '../../../shared/src/protocol/http.js';
+import type { CreateSessionBody, JoinPreview, NewShareLink, SessionSummary, ShareLink } from '../../../shared/src/protocol/http.js';
 import { canEditSession, canManageSharing, type ShareRole } from '../../../shared/src/roles.js';
 import type { Identity } from '../auth/identity-token.js';
 import { hashSecret, newBearerSecret } from '../auth/secret-hash.js';
 import type { SessionRow, SessionsRepository } from '../db/repositories/sessions.js';
 import type { ShareLinkRow, ShareLinksRepository } from '../db/repositories/share-links.js';
+import type { ToolOutputsRepository } from '../db/repositories/tool-outputs.js';
 import { forbidden, HttpError, notFound } from '../http/http-error.js';
 import type { DocHost } from '../sync/doc-host.js';
 import { decideSessionAccess, type SessionAccessDecision } from './decisions.js';
 import { createLinkSockets } from './link-sockets.js';
 import { decideMetaMirror, metaKeysToClear } from './meta-mirror.js';
 import { createRateLimiter } from './rate-limiter.js';
+import { createResumeCarry } from './resume-carry.js';
 
 export interface SessionServiceDeps {
   sessions: SessionsRepository;
   shareLinks: ShareLinksRepository;
   docHost: DocHost;
+  /** Whole tool outputs, copied into a session that resumes another. */
+  toolOutputs?: Pick<ToolOutputsRepository, 'copySession'>;
   nowMs?: () => number;
 }
 
@@ -42,12 +46,15 @@ function toSummary(row: SessionRow, role: SessionSummary['role']): SessionSummar
   };
 }
 
-function toShareLink(row: ShareLinkRow): ShareLink {
+function toShareLink(row: ShareLinkRow, titles: ReadonlyMap<string, string> = new Map()): ShareLink {
+  const carriedTitle = row.carriedFromSessionId ? titles.get(row.carriedFromSessionId) : undefined;
   return {
     id: row.id,
     role: row.role,
     createdAt: row.createdAt.getTime(),
     revokedAt: row.revokedAt?.getTime() ?? null,
+    joinCount: row.joinCount,
+    carriedFrom: row.carriedFromSessionId ? { sessionId: row.carriedFromSessionId, title: carriedTitle ?? 'an earlier session' } : null,
   };
 }
 
@@ -56,6 +63,7 @@ export function createSessionService(deps: SessionServiceDeps) {
   const nowMs = deps.nowMs ?? Date.now;
   const sockets = createLinkSockets();
   const chatLimiter = createRateLimiter(CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS);
+  const resumeCarry = createResumeCarry({ ...deps, nowMs });
 
   async function decideAccess(sessionId: string, userId: string): Promise<SessionAccessDecision & { session?: SessionRow }> {
     const session = await deps.sessions.findById(sessionId);
@@ -95,15 +103,16 @@ export function createSessionService(deps: SessionServiceDeps) {
     if (!canEditSession(access.role)) throw forbidden('Only editors of a session can resume it');
     const { endedAt, endSnapshotId } = access.session;
     if (!endedAt || !endSnapshotId) throw new HttpError(409, ErrorCode.BadRequest, 'That session has no saved workspace; its owner must end it first');
-    return { sessionId: access.session.id, snapshotId: endSnapshotId, repo: access.session.repo };
+    return { session: access.session, snapshotId: endSnapshotId };
   }
 
   /** Writes what the store says about a session into its doc's meta, where the doc says otherwise. */
   async function mirrorToDoc(sessionId: string): Promise<void> {
     const row = await deps.sessions.findById(sessionId);
     if (!row) return;
+    const continuation = row.endedAt ? await deps.sessions.findContinuation(sessionId) : undefined;
     await deps.docHost.change(sessionId, (doc) => {
-      const patch = decideMetaMirror(row, readMeta(doc));
+      const patch = decideMetaMirror(row, readMeta(doc), continuation);
       if (Object.keys(patch).length === 0) return;
       doc.transact(() => {
         writeMeta(doc, patch, DocOrigin.User);
@@ -129,20 +138,24 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     async create(identity: Identity, body: CreateSessionBody): Promise<SessionSummary> {
       const resumedFrom = body.resumeFrom ? await savedWorkspaceOf(body.resumeFrom, identity) : undefined;
-      const repo = resumedFrom?.repo ?? body.repo;
+      const repo = resumedFrom?.session.repo ?? body.repo;
       const id = newId('s', 9);
+      // Whoever resumes owns the new session; the ended session's people keep their roles (resume-carry).
       await deps.sessions.create({
         id,
         title: body.title,
         repo,
         ownerId: identity.id,
-        resumedFrom: resumedFrom && { sessionId: resumedFrom.sessionId, snapshotId: resumedFrom.snapshotId },
+        resumedFrom: resumedFrom && { sessionId: resumedFrom.session.id, snapshotId: resumedFrom.snapshotId },
       });
       const row = await deps.sessions.findById(id);
       if (!row) throw new Error(`session ${id} vanished after insert`);
+      if (resumedFrom) await resumeCarry.carry(resumedFrom.session, id, identity);
       await deps.docHost.change(id, (doc) =>
         writeMeta(doc, { ...decideMetaMirror(row, readMeta(doc)), status: 'idle', timings: { requestedAt: nowMs() } }, DocOrigin.User),
       );
+      // The ended session's open tabs learn where it continues.
+      if (resumedFrom) await mirrorToDoc(resumedFrom.session.id);
       return toSummary(row, 'owner');
     },
 
@@ -195,8 +208,19 @@ export function createSessionService(deps: SessionServiceDeps) {
     },
 
     async listLinks(sessionId: string, identity: Identity): Promise<ShareLink[]> {
-      await requireOwner(sessionId, identity);
-      return (await deps.shareLinks.listForSession(sessionId)).map(toShareLink);
+      const { session } = await requireOwner(sessionId, identity);
+      const links = await deps.shareLinks.listForSession(sessionId);
+      // A carried link names the session it carried people from (the one this resumed).
+      const previous = session.resumedFromSessionId ? await deps.sessions.findById(session.resumedFromSessionId) : undefined;
+      const titles = new Map(previous ? [[previous.id, previous.title]] : []);
+      return links.map((link) => toShareLink(link, titles));
+    },
+
+    /** What an invite page shows before joining: title, who made the link, its role. Nothing else. */
+    async previewLink(token: string): Promise<JoinPreview> {
+      const preview = await deps.shareLinks.findPreviewByTokenHash(hashSecret(token));
+      if (!preview) throw notFound('Share link (it may have been revoked)');
+      return { sessionTitle: preview.sessionTitle, inviterName: preview.inviterName, role: preview.role };
     },
 
     /** Revokes a link and closes every open socket it let in (sync, terminal), at once. */
@@ -216,6 +240,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (!session) throw notFound('Session');
       if (session.ownerId === identity.id) return toSummary(session, 'owner');
       await deps.shareLinks.addMember({ sessionId: session.id, userId: identity.id, linkId: link.id });
+      await deps.shareLinks.countJoin(link.id);
       return toSummary(session, link.role);
     },
   };

@@ -76,6 +76,8 @@ export const sessionMetaSchema = z.object({
   endSnapshot: z.object({ id: z.string(), builtAtMs: z.number() }).optional().catch(undefined),
   /** Set on a session that resumed another one's saved workspace. */
   resumedFrom: z.object({ sessionId: z.string(), snapshotId: z.string() }).optional().catch(undefined),
+  /** Set on an ended session once another resumed it: where its people carried on (from the store). */
+  continuedIn: z.object({ sessionId: z.string(), title: z.string() }).optional().catch(undefined),
 });
 export type SessionMeta = z.infer<typeof sessionMetaSchema>;
 

@@ -6,7 +6,7 @@ import {
   MAX_REPO_PATH_CHARS,
   MAX_SESSION_TITLE_CHARS,
 } from '../limits.js';
-import { sessionRoleSchema, shareRoleSchema } from '../roles.js';
+import { sessionRoleSchema, shareRoleSchema, type ShareRole } from '../roles.js';
 import { deliveryModeSchema, sessionStatusSchema } from '../doc/schema.js';
 import type { ErrorCode } from './errors.js';
 
@@ -139,6 +139,10 @@ export const shareLinkSchema = z.object({
   role: shareRoleSchema,
   createdAt: z.number(),
   revokedAt: z.number().nullable(),
+  /** How many times someone joined through it; for a carried link, how many people it carried over. */
+  joinCount: z.number().int().nonnegative(),
+  /** Set on the link a resume made for the members it carried over from the ended session. */
+  carriedFrom: z.object({ sessionId: z.string(), title: z.string() }).nullable(),
 });
 export type ShareLink = z.infer<typeof shareLinkSchema>;
 /** A link just minted, with its token: the only time the server can show it. */
@@ -159,6 +163,15 @@ export const joinBodySchema = z.object({ token: z.string().min(1).max(200) });
 export type JoinBody = z.infer<typeof joinBodySchema>;
 export interface JoinResponse {
   session: SessionSummary;
+}
+/** What an invite page shows before joining, and nothing more about the session. */
+export interface JoinPreview {
+  sessionTitle: string;
+  inviterName: string;
+  role: ShareRole;
+}
+export interface JoinPreviewResponse {
+  preview: JoinPreview;
 }
 
 export interface OpenTerminalResponse {

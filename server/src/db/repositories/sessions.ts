@@ -1,5 +1,5 @@
-import { and, desc, eq, isNull, or } from 'drizzle-orm';
-import type { SessionRole } from '../../../../shared/src/roles.js';
+import { and, asc, desc, eq, isNull, or } from 'drizzle-orm';
+import type { SessionRole, ShareRole } from '../../../../shared/src/roles.js';
 import type { Database } from '../database.js';
 import { sessionMembers, sessions, shareLinks, users } from '../schema.js';
 
@@ -91,6 +91,27 @@ export function createSessionsRepository(db: Database) {
         if (role) visible.push({ ...row, role });
       }
       return visible;
+    },
+
+    /** People who hold a role in a session through a live link (the owner is not among them). */
+    async listLiveMembers(sessionId: string): Promise<Array<{ userId: string; role: ShareRole }>> {
+      return db
+        .select({ userId: sessionMembers.userId, role: shareLinks.role })
+        .from(sessionMembers)
+        .innerJoin(shareLinks, eq(shareLinks.id, sessionMembers.linkId))
+        .where(and(eq(sessionMembers.sessionId, sessionId), isNull(shareLinks.revokedAt)))
+        .orderBy(asc(sessionMembers.joinedAt));
+    },
+
+    /** The newest session that resumed this one: where its people carried on. */
+    async findContinuation(sessionId: string): Promise<{ sessionId: string; title: string } | undefined> {
+      const [row] = await db
+        .select({ sessionId: sessions.id, title: sessions.title })
+        .from(sessions)
+        .where(eq(sessions.resumedFromSessionId, sessionId))
+        .orderBy(desc(sessions.createdAt), desc(sessions.id))
+        .limit(1);
+      return row;
     },
 
     async setStatus(id: string, status: string): Promise<void> {

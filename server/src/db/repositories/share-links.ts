@@ -1,7 +1,7 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { ShareRole } from '../../../../shared/src/roles.js';
 import type { Database } from '../database.js';
-import { sessionMembers, shareLinks } from '../schema.js';
+import { sessionMembers, sessions, shareLinks, users } from '../schema.js';
 
 export interface ShareLinkRow {
   id: string;
@@ -12,11 +12,28 @@ export interface ShareLinkRow {
   createdBy: string;
   createdAt: Date;
   revokedAt: Date | null;
+  joinCount: number;
+  /** The ended session whose members this link carried over (a link the server made at resume), if any. */
+  carriedFromSessionId: string | null;
+}
+
+/** What an invite page may show before joining: the session's title, who made the link, its role. */
+export interface LinkPreviewRow {
+  sessionTitle: string;
+  inviterName: string;
+  role: ShareRole;
 }
 
 export function createShareLinksRepository(db: Database) {
   return {
-    async create(link: { id: string; sessionId: string; role: ShareRole; tokenHash: string; createdBy: string }): Promise<ShareLinkRow> {
+    async create(link: {
+      id: string;
+      sessionId: string;
+      role: ShareRole;
+      tokenHash: string;
+      createdBy: string;
+      carriedFromSessionId?: string;
+    }): Promise<ShareLinkRow> {
       const [row] = await db.insert(shareLinks).values(link).returning();
       if (!row) throw new Error('insert into share_links returned no row');
       return row;
@@ -32,6 +49,25 @@ export function createShareLinksRepository(db: Database) {
         .from(shareLinks)
         .where(and(eq(shareLinks.tokenHash, tokenHash), isNull(shareLinks.revokedAt)));
       return row;
+    },
+
+    /** Only the three facts an invite page shows, for a live link. */
+    async findPreviewByTokenHash(tokenHash: string): Promise<LinkPreviewRow | undefined> {
+      const [row] = await db
+        .select({ sessionTitle: sessions.title, inviterName: users.name, role: shareLinks.role })
+        .from(shareLinks)
+        .innerJoin(sessions, eq(sessions.id, shareLinks.sessionId))
+        .innerJoin(users, eq(users.id, shareLinks.createdBy))
+        .where(and(eq(shareLinks.tokenHash, tokenHash), isNull(shareLinks.revokedAt)));
+      return row;
+    },
+
+    /** Counts a join through a link (in one UPDATE, so simultaneous joins all count). */
+    async countJoin(linkId: string, joins = 1): Promise<void> {
+      await db
+        .update(shareLinks)
+        .set({ joinCount: sql`${shareLinks.joinCount} + ${joins}` })
+        .where(eq(shareLinks.id, linkId));
     },
 
     /** Marks a link revoked; returns it, or undefined when it is not a link of this session. */

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../database.js';
 import { toolOutputs } from '../schema.js';
 
@@ -7,6 +7,13 @@ export function createToolOutputsRepository(db: Database) {
   return {
     async save(sessionId: string, toolUseId: string, output: string): Promise<void> {
       await db.insert(toolOutputs).values({ sessionId, toolUseId, output }).onConflictDoUpdate({ target: [toolOutputs.sessionId, toolOutputs.toolUseId], set: { output } });
+    },
+    /** Copies one session's whole outputs to another (a resumed session carries its transcript and outputs). */
+    async copySession(fromSessionId: string, toSessionId: string): Promise<void> {
+      await db.execute(sql`
+        INSERT INTO ${toolOutputs} (session_id, tool_use_id, output, created_at)
+        SELECT ${toSessionId}, tool_use_id, output, created_at FROM ${toolOutputs} WHERE session_id = ${fromSessionId}
+        ON CONFLICT DO NOTHING`);
     },
     async find(sessionId: string, toolUseId: string): Promise<string | undefined> {
       const [row] = await db

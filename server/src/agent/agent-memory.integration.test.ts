@@ -9,6 +9,8 @@ import { estimateTokens } from './context-compaction.js';
 
 /** A small context budget, so a few long tool outputs are enough to make the agent compact its memory. */
 const CONTEXT_TOKENS = 3_000;
+/** Each test waits on two whole runs (up to 45 s each on a busy machine), longer than vitest's default 20 s. */
+const TWO_RUNS_TIMEOUT_MS = 120_000;
 
 let fake: FakeAnthropic;
 beforeAll(async () => {
@@ -49,7 +51,7 @@ function toolResults(message: MessageParam | undefined): ToolResultBlockParam[] 
   return message.content.flatMap((block) => (block.type === 'tool_result' ? [block] : []));
 }
 
-it('a follow-up run continues the conversation: earlier turns, tool calls and whole outputs as the model saw them, and the plan', async () => {
+it('a follow-up run continues the conversation: earlier turns, tool calls and whole outputs as the model saw them, and the plan', { timeout: TWO_RUNS_TIMEOUT_MS }, async () => {
   const people = await agentSession('Memory');
   const request = script([
     {
@@ -90,9 +92,9 @@ it('a follow-up run continues the conversation: earlier turns, tool calls and wh
   expect(followUp).toHaveLength(5);
 });
 
-it('a run stopped in the middle of a tool call is remembered with the call closed, and the next run goes on from it', async () => {
+it('a run stopped in the middle of a tool call is remembered with the call closed, and the next run goes on from it', { timeout: TWO_RUNS_TIMEOUT_MS }, async () => {
   const people = await agentSession('Stopped then continued');
-  const request = script([toolReply('bash', { command: 'sleep 30' }, 'Waiting on a slow command.'), textReply('Picking up: the slow command was stopped.')]);
+  const request = script([toolReply('bash', { command: 'sleep 300' }, 'Waiting on a slow command.'), textReply('Picking up: the slow command was stopped.')]);
   let before = people.runIds();
   await people.send(people.ada.token, 'Run the slow command.', 'prompt');
   await waitFor(() => people.transcript().some((entry) => entry.kind === 'tool-call' && entry.status === 'running'), 'the command to run', 20_000);
@@ -108,7 +110,7 @@ it('a run stopped in the middle of a tool call is remembered with the call close
   expect(userTexts([followUp.at(-1)!])).toEqual(['[Ada asks]\nWhy did it stop?']);
 });
 
-it('past the context budget, the follow-up compacts: oldest turns left out with a note, older outputs cut, newest question whole', async () => {
+it('past the context budget, the follow-up compacts: oldest turns left out with a note, older outputs cut, newest question whole', { timeout: TWO_RUNS_TIMEOUT_MS }, async () => {
   const people = await agentSession('Compaction');
   const count = (step: number) => toolReply('bash', { command: `echo step-${step}; seq 1 2000` });
   const request = script([count(1), count(2), count(3), count(4), count(5), textReply('Counted five times.'), textReply('The last number was 2000.')]);

@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import type { DocPersister } from './doc-persister.js';
 import type { DocFanout } from './fanout.js';
+import { HeldUntilStored } from './held-until-stored.js';
 import type { SyncConnection } from './sync-connection.js';
 import { encodeAwarenessMessage, encodeUpdateMessage } from './sync-connection.js';
 
@@ -15,6 +16,8 @@ export class Room {
   holds = 0;
   private persister: DocPersister | null = null;
   private unsubscribeFanout: (() => void) | null = null;
+  /** Doc content goes to clients and other nodes only once it is stored. */
+  private readonly held = new HeldUntilStored();
 
   constructor(
     readonly sessionId: string,
@@ -22,15 +25,23 @@ export class Room {
   ) {
     // The server has no presence of its own.
     this.awareness.setLocalState(null);
-    this.doc.on('update', this.onDocUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
   }
 
+  /** Starts relaying, once the stored doc is loaded into `doc` and `persister` listens on it. */
   attach(persister: DocPersister): void {
     this.persister = persister;
+    persister.onStored((stored) => this.held.release(stored));
+    // After the persister's own listener, so its `seen` already counts the update being relayed.
+    this.doc.on('update', this.onDocUpdate);
     this.unsubscribeFanout = this.fanout.subscribe(this.sessionId, (update) =>
       Y.applyUpdate(this.doc, update, DocOrigin.RemoteNode),
     );
+  }
+
+  /** Sends `message` (doc content as of now, such as a sync answer) once the store has everything it holds. */
+  sendOnceStored(connection: SyncConnection, message: Uint8Array): void {
+    this.held.hold(this.persister?.seen ?? 0, () => connection.send(message));
   }
 
   get persistedBytes(): number {
@@ -64,18 +75,27 @@ export class Room {
   }
 
   destroy(): void {
+    this.held.clear();
+    this.doc.off('update', this.onDocUpdate);
     this.persister?.detach();
     this.unsubscribeFanout?.();
     this.awareness.destroy();
     this.doc.destroy();
   }
 
+  /**
+   * Every change, whoever made it (a person, the agent, the sandbox's file sync), is relayed only once
+   * stored. An update from another node was stored there; it waits only behind earlier local ones.
+   */
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
-    const message = encodeUpdateMessage(update);
-    for (const connection of this.connections) {
-      if (connection !== origin) connection.send(message);
-    }
-    if (origin !== DocOrigin.RemoteNode && origin !== DocOrigin.Persistence) this.fanout.publish(this.sessionId, update);
+    if (origin === DocOrigin.Persistence) return;
+    this.held.hold(this.persister?.seen ?? 0, () => {
+      const message = encodeUpdateMessage(update);
+      for (const connection of this.connections) {
+        if (connection !== origin) connection.send(message);
+      }
+      if (origin !== DocOrigin.RemoteNode) this.fanout.publish(this.sessionId, update);
+    });
   };
 
   private readonly onAwarenessUpdate = (

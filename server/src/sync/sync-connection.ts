@@ -100,7 +100,8 @@ export class SyncConnection {
         const encoder = encoding.createEncoder();
         encoding.writeVarUint(encoder, MessageType.Sync);
         syncProtocol.writeSyncStep2(encoder, this.room.doc, decoding.readVarUint8Array(decoder));
-        this.send(encoding.toUint8Array(encoder));
+        // The answer may hold updates not yet stored: it waits for them, so a tab never has what a crash would lose.
+        this.room.sendOnceStored(this, encoding.toUint8Array(encoder));
         return;
       }
       case syncProtocol.messageYjsSyncStep2:

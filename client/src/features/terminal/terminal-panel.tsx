@@ -5,6 +5,7 @@ import { DEFAULT_TERMINAL_ID } from '../../../../shared/src/protocol/terminal.js
 import { api } from '../../lib/api.js';
 import { errorMessage } from '../../lib/use-action.js';
 import type { Participant } from '../presence/use-presence.js';
+import { SandboxUnavailable } from './sandbox-unavailable.js';
 import { StartupWaterfall } from './startup-waterfall.js';
 import { TerminalView, type TerminalStatus } from './terminal-view.js';
 
@@ -56,6 +57,7 @@ export function TerminalPanelBody({
     }
   }
 
+  if (meta.sandboxState === 'unavailable') return <SandboxUnavailable meta={meta} />;
   if (meta.sandboxState === 'failed') {
     return (
       <div className="sandbox-state failed" role="alert">

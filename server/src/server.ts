@@ -23,6 +23,7 @@ import { createSnapshotStore } from './sandbox/local/snapshots.js';
 import { createE2bSdkClient } from './sandbox/e2b/e2b-client.js';
 import { createE2bSandboxProvider, E2B_SNAPSHOT_FORMAT_VERSION } from './sandbox/e2b/e2b-provider.js';
 import { createSnapshotManager, createTemplateSnapshotSource } from './sandbox/snapshot-manager.js';
+import { RETIRED_SNAPSHOT_GRACE_MS } from './sandbox/snapshot-collection.js';
 import { createWarmPool } from './sandbox/warm-pool.js';
 import { createSessionRuntime, type SessionRuntime } from './session/session-runtime.js';
 import { createSessionService } from './session/session-service.js';
@@ -100,7 +101,15 @@ async function sandboxRuntime(config: Config, docHost: DocHost, sessions: Sessio
   });
   const provider = createLocalSandboxProvider({ dir: path.join(root.treesDir, 'sandboxes'), snapshots, limits: config.sandbox.limits, cgroupParent: config.sandbox.cgroupParent });
   const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
-  const manager = createSnapshotManager({ store: snapshots, pool, rebuildIntervalMs: config.sandbox.snapshotRebuildIntervalMs, logger: { info: consoleLogger.info, error: logger.error } });
+  const manager = createSnapshotManager({
+    store: snapshots,
+    pool,
+    rebuildIntervalMs: config.sandbox.snapshotRebuildIntervalMs,
+    logger: { info: consoleLogger.info, error: logger.error },
+    inUse: () => provider.snapshotsInUse(),
+    // The grace covers a session booting onto a snapshot it was handed; a short interval (tests) keeps it short too.
+    retiredGraceMs: Math.min(RETIRED_SNAPSHOT_GRACE_MS, config.sandbox.snapshotRebuildIntervalMs),
+  });
   manager.startSchedule();
   const runtime = createSessionRuntime({ docHost, sessions, provider, snapshots: manager, pool, logger, admit });
   return {

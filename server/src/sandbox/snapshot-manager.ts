@@ -1,16 +1,20 @@
 import { SNAPSHOT_FORMAT_VERSION, currentCommit, type SnapshotProgress, type SnapshotStore } from './local/snapshots.js';
 import type { SnapshotRef } from './provider.js';
 import { parseRepoReference, RepoRefusedError } from './repo-location.js';
+import { decideSnapshotCollection, RETIRED_SNAPSHOT_GRACE_MS } from './snapshot-collection.js';
 import type { WarmPool } from './warm-pool.js';
 
 /** Snapshots are rebuilt this often, so a session starts at most this far behind the repo. */
 export const DEFAULT_SNAPSHOT_REBUILD_INTERVAL_MS = 30 * 60_000;
-/** How often the schedule looks at the repos in use (age and moved HEAD). */
+/** How often the schedule looks at the repos in use (age and moved HEAD) and collects unused snapshots. */
 export const SNAPSHOT_CHECK_INTERVAL_MS = 60_000;
+
+/** The schedule looks at least twice per rebuild interval, so a short interval (in tests) is kept. */
+export const snapshotCheckIntervalMs = (rebuildIntervalMs: number) => Math.max(1_000, Math.min(SNAPSHOT_CHECK_INTERVAL_MS, Math.floor(rebuildIntervalMs / 2)));
 
 export type RebuildReason = 'format-version' | 'age' | 'head-moved';
 
-/** Pure: whether a repo's snapshot must be rebuilt now, and why. */
+/** Pure: whether a repo's snapshot must be rebuilt now, and why. `headCommit` is read as the stamp's commit was (currentCommit of the repo). */
 export function decideSnapshotRebuild(input: {
   snapshot: SnapshotRef;
   headCommit: string;
@@ -58,16 +62,44 @@ export function createTemplateSnapshotSource(template: string, formatVersion: nu
   };
 }
 
-/** Gives each repo a current snapshot, builds one at most once at a time, and rebuilds on a schedule. */
+/**
+ * Gives each repo a current snapshot, builds one at most once at a time, and rebuilds on a schedule.
+ * A rebuild never deletes the snapshot it replaces: live sessions and warm sandboxes sit on it (it is
+ * their overlay's lower layer). Snapshots are deleted by collection, once nothing refers to them.
+ */
 export function createSnapshotManager(options: {
   store: SnapshotStore;
   pool: WarmPool;
   rebuildIntervalMs: number;
   logger: SnapshotManagerLogger;
+  /** Ids of the snapshots live sandboxes (sessions' and warm ones) have mounted now. */
+  inUse: () => ReadonlySet<string>;
+  retiredGraceMs?: number;
 }) {
   const current = new Map<string, SnapshotRef>();
   const building = new Map<string, Promise<SnapshotRef>>();
+  const retiredAtMs = new Map<string, number>();
   let timer: NodeJS.Timeout | null = null;
+
+  /** Deletes the snapshots nothing refers to (see decideSnapshotCollection); returns their ids. */
+  async function collect(): Promise<string[]> {
+    // A snapshot being built has no stamp yet, so it is never listed, never collected.
+    const unused = decideSnapshotCollection({
+      snapshots: await options.store.list(),
+      current: new Map([...current].map(([repo, snapshot]) => [repo, snapshot.id])),
+      inUse: options.inUse(),
+      retiredAtMs,
+      currentFormatVersion: SNAPSHOT_FORMAT_VERSION,
+      nowMs: Date.now(),
+      graceMs: options.retiredGraceMs ?? RETIRED_SNAPSHOT_GRACE_MS,
+    });
+    for (const snapshot of unused) {
+      options.logger.info(`deleting snapshot ${snapshot.id} of ${snapshot.repo}: nothing uses it any more`);
+      await options.store.remove(snapshot);
+      retiredAtMs.delete(snapshot.id);
+    }
+    return unused.map((snapshot) => snapshot.id);
+  }
 
   function build(repo: string, progress?: SnapshotProgress): Promise<SnapshotRef> {
     let pending = building.get(repo);
@@ -77,8 +109,8 @@ export function createSnapshotManager(options: {
         .then(async (snapshot) => {
           const previous = current.get(repo);
           current.set(repo, snapshot);
+          if (previous) retiredAtMs.set(previous.id, Date.now());
           await options.pool.retire(repo, snapshot);
-          if (previous) await options.store.remove(previous);
           return snapshot;
         })
         .finally(() => building.delete(repo));
@@ -99,6 +131,7 @@ export function createSnapshotManager(options: {
       options.logger.info(`rebuilding the snapshot of ${repo} (${reason})`);
       await build(repo).catch((error: unknown) => options.logger.error(`snapshot rebuild of ${repo} failed; keeping the old one`, error));
     }
+    await collect().catch((error: unknown) => options.logger.error('could not collect unused snapshots', error));
   }
 
   return {
@@ -119,8 +152,9 @@ export function createSnapshotManager(options: {
     },
     saved: (snapshotId: string) => options.store.get(snapshotId),
     check,
+    collect,
     startSchedule(): void {
-      timer ??= setInterval(() => void check(), SNAPSHOT_CHECK_INTERVAL_MS);
+      timer ??= setInterval(() => void check(), snapshotCheckIntervalMs(options.rebuildIntervalMs));
       timer.unref();
     },
     stop(): void {

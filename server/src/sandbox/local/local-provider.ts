@@ -6,6 +6,7 @@ import type { SandboxProvider, SandboxSpec } from '../provider.js';
 import { buildSandboxCommand, DEFAULT_SANDBOX_LIMITS, groupFileContents, passwdFileContents, type SandboxLimits, type TmpPlacement } from './bwrap-command.js';
 import { LocalSandbox } from './local-sandbox.js';
 import { runProcess } from './run-process.js';
+import { savedWorkspaceLabel } from '../snapshot-collection.js';
 import { CGROUP_ROOT, decideCgroupPlan, prepareSandboxCgroups, probeCgroups, type CgroupPlan, type SandboxCgroup, type SandboxCgroups } from './sandbox-cgroups.js';
 import { SETUP_TIMEOUT_MS, type SnapshotStore } from './snapshots.js';
 import { mountWorkspace, removeSandboxDir } from './workspace-mount.js';
@@ -51,11 +52,15 @@ export interface LocalSandboxBounds {
 export type LocalSandboxProvider = SandboxProvider & {
   runSetup(treeDir: string, script: string): ReturnType<typeof runProcess>;
   bounds(): Promise<LocalSandboxBounds>;
+  /** Ids of the snapshots live sandboxes have mounted (the lower layer of their workspace): never to be deleted. */
+  snapshotsInUse(): ReadonlySet<string>;
 };
 
 export function createLocalSandboxProvider(options: LocalProviderOptions): LocalSandboxProvider {
   const limits: SandboxLimits = { ...DEFAULT_SANDBOX_LIMITS, ...options.limits };
   const usedUids = new Set<number>();
+  /** sandbox id → the snapshot its workspace is mounted on, from before the mount until the sandbox is gone. */
+  const mountedSnapshots = new Map<string, string>();
   const sizedTmpfs = bwrapCanSizeTmpfs();
   const cgroupRoot = options.cgroupRoot ?? CGROUP_ROOT;
   // Decided once, on first use: per-sandbox cgroups when the host allows, else per-process bounds.
@@ -110,6 +115,7 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
       await chmod(options.dir, 0o711);
       await chmod(sandboxDir, 0o711);
       const uid = allocateUid();
+      mountedSnapshots.set(id, spec.snapshot.id);
       let cgroup: SandboxCgroup | null = null;
       try {
         const files = await identityFiles(sandboxDir, uid);
@@ -123,17 +129,19 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
           uid,
           workspace,
           command: { uid, ...files, network: spec.network ?? false, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile },
-          saveSnapshot: (treeDir) => options.snapshots.saveTree(treeDir, `session:${spec.sessionId}`, spec.snapshot.commit),
+          saveSnapshot: (treeDir) => options.snapshots.saveTree(treeDir, savedWorkspaceLabel(spec.sessionId), spec.snapshot.commit),
           release: async () => {
             await ownCgroup?.remove().catch(() => {});
             await removeSandboxDir(sandboxDir);
             usedUids.delete(uid);
+            mountedSnapshots.delete(id);
           },
         });
       } catch (error) {
         await cgroup?.remove().catch(() => {});
         usedUids.delete(uid);
         await removeSandboxDir(sandboxDir);
+        mountedSnapshots.delete(id);
         throw error;
       }
     },
@@ -160,6 +168,8 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
         await removeSandboxDir(dir);
       }
     },
+
+    snapshotsInUse: () => new Set(mountedSnapshots.values()),
 
     async bounds() {
       return { limits, memory: (await cgroups()).plan, tmp: sizedTmpfs ? 'sized-tmpfs' : 'session-disk' };

@@ -152,7 +152,9 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
           default:
             source satisfies never;
         }
-        const commit = await currentCommit(tree);
+        // Like with like: the commit the rebuild check will read from the repo later. A copied folder
+        // inside a checkout has no .git of its own, so its tree would say 'none' while the repo says HEAD.
+        const commit = source.kind === 'local' && source.form !== 'file-url' ? await currentCommit(source.realPath) : await currentCommit(tree);
         if (await hasSetupScript(tree)) {
           progress(`Running ${SETUP_SCRIPT_PATH}`);
           const result = await options.runSetup(tree, `bash ${SETUP_SCRIPT_PATH}`);

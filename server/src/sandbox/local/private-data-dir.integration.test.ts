@@ -6,6 +6,7 @@ import { EXAMPLE_REPO } from '../../../test-support/local-sandbox.js';
 import { SERVER_FOR_FILE_START_TIMEOUT_MS } from '../../../test-support/server-per-file.js';
 import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../../test-support/test-server.js';
 import type { RunningServer } from '../../server.js';
+import { SYSTEM_SANDBOX_BASE } from './sandbox-root.js';
 
 /** Boot plus snapshot on a busy 2-core machine. */
 const SANDBOX_READY_TIMEOUT_MS = 90_000;
@@ -19,7 +20,11 @@ const peers: TestPeer[] = [];
 beforeAll(async () => {
   privateHome = await makeTempDir('private-home');
   expect((await stat(privateHome)).mode & 0o777).toBe(0o700);
-  server = await startTestServer(path.join(privateHome, 'checkout', '.tandem-data'), { sandboxes: true });
+  // /var/lib is an allowed repo root here, so only the sandbox folder's protection can refuse a repo in it.
+  server = await startTestServer(path.join(privateHome, 'checkout', '.tandem-data'), { sandboxes: true }, 0, (config) => ({
+    ...config,
+    sandbox: { ...config.sandbox, repoRoots: [...config.sandbox.repoRoots, path.dirname(SYSTEM_SANDBOX_BASE)] },
+  }));
 }, SERVER_FOR_FILE_START_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -49,4 +54,8 @@ it.skipIf(process.getuid?.() !== 0)('a data dir under a private folder still boo
   // The mounted trees sit outside the private folder, and the store stays inside it.
   expect(server.sandboxDir).toBeTruthy();
   expect(server.sandboxDir!.startsWith(privateHome)).toBe(false);
+  // Like the data dir, the sandbox folder (every session's workspace) is never a repo.
+  const refused = await api.call<{ error: { message: string } }>('POST', '/sessions', ada.token, { title: 'Nosy', repo: path.join(server.sandboxDir!, 'sandboxes', 'other') });
+  expect(refused.status).toBe(400);
+  expect(refused.body.error.message).toContain(`lies inside Tandem's data dir (${server.sandboxDir!}:`);
 }, SANDBOX_READY_TIMEOUT_MS + 30_000);

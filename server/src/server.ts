@@ -12,17 +12,17 @@ import { createSessionsRepository, type SessionsRepository } from './db/reposito
 import { createShareLinksRepository } from './db/repositories/share-links.js';
 import { createUsersRepository } from './db/repositories/users.js';
 import { createToolOutputsRepository } from './db/repositories/tool-outputs.js';
-import { createLocalSandboxProvider } from './sandbox/local/local-provider.js';
+import { createLocalSandboxProvider, type LocalSandboxProvider } from './sandbox/local/local-provider.js';
 import { prepareSandboxRoot } from './sandbox/local/prepare-sandbox-root.js';
 import { LOCAL_SANDBOX_TOOLS, type SandboxTool } from './sandbox/local/sandbox-tools.js';
 import { probeHostFacts } from './setup/host-facts.js';
 import { decideManualFix } from './setup/install-plan.js';
 import { createUnavailableRuntime } from './session/unavailable-runtime.js';
 import type { HealthResponse } from '../../shared/src/protocol/http.js';
-import { createSnapshotStore } from './sandbox/local/snapshots.js';
+import { createSnapshotStore, type SnapshotStore } from './sandbox/local/snapshots.js';
 import { createE2bSdkClient } from './sandbox/e2b/e2b-client.js';
 import { createE2bSandboxProvider, E2B_SNAPSHOT_FORMAT_VERSION } from './sandbox/e2b/e2b-provider.js';
-import { createSnapshotManager, createTemplateSnapshotSource } from './sandbox/snapshot-manager.js';
+import { createSnapshotManager, createTemplateSnapshotSource, type SnapshotManager } from './sandbox/snapshot-manager.js';
 import { RETIRED_SNAPSHOT_GRACE_MS } from './sandbox/snapshot-collection.js';
 import { createWarmPool } from './sandbox/warm-pool.js';
 import { createSessionRuntime, type SessionRuntime } from './session/session-runtime.js';
@@ -110,6 +110,7 @@ async function sandboxRuntime(config: Config, docHost: DocHost, sessions: Sessio
     // The grace covers a session booting onto a snapshot it was handed; a short interval (tests) keeps it short too.
     retiredGraceMs: Math.min(RETIRED_SNAPSHOT_GRACE_MS, config.sandbox.snapshotRebuildIntervalMs),
   });
+  await reclaimLeftovers(provider, snapshots, manager);
   manager.startSchedule();
   const runtime = createSessionRuntime({ docHost, sessions, provider, snapshots: manager, pool, logger, admit });
   return {
@@ -123,6 +124,21 @@ async function sandboxRuntime(config: Config, docHost: DocHost, sessions: Sessio
     health: { state: 'ready', provider: 'local' },
     sandboxDir: root.treesDir,
   };
+}
+
+/** What a server killed without cleaning up left behind (mounts, workspaces, half-built and unused snapshots), taken back at start. */
+async function reclaimLeftovers(provider: LocalSandboxProvider, snapshots: SnapshotStore, manager: SnapshotManager): Promise<void> {
+  const report = await provider.reclaim();
+  if ('refused' in report) {
+    consoleLogger.info(`not reclaiming leftover sandboxes: ${report.refused}`);
+    return;
+  }
+  const unfinished = await snapshots.removeUnfinished();
+  const collected = await manager.collect();
+  if (report.removed + unfinished + collected.length > 0) {
+    consoleLogger.info(`reclaimed what an earlier run left: ${report.removed} sandbox folders (${report.unmounted} mounts), ${unfinished} unfinished and ${collected.length} unused snapshots`);
+  }
+  for (const folder of report.kept) consoleLogger.info(`kept ${folder}: something is still mounted in it`);
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {

@@ -67,6 +67,21 @@ export class TandemServer {
     this.child = null;
   }
 
+  /** SIGKILL, as a crash or the OOM killer would: the server gets no chance to clean up. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+    this.child = null;
+  }
+
+  /** What the server printed since it was last started. */
+  get log(): string {
+    return this.output;
+  }
+
   async dispose(): Promise<void> {
     await this.stop();
     await rm(this.dataDir, { recursive: true, force: true });

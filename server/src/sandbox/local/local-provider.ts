@@ -7,6 +7,7 @@ import { buildSandboxCommand, DEFAULT_SANDBOX_LIMITS, groupFileContents, passwdF
 import { LocalSandbox } from './local-sandbox.js';
 import { runProcess } from './run-process.js';
 import { savedWorkspaceLabel } from '../snapshot-collection.js';
+import { claimSandboxesDir, reclaimLeftoverSandboxes, type ReclaimReport } from './leftover-sandboxes.js';
 import { CGROUP_ROOT, decideCgroupPlan, prepareSandboxCgroups, probeCgroups, type CgroupPlan, type SandboxCgroup, type SandboxCgroups } from './sandbox-cgroups.js';
 import { SETUP_TIMEOUT_MS, type SnapshotStore } from './snapshots.js';
 import { mountWorkspace, removeSandboxDir } from './workspace-mount.js';
@@ -54,6 +55,11 @@ export type LocalSandboxProvider = SandboxProvider & {
   bounds(): Promise<LocalSandboxBounds>;
   /** Ids of the snapshots live sandboxes have mounted (the lower layer of their workspace): never to be deleted. */
   snapshotsInUse(): ReadonlySet<string>;
+  /**
+   * Takes back what a server that died without cleaning up left in the sandboxes folder (mounts,
+   * workspaces). Refused, touching nothing, while another live server owns the folder.
+   */
+  reclaim(): Promise<ReclaimReport | { refused: string }>;
 };
 
 export function createLocalSandboxProvider(options: LocalProviderOptions): LocalSandboxProvider {
@@ -170,6 +176,12 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
     },
 
     snapshotsInUse: () => new Set(mountedSnapshots.values()),
+
+    async reclaim() {
+      const claim = await claimSandboxesDir(options.dir);
+      if (!claim.claimed) return { refused: `another Tandem server (pid ${claim.ownerPid}) uses ${options.dir}; its sandboxes are left alone` };
+      return reclaimLeftoverSandboxes(options.dir, new Set(mountedSnapshots.keys()));
+    },
 
     async bounds() {
       return { limits, memory: (await cgroups()).plan, tmp: sizedTmpfs ? 'sized-tmpfs' : 'session-disk' };

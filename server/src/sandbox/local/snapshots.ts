@@ -201,6 +201,17 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
       return (await list()).find((snapshot) => snapshot.id === id && snapshot.formatVersion === SNAPSHOT_FORMAT_VERSION);
     },
 
+    /** Deletes snapshot folders that never got their stamp (a build cut off by a crash); only at start-up, when nothing builds. */
+    async removeUnfinished(): Promise<number> {
+      let removed = 0;
+      for (const id of await readdir(options.dir).catch(() => [] as string[])) {
+        if (!id.startsWith('snap_') || existsSync(path.join(options.dir, id, 'stamp.json'))) continue;
+        await rm(path.join(options.dir, id), { recursive: true, force: true });
+        removed += 1;
+      }
+      return removed;
+    },
+
     async remove(snapshot: Pick<SnapshotRef, 'id'>): Promise<void> {
       await rm(path.join(options.dir, snapshot.id), { recursive: true, force: true });
     },

@@ -1,13 +1,13 @@
 import { chmod, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { createDurablePglite } from './durable-pglite.js';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -41,14 +41,15 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   switch (target.kind) {
     case 'pglite': {
       await mkdir(target.dataDir, { recursive: true });
-      const client = await PGlite.create(target.dataDir);
+      const client = await createDurablePglite(target.dataDir);
       await restrictStoreFiles(target.dataDir);
       const db = drizzlePglite({ client, schema });
       await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
       return { db, kind: 'pglite', close: () => client.close() };
     }
     case 'postgres': {
-      const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+      // A commit returns once its WAL is flushed, whatever the server's or database's default says.
+      const pool = new pg.Pool({ connectionString: target.url, max: 10, options: '-c synchronous_commit=on' });
       const db = drizzlePostgres({ client: pool, schema });
       await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
       return { db, kind: 'postgres', close: () => pool.end() };

@@ -36,6 +36,22 @@ export function docStoreContract(name: string, setup: () => { store: DocStore; c
       expect(readPlan(reloaded)).toHaveLength(25);
     });
 
+    it('stores a burst of edits made in one turn with one write', async (context) => {
+      const target = setup();
+      if (!target) return context.skip();
+      const sessionId = await target.createSession();
+      const doc = new Y.Doc();
+      const persister = await loadPersistedDoc(target.store, sessionId, doc, silent);
+      const committed: number[] = [];
+      persister.onStored((stored) => committed.push(stored));
+      for (let index = 0; index < 500; index += 1) addPlanStep(doc, { id: `s${index}`, title: `Step ${index}` }, DocOrigin.User);
+      expect(persister.seen).toBe(500);
+      await persister.flush();
+      persister.detach();
+      expect(committed).toEqual([500]);
+      expect((await target.store.load(sessionId)).updates).toHaveLength(1);
+    });
+
     it('compacts the log into one row and loses nothing', async (context) => {
       const target = setup();
       if (!target) return context.skip();

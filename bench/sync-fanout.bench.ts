@@ -191,7 +191,7 @@ export async function benchSyncFanout(): Promise<void> {
       servers: servers.map((server) => server.name),
       note:
         `same stock y-websocket clients and updates for every server (one-character inserts into ${FILE}), each server in its own process, latency rounds interleaved. ` +
-        'Tandem checks a signed token and role per connection, checks each update against what people may change, persists every update (PGlite) and writes the live file to the sandbox; ' +
+        'Tandem checks a signed token and role per connection, checks each update against what people may change, relays each update only once PGlite has committed it to disk (fsync on, one write per event-loop turn for everything that arrived) and writes the live file to the sandbox; ' +
         'the stock server and Hocuspocus keep the doc in memory only. ' +
         'Hocuspocus clients go through a socket that adds its document-name framing and auth message (bench/peers/hocuspocus-framing.ts).',
       cpus: os.cpus().length,

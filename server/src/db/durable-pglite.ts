@@ -1,5 +1,5 @@
 import { fsyncSync } from 'node:fs';
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 
 /**
@@ -42,6 +42,6 @@ class FsyncingNodeFS extends NodeFS {
 }
 
 /** Opens PGlite on a data directory so that a commit that returned survives a crash of the process or the machine. */
-export function createDurablePglite(dataDir: string, options: Omit<PGliteOptions, 'dataDir' | 'fs' | 'startParams'> = {}): Promise<PGlite> {
-  return PGlite.create({ ...options, dataDir, fs: new FsyncingNodeFS(dataDir), startParams: DURABLE_PGLITE_START_PARAMS });
+export function createDurablePglite(dataDir: string): Promise<PGlite> {
+  return PGlite.create({ dataDir, fs: new FsyncingNodeFS(dataDir), startParams: DURABLE_PGLITE_START_PARAMS });
 }

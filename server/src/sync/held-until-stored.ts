@@ -23,10 +23,6 @@ export class HeldUntilStored {
     while (this.waiting.length > 0 && this.waiting[0]!.through <= this.stored) this.waiting.shift()!.deliver();
   }
 
-  get waitingCount(): number {
-    return this.waiting.length;
-  }
-
   clear(): void {
     this.waiting.length = 0;
   }

@@ -43,6 +43,7 @@ function toSummary(row: SessionRow, role: SessionSummary['role']): SessionSummar
     ownerName: row.ownerName,
     role,
     createdAt: row.createdAt.getTime(),
+    endedAt: row.endedAt?.getTime() ?? null,
   };
 }
 

@@ -84,6 +84,8 @@ export const sessionSummarySchema = z.object({
   ownerName: z.string(),
   role: sessionRoleSchema,
   createdAt: z.number(),
+  /** When its owner ended it, if they did. */
+  endedAt: z.number().nullable(),
 });
 export type SessionSummary = z.infer<typeof sessionSummarySchema>;
 export interface SessionResponse {

@@ -2,17 +2,8 @@ import type { AgentState } from '../../../../shared/src/doc/schema.js';
 import type { AgentInfo } from '../../../../shared/src/protocol/http.js';
 import { api } from '../../lib/api.js';
 import { useAction } from '../../lib/use-action.js';
+import { StateChip } from '../../ui/state-chip.js';
 import { AGENT_ACTIVE_STATES } from './use-agent-info.js';
-
-const STATE_LABELS: Record<AgentState['state'], string> = {
-  idle: 'Ready',
-  running: 'Working',
-  retrying: 'Retrying',
-  stopping: 'Stopping',
-  done: 'Finished',
-  failed: 'Failed',
-  stopped: 'Stopped',
-};
 
 function compactNumber(value: number): string {
   return value >= 10_000 ? `${Math.round(value / 1000)}k` : value >= 1000 ? `${(value / 1000).toFixed(1)}k` : String(value);
@@ -47,7 +38,7 @@ export function AgentBar({ agent, info, sessionId, canEdit }: { agent: AgentStat
       <div className="agent-bar-main">
         <div className="agent-bar-line">
           <strong>Claude</strong>
-          <span className={`chip agent-state-${state}`}>{STATE_LABELS[state]}</span>
+          <StateChip state={state} />
           {model && <code className="agent-model">{model}</code>}
         </div>
         {agent && agent.turns > 0 ? (

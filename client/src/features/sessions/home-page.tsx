@@ -5,6 +5,8 @@ import { api } from '../../lib/api.js';
 import { errorMessage, useAction } from '../../lib/use-action.js';
 import { navigate } from '../../lib/router.js';
 import { relativeTime } from '../../ui/panel.js';
+import { shownSessionState } from '../../lib/state-words.js';
+import { StateChip } from '../../ui/state-chip.js';
 import { TopBar } from '../../ui/top-bar.js';
 
 const DEFAULT_REPO = 'examples/hello-tandem';
@@ -56,7 +58,7 @@ export function HomePage() {
                       <code>{session.repo}</code> · {session.role === 'owner' ? 'yours' : `shared by ${session.ownerName}`} · {relativeTime(session.createdAt)}
                     </span>
                     <span className="session-badges">
-                      <span className={`chip status-${session.status}`}>{session.status}</span>
+                      <StateChip state={shownSessionState(session)} />
                       <span className="chip role">{session.role}</span>
                     </span>
                   </a>

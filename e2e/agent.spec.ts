@@ -1,6 +1,6 @@
 import { textReply, toolReply, userTexts } from '../server/test-support/fake-anthropic.js';
 import { test } from './support/agent-fixtures.js';
-import { createSession, expect, mintShareLink, openAs, typeInTerminal } from './support/fixtures.js';
+import { createSession, expect, joinByLink, mintShareLink, openAs, typeInTerminal } from './support/fixtures.js';
 
 test('A starts a run, B watches it stream and steers it; the agent’s next request carries B’s words and name', async ({ browser, agentServer, fakeModel }) => {
   const firstRequest = fakeModel.requests.length;
@@ -18,7 +18,7 @@ test('A starts a run, B watches it stream and steers it; the agent’s next requ
   await expect(ada.getByTestId('waterfall')).toContainText('ready in', { timeout: 30_000 });
   const bobLink = await mintShareLink(ada, 'editor');
   const bob = await openAs(browser, agentServer, 'Bob');
-  await bob.goto(bobLink);
+  await joinByLink(bob, bobLink);
   await expect(bob.getByTestId('agent-bar')).toHaveAttribute('data-state', 'idle');
 
   await ada.getByLabel('Message', { exact: true }).fill('Make the slugify test pass.');

@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { textReply, toolReply } from '../server/test-support/fake-anthropic.js';
 import { test } from './support/agent-fixtures.js';
-import { createSession, expect, mintShareLink, openAs, terminalScreen, typeInTerminal } from './support/fixtures.js';
+import { createSession, expect, joinByLink, mintShareLink, openAs, terminalScreen, typeInTerminal } from './support/fixtures.js';
 
 const editor = (page: Page) => page.getByTestId('code-editor').locator('.view-lines');
 
@@ -27,7 +27,7 @@ test('two people and the agent edit one file together; editors, sandbox and term
   await createSession(ada, 'Edit together');
   await expect(ada.getByTestId('waterfall')).toContainText('ready in', { timeout: 30_000 });
   const bob = await openAs(browser, agentServer, 'Bob');
-  await bob.goto(await mintShareLink(ada, 'editor'));
+  await joinByLink(bob, await mintShareLink(ada, 'editor'));
 
   await openInEditor(ada, 'src', 'slugify.js');
   await openInEditor(bob, 'src', 'slugify.js');

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Locator, Page } from '@playwright/test';
 import { MIN_TERMINAL_ROWS, TERMINAL_PATH } from '../shared/src/protocol/terminal.js';
-import { createSession, expect, mintShareLink, openAs, terminalScreen, test } from './support/fixtures.js';
+import { createSession, expect, joinByLink, mintShareLink, openAs, terminalScreen, test } from './support/fixtures.js';
 
 /** Where the screenshots for the issue note go; the layout test writes them every run. */
 const SHOTS_DIR = process.env.TANDEM_SHOTS_DIR ?? '/tmp/shots';
@@ -131,7 +131,7 @@ test('the session page reflows at 1440, 1024 and 768 wide without overlap, and e
   expect(Math.abs(terminalReloaded.height - terminalAfter.height)).toBeLessThan(3);
   // …and only for them: someone else in the same session keeps the default layout.
   const bob = await openAs(browser, server, 'Bob');
-  await bob.goto(await mintShareLink(ada, 'editor'));
+  await joinByLink(bob, await mintShareLink(ada, 'editor'));
   await expect(terminalScreen(bob)).toContainText('tandem@sandbox', { timeout: 30_000 });
   expect(Math.abs((await boxOf(bob.getByTestId('terminal-panel'), 'terminal')).width - terminalBefore.width)).toBeLessThan(3);
   await bob.context().close();

@@ -1,4 +1,4 @@
-import { addPlanStep, createSession, expect, mintShareLink, openAs, sendMessage, test } from './support/fixtures.js';
+import { addPlanStep, createSession, expect, joinByLink, mintShareLink, openAs, sendMessage, test } from './support/fixtures.js';
 
 test('two people on one session see each other, the plan and the chat live', async ({ browser, server }) => {
   const ada = await openAs(browser, server, 'Ada Lovelace');
@@ -6,7 +6,7 @@ test('two people on one session see each other, the plan and the chat live', asy
   const editorLink = await mintShareLink(ada, 'editor');
 
   const bob = await openAs(browser, server, 'Bob Kahn');
-  await bob.goto(editorLink);
+  await joinByLink(bob, editorLink);
   await expect(bob).toHaveURL(sessionUrl);
   await expect(bob.getByTestId('session-title')).toHaveText('Fix the date parser');
 
@@ -39,7 +39,7 @@ test('a viewer watches but cannot change anything, and a revoked link closes the
   await createSession(ada, 'Viewer rules');
   const viewerLink = await mintShareLink(ada, 'viewer');
   const vic = await openAs(browser, server, 'Vic');
-  await vic.goto(viewerLink);
+  await joinByLink(vic, viewerLink);
   await expect(vic.getByTestId('session-title')).toHaveText('Viewer rules');
 
   await addPlanStep(ada, 'Owner step');

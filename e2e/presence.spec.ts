@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { createSession, expect, mintShareLink, openAs, test } from './support/fixtures.js';
+import { createSession, expect, joinByLink, mintShareLink, openAs, test } from './support/fixtures.js';
 
 const editor = (page: Page) => page.getByTestId('code-editor').locator('.view-lines');
 const presencePerson = (page: Page, name: string) => page.getByTestId('presence').locator(`[data-testid="presence-person"][data-name="${name}"]`);
@@ -16,7 +16,7 @@ test('presence stays true while people use the editor: their own avatar and the 
   await createSession(ada, 'Presence in the editor');
   await expect(ada.getByTestId('waterfall')).toContainText('ready in', { timeout: 30_000 });
   const bob = await openAs(browser, server, 'Bob');
-  await bob.goto(await mintShareLink(ada, 'editor'));
+  await joinByLink(bob, await mintShareLink(ada, 'editor'));
   for (const page of [ada, bob]) {
     await expect(presencePerson(page, 'Ada')).toBeVisible();
     await expect(presencePerson(page, 'Bob')).toBeVisible();

@@ -1,6 +1,6 @@
 import type { Browser, Page } from '@playwright/test';
 import { SERVER_START_TIMEOUT_MS, type TandemServer } from '../server/test-support/server-process.js';
-import { addPlanStep, createSession, expect, mintShareLink, openAs, sendMessage, test } from './support/fixtures.js';
+import { addPlanStep, createSession, expect, joinByLink, mintShareLink, openAs, sendMessage, test } from './support/fixtures.js';
 
 // Each test restarts the server (up to twice), and each start may take the server's whole start deadline.
 test.describe.configure({ timeout: 60_000 + 2 * SERVER_START_TIMEOUT_MS });
@@ -11,7 +11,7 @@ test.describe.configure({ timeout: 60_000 + 2 * SERVER_START_TIMEOUT_MS });
  */
 async function openAsViewer(browser: Browser, server: TandemServer, viewerLink: string): Promise<Page> {
   const vic = await openAs(browser, server, 'Vic');
-  await vic.goto(viewerLink);
+  await joinByLink(vic, viewerLink);
   return vic;
 }
 

@@ -1,4 +1,4 @@
-import { createSession, expect, mintShareLink, openAs, terminalScreen, test, typeInTerminal } from './support/fixtures.js';
+import { createSession, expect, joinByLink, mintShareLink, openAs, terminalScreen, test, typeInTerminal } from './support/fixtures.js';
 
 // Three browsers and a sandbox booting: on a loaded 2-core machine the steps take minutes, not seconds.
 test.describe.configure({ timeout: 180_000 });
@@ -11,7 +11,7 @@ test('two people share one real shell; a viewer’s keys change nothing; a late 
   const viewerLink = await mintShareLink(ada, 'viewer');
 
   const bob = await openAs(browser, server, 'Bob');
-  await bob.goto(editorLink);
+  await joinByLink(bob, editorLink);
   await expect(terminalScreen(bob)).toContainText('tandem@sandbox', { timeout: 20_000 });
 
   await typeInTerminal(ada, 'echo hello-from-$((20+22))');
@@ -22,7 +22,7 @@ test('two people share one real shell; a viewer’s keys change nothing; a late 
   await expect(terminalScreen(ada)).toContainText('bob-42');
 
   const vic = await openAs(browser, server, 'Vic');
-  await vic.goto(viewerLink);
+  await joinByLink(vic, viewerLink);
   // Late joiner: the earlier output arrives first.
   await expect(terminalScreen(vic)).toContainText('hello-from-42', { timeout: 20_000 });
   await vic.getByTestId('terminal').click();

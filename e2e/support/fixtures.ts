@@ -29,6 +29,13 @@ export async function mintShareLink(page: Page, role: 'viewer' | 'editor'): Prom
   return url;
 }
 
+/** Opens a share link and joins: the invite page says which session, who invited and the role first. */
+export async function joinByLink(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Join session' }).click();
+  await expect(page.getByTestId('session-title')).toBeVisible();
+}
+
 export async function addPlanStep(page: Page, title: string): Promise<void> {
   await page.getByLabel('New plan step').fill(title);
   await page.getByLabel('New plan step').press('Enter');

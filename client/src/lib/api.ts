@@ -7,6 +7,7 @@ import type {
   EndSessionResponse,
   ErrorResponse,
   IdentityResponse,
+  JoinPreviewResponse,
   JoinResponse,
   OpenTerminalResponse,
   PostMessageResponse,
@@ -91,6 +92,7 @@ export const api = {
   revokeLink: (sessionId: string, linkId: string) =>
     call<ShareLinkResponse>('DELETE', `/sessions/${encodeURIComponent(sessionId)}/links/${encodeURIComponent(linkId)}`),
   join: (token: string) => call<JoinResponse>('POST', '/join', { token }),
+  previewJoin: (token: string) => call<JoinPreviewResponse>('POST', '/join/preview', { token }),
   toolOutput: (sessionId: string, toolUseId: string) =>
     fetchText(`/sessions/${encodeURIComponent(sessionId)}/tool-calls/${encodeURIComponent(toolUseId)}/output`),
   endSession: (sessionId: string) => call<EndSessionResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/end`),

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { readMeta } from '../../../../shared/src/doc/accessors.js';
+import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
 import type { SessionSummary } from '../../../../shared/src/protocol/http.js';
 import { canEditSession, canManageSharing } from '../../../../shared/src/roles.js';
 import { api } from '../../lib/api.js';
@@ -11,8 +12,10 @@ import { Panel } from '../../ui/panel.js';
 import { useMediaQuery } from '../../ui/use-media-query.js';
 import { EditorPanelBody } from '../editor/editor-panel.js';
 import { useOpenFile } from '../editor/use-open-file.js';
-import { EndedBanner, EndSessionButton } from './session-end.js';
+import { EndedBanner, EndSessionButton, EndSessionDialog } from './session-end.js';
 import { SessionWorkspace } from './session-workspace.js';
+import { shownSessionState } from '../../lib/state-words.js';
+import { StateChip } from '../../ui/state-chip.js';
 import { TopBar } from '../../ui/top-bar.js';
 import { FilesPanelBody } from '../files/files-panel.js';
 import { PlanPanelBody } from '../plan/plan-panel.js';
@@ -81,6 +84,18 @@ function ConnectionBadge({ connection }: { connection: ConnectionState }) {
   );
 }
 
+/** Why an editor or owner cannot write here now; a viewer gets the panel's own note. */
+function readOnlyNote(role: SessionSummary['role'], meta: SessionMeta, connection: ConnectionState): string | undefined {
+  if (meta.endedAt) {
+    return meta.continuedIn
+      ? `This session has ended. The conversation goes on in “${meta.continuedIn.title}” (the link above).`
+      : 'This session has ended, so nobody can write here.';
+  }
+  if (!canEditSession(role)) return undefined;
+  if (connection.kind === 'closed') return 'Not connected: you can write again once the session reconnects.';
+  return undefined;
+}
+
 function SessionLayout({
   summary,
   identity,
@@ -95,6 +110,7 @@ function SessionLayout({
   const meta = useDocValue(sync.doc, readMeta, ['meta']);
   const participants = useParticipants(sync.provider);
   const [sharing, setSharing] = useState(false);
+  const [ending, setEnding] = useState(false);
   // An ended session is read-only for everyone: its sandbox is gone, so nothing could reach it.
   const canEdit = canEditSession(summary.role) && connection.kind !== 'closed' && !meta.endedAt;
   const focus = (panel: Parameters<typeof setFocus>[1]) => () => setFocus(sync.provider, panel);
@@ -107,7 +123,7 @@ function SessionLayout({
         <div className="session-heading">
           <h1 data-testid="session-title">{meta.title || summary.title}</h1>
           <code className="repo">{meta.repo || summary.repo}</code>
-          <span className={`chip status-${meta.status}`}>{meta.status}</span>
+          <StateChip state={shownSessionState(meta)} testId="session-state" />
           {summary.role !== 'owner' && <span className="chip role">{summary.role === 'viewer' ? 'Viewing' : 'Editor'}</span>}
         </div>
         <div className="session-tools">
@@ -115,7 +131,7 @@ function SessionLayout({
           <PresenceBar participants={participants} />
           {canManageSharing(summary.role) && (
             <OverflowMenu folded={foldHeaderActions}>
-              {!meta.endedAt && <EndSessionButton sessionId={summary.id} />}
+              {!meta.endedAt && <EndSessionButton onRequest={() => setEnding(true)} />}
               <button className="button primary small" onClick={() => setSharing(true)}>
                 Share
               </button>
@@ -147,7 +163,15 @@ function SessionLayout({
             onFocus={focus('transcript')}
             actions={<PanelPresence participants={participants} focus="transcript" />}
           >
-            <TranscriptPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} userId={identity.user.id} isOwner={summary.role === 'owner'} onOpenFile={openFile.open} />
+            <TranscriptPanelBody
+              doc={sync.doc}
+              sessionId={summary.id}
+              canEdit={canEdit}
+              userId={identity.user.id}
+              isOwner={summary.role === 'owner'}
+              readOnlyNote={readOnlyNote(summary.role, meta, connection)}
+              onOpenFile={openFile.open}
+            />
           </Panel>
         }
         terminal={
@@ -176,6 +200,7 @@ function SessionLayout({
         }
       />
       {sharing && <ShareDialog sessionId={summary.id} onClose={() => setSharing(false)} />}
+      {ending && !meta.endedAt && <EndSessionDialog sessionId={summary.id} onClose={() => setEnding(false)} />}
     </div>
   );
 }

@@ -18,9 +18,19 @@ function createdAgo(createdAtMs: number, nowMs: number): string {
   return `created ${new Date(createdAtMs).toLocaleDateString()}`;
 }
 
+function joinsCount(joins: number): string {
+  return joins === 0 ? 'not used yet' : joins === 1 ? 'used once' : `used ${joins} times`;
+}
+
+function peopleCount(people: number): string {
+  return people === 1 ? '1 person' : `${people} people`;
+}
+
 /**
- * The owner's share links: mint one per role and copy it (the server keeps only a hash of the token,
- * so a link can be shown this once), list the live ones and revoke them (open tabs of that link close).
+ * The owner's share links: mint one per role, copied in the same click (the server keeps only a hash
+ * of the token, so a link can be shown this once), list the live ones with when they were made and how
+ * often they were used, and revoke them (open tabs of that link close). A resumed session lists the
+ * access it carried over from the ended one as links too, revocable the same way.
  */
 export function ShareDialog({ sessionId, onClose }: { sessionId: string; onClose: () => void }) {
   const [links, setLinks] = useState<ShareLink[]>([]);
@@ -39,26 +49,32 @@ export function ShareDialog({ sessionId, onClose }: { sessionId: string; onClose
     return () => window.removeEventListener('keydown', onKey);
   }, [onClose]);
 
-  const create = (role: ShareRole) =>
-    api.createLink(sessionId, role).then(({ link }) => {
-      setFresh(link);
+  const urlOf = (token: string) => `${window.location.origin}${joinPath(token)}`;
+  const freshUrl = fresh ? urlOf(fresh.token) : '';
+  async function copy(url: string) {
+    try {
+      await navigator.clipboard.writeText(url);
+      setCopied(true);
+    } catch {
       setCopied(false);
+      setError('Copying is blocked in this browser; select the link and copy it by hand.');
+    }
+  }
+  // One click makes the link and copies it: it can be shown only now, so it goes straight to the clipboard.
+  const create = (role: ShareRole) => {
+    setError(null);
+    setCopied(false);
+    return api.createLink(sessionId, role).then(async ({ link }) => {
+      setFresh(link);
       load();
+      await copy(urlOf(link.token));
     }, reportError);
+  };
   const revoke = (linkId: string) =>
     api.revokeLink(sessionId, linkId).then(() => {
       if (fresh?.id === linkId) setFresh(null);
       load();
     }, reportError);
-  const freshUrl = fresh ? `${window.location.origin}${joinPath(fresh.token)}` : '';
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(freshUrl);
-      setCopied(true);
-    } catch {
-      setError('Copying is blocked in this browser; select the link and copy it by hand.');
-    }
-  }
 
   const live = links.filter((link) => link.revokedAt === null);
   const nowMs = Date.now();
@@ -71,7 +87,7 @@ export function ShareDialog({ sessionId, onClose }: { sessionId: string; onClose
             ×
           </button>
         </header>
-        <p className="muted">Anyone who opens a link joins with its role. Revoke a link to end that access at once.</p>
+        <p className="muted">Anyone who opens a link joins with its role; a new link is copied to your clipboard in the same click. Revoke a link to end that access at once.</p>
         <div className="share-create">
           {(['viewer', 'editor'] as const).map((role) => (
             <button key={role} className="button" onClick={() => void create(role)}>
@@ -83,13 +99,13 @@ export function ShareDialog({ sessionId, onClose }: { sessionId: string; onClose
           <div className="share-fresh" data-testid="new-share-link">
             <div className="share-fresh-head">
               <span className={`chip role-${fresh.role}`}>{fresh.role}</span>
-              <strong>Your new link</strong>
-              <span className="muted">— copy it now: for safety it is shown only once.</span>
+              <strong>{copied ? 'Copied to your clipboard' : 'Your new link'}</strong>
+              <span className="muted">— for safety it is shown only this once.</span>
             </div>
             <div className="share-fresh-row">
               <input className="share-url" readOnly value={freshUrl} onFocus={(event) => event.target.select()} aria-label={`${fresh.role} link`} />
-              <button className="button small primary" onClick={() => void copy()}>
-                {copied ? 'Copied' : 'Copy link'}
+              <button className="button small primary" onClick={() => void copy(freshUrl)} aria-live="polite">
+                {copied ? 'Copied ✓' : 'Copy link'}
               </button>
             </div>
           </div>
@@ -103,7 +119,17 @@ export function ShareDialog({ sessionId, onClose }: { sessionId: string; onClose
               <li key={link.id} data-role={link.role} className={fresh?.id === link.id ? 'is-fresh' : undefined}>
                 <span className={`chip role-${link.role}`}>{link.role}</span>
                 <span className="share-link-meta">
-                  {link.role === 'editor' ? 'Can edit' : 'Can watch'} · {createdAgo(link.createdAt, nowMs)}
+                  {link.carriedFrom ? (
+                    <>
+                      {link.role === 'editor' ? 'Can edit' : 'Can watch'} · carried over from “{link.carriedFrom.title}” ·{' '}
+                      <span data-testid="link-uses">{peopleCount(link.joinCount)}</span>
+                    </>
+                  ) : (
+                    <>
+                      {link.role === 'editor' ? 'Can edit' : 'Can watch'} · {createdAgo(link.createdAt, nowMs)} ·{' '}
+                      <span data-testid="link-uses">{joinsCount(link.joinCount)}</span>
+                    </>
+                  )}
                   {fresh?.id === link.id && <span className="muted"> · the one above</span>}
                 </span>
                 <button className="button small danger" onClick={() => void revoke(link.id)} aria-label={`Revoke this ${link.role} access`}>

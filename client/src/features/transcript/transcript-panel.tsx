@@ -69,6 +69,7 @@ export function TranscriptPanelBody({
   canEdit,
   userId,
   isOwner,
+  readOnlyNote,
   onOpenFile,
 }: {
   doc: Y.Doc;
@@ -76,6 +77,8 @@ export function TranscriptPanelBody({
   canEdit: boolean;
   userId: string;
   isOwner: boolean;
+  /** Why nobody can write here now (an ended session), in place of the viewer's note. */
+  readOnlyNote?: string;
   onOpenFile(path: string): void;
 }) {
   const entries = useDocValue(doc, readTranscript, ['transcript']);
@@ -105,7 +108,7 @@ export function TranscriptPanelBody({
       {canEdit ? (
         <Composer sessionId={sessionId} agentConfigured={info?.configured ?? false} agentActive={agentActive} />
       ) : (
-        <p className="viewer-note">You are watching. Ask the owner for an editor link to chat with people or steer the agent.</p>
+        <p className="viewer-note">{readOnlyNote ?? 'You are watching. Ask the owner for an editor link to chat with people or steer the agent.'}</p>
       )}
     </div>
   );

@@ -30,6 +30,29 @@ export const SANDBOX_STATES = ['none', 'booting', 'ready', 'failed', 'stopped', 
 export const sandboxStateSchema = z.enum(SANDBOX_STATES);
 export type SandboxState = z.infer<typeof sandboxStateSchema>;
 
+/**
+ * A service the repo's `.tandem/environment.json` declares, as its sandbox runs it: `starting` until
+ * its ready check passes (`ready`) or gives up (`failed`); a ready service that exits is `crashed`.
+ */
+export const SERVICE_STATES = ['starting', 'ready', 'failed', 'crashed', 'stopped'] as const;
+export type ServiceState = (typeof SERVICE_STATES)[number];
+export const serviceStatusSchema = z.object({
+  name: z.string(),
+  state: z.enum(SERVICE_STATES).catch('stopped'),
+  /** The read-only terminal tab that shows its log. */
+  terminalId: z.string(),
+  /** When this run of it started and when its ready check passed (epoch ms; may be before the session asked, in a warm sandbox). */
+  startedAt: z.number().catch(0),
+  readyAt: z.number().optional().catch(undefined),
+  exitCode: z.number().nullable().optional().catch(undefined),
+  /** How many times it was started again (automatically after a crash, or by an editor). */
+  restarts: z.number().int().nonnegative().catch(0),
+  /** Why it failed or crashed, and the last lines of its log then (capped). */
+  message: z.string().optional().catch(undefined),
+  logTail: z.string().optional().catch(undefined),
+});
+export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
+
 export const AGENT_RUN_STATES = ['idle', 'running', 'retrying', 'stopping', 'done', 'failed', 'stopped'] as const;
 export type AgentRunState = (typeof AGENT_RUN_STATES)[number];
 /** The agent's state, budget and spend, written by the server only. */
@@ -69,6 +92,8 @@ export const sessionMetaSchema = z.object({
   sandboxFix: z.string().optional().catch(undefined),
   timings: sessionTimingsSchema.catch({}),
   terminals: z.array(z.string()).catch([]),
+  /** The repo's declared services in this session's sandbox (server-written, like all of meta). */
+  services: z.array(serviceStatusSchema).catch([]),
   agent: agentStateSchema.optional().catch(undefined),
   /** When the owner ended the session; an ended session boots no sandbox. */
   endedAt: z.number().optional().catch(undefined),

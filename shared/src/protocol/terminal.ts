@@ -39,6 +39,13 @@ export function clampTerminalSize(size: TerminalSize): TerminalSize {
 
 export const terminalIdSchema = z.string().regex(/^t[0-9]{1,4}$/, 'terminal ids look like t1, t2, …');
 
+/** A service's log is shown as a read-only terminal tab with this id (service names are short lowercase words). */
+export const SERVICE_LOG_TERMINAL_PREFIX = 'service-';
+export const serviceLogTerminalId = (serviceName: string) => `${SERVICE_LOG_TERMINAL_PREFIX}${serviceName}`;
+export const serviceLogTerminalIdSchema = z.string().regex(/^service-[a-z0-9][a-z0-9_-]{0,39}$/, 'service log ids look like service-postgres');
+/** A shell's id or a service log's id. */
+export const anyTerminalIdSchema = z.union([terminalIdSchema, serviceLogTerminalIdSchema]);
+
 /** Client → server, as JSON text frames. */
 export const terminalClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('input'), data: z.string().min(1).max(MAX_TERMINAL_INPUT_CHARS) }),

@@ -1,4 +1,5 @@
 import { benchAgent } from './agent.bench.js';
+import { benchCheckParse } from './check-parse.bench.js';
 import { benchFiles } from './files.bench.js';
 import { benchSessionReady } from './session-ready.bench.js';
 import { benchSyncFanout } from './sync-fanout.bench.js';
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   'agent-tool-overhead': () => benchAgent('tool-overhead'),
   'agent-token-latency': () => benchAgent('token-latency'),
   files: benchFiles,
+  'check-parse': benchCheckParse,
 };
 
 const selected = process.argv.slice(2);

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeFailures, parseCheckOutput } from './parse-check-output.js';
+
+/** Output captured from the real tools (tsc, eslint, vitest, node --test, pytest) run on small broken files in /tmp/cap. */
+const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, 'fixtures', name), 'utf8');
+const context = { root: '/tmp/cap' };
+const failed = (tool: Parameters<typeof parseCheckOutput>[0]['tool'], stdout: string) =>
+  parseCheckOutput({ tool, check: 'test', stdout, stderr: '', exitCode: 1 }, context).failures;
+
+describe('structured check failures', () => {
+  it('reads tsc diagnostics with file, line, column and code', () => {
+    expect(failed('tsc', fixture('tsc.txt'))).toEqual([
+      { tool: 'tsc', check: 'test', file: 'src/a.ts', line: 1, column: 7, rule: 'TS2322', message: "Type 'string' is not assignable to type 'number'." },
+      { tool: 'tsc', check: 'test', file: 'src/a.ts', line: 2, column: 40, rule: 'TS2322', message: "Type 'string' is not assignable to type 'number'." },
+    ]);
+  });
+
+  it('reads ESLint JSON errors (warnings do not fail the check)', () => {
+    const failures = failed('eslint', fixture('eslint.json'));
+    expect(failures.map((failure) => [failure.file, failure.line, failure.column, failure.rule])).toEqual([
+      ['src/b.js', 1, 5, 'no-unused-vars'],
+      ['src/b.js', 2, 7, 'eqeqeq'],
+      ['src/b.js', 2, 18, 'no-debugger'],
+    ]);
+    expect(failures[0]!.message).toBe("'unused' is assigned a value but never used.");
+  });
+
+  it('reads a vitest JSON report: the failed test, at the assertion line, with its message and no stack', () => {
+    expect(failed('vitest', fixture('vitest.json'))).toEqual([
+      { tool: 'vitest', check: 'test', file: 'test/v.test.ts', line: 3, column: 54, test: 'slug lowercases', message: "AssertionError: expected 'a' to be 'b' // Object.is equality" },
+    ]);
+  });
+
+  it('reads node:test TAP: the failed test at the assertion line with the assertion message', () => {
+    const [failure, ...rest] = failed('node-test', fixture('node-test.tap'));
+    expect(rest).toEqual([]);
+    expect(failure).toMatchObject({ tool: 'node-test', file: 'test/math.test.js', line: 5, column: 10, test: 'adds two numbers' });
+    expect(failure!.message).toContain('-1 !== 5');
+  });
+
+  it('reads node:test TAP with nested subtests: only the innermost failure is reported', () => {
+    const tap = [
+      'TAP version 13',
+      '# Subtest: math',
+      '    # Subtest: adds',
+      '    not ok 1 - adds',
+      '      ---',
+      "      location: '/tmp/cap/test/m.test.js:3:3'",
+      "      failureType: 'testCodeFailure'",
+      "      error: 'expected 5'",
+      '      ...',
+      '    1..1',
+      'not ok 1 - math',
+      '  ---',
+      "  location: '/tmp/cap/test/m.test.js:2:1'",
+      "  failureType: 'subtestsFailed'",
+      "  error: '1 subtest failed'",
+      '  ...',
+    ].join('\n');
+    expect(failed('node-test', tap)).toEqual([{ tool: 'node-test', check: 'test', file: 'test/m.test.js', line: 3, column: 3, test: 'adds', message: 'expected 5' }]);
+  });
+
+  it('reads pytest JUnit XML: failures and errors at their failing line, skipped tests are not failures', () => {
+    const failures = failed('pytest', fixture('pytest-junit.xml'));
+    expect(failures.map((failure) => [failure.file, failure.line, failure.test])).toEqual([
+      ['tests/test_slug.py', 4, 'tests.test_slug::test_lowercases'],
+      ['tests/test_slug.py', 9, 'tests.test_slug::test_connects'],
+    ]);
+    expect(failures[0]!.message).toContain("AssertionError: assert 'a' == 'b'");
+    expect(failures[1]!.message).toBe('failed on setup with "ConnectionError: refused"');
+  });
+
+  it('falls back to a capped tail for a tool it cannot read, and to nothing for a passing check', () => {
+    const noisy = Array.from({ length: 5000 }, (_, index) => `line ${index}`).join('\n');
+    const [tail] = parseCheckOutput({ tool: 'unknown', check: 'make test', stdout: noisy, stderr: 'boom', exitCode: 2 }, context).failures;
+    expect(tail!.message).toContain('make test exited with code 2');
+    expect(tail!.message).toContain('boom');
+    expect(tail!.message).not.toContain('line 100\n');
+    expect(tail!.message.length).toBeLessThan(4_100);
+    expect(parseCheckOutput({ tool: 'unknown', check: 'lint', stdout: 'fine', stderr: '', exitCode: 0 }, context).failures).toEqual([]);
+    // A known tool that crashed before its report still says why.
+    expect(failed('vitest', 'Error: Cannot find module vitest')[0]!.message).toContain('Cannot find module vitest');
+  });
+
+  it('describes failures to the agent as one compact line each, capped', () => {
+    const failures = failed('tsc', fixture('tsc.txt'));
+    expect(describeFailures(failures, 7)).toBe(
+      "- src/a.ts:1:7 [test TS2322] Type 'string' is not assignable to type 'number'.\n- src/a.ts:2:40 [test TS2322] Type 'string' is not assignable to type 'number'.\n… and 5 more",
+    );
+  });
+});

@@ -143,8 +143,11 @@ export function createEgressProxy(options: EgressProxyOptions) {
     const port = Number(match[2]);
     const admitted = await admit(host, port);
     if (!admitted.ok) {
+      // Clients rarely show a refused tunnel's body, so the status line and a header say it too (pip and npm print the status line).
       const body = Buffer.from(admitted.text);
-      client.end(`HTTP/1.1 ${admitted.status} ${admitted.status === 429 ? 'Too Many Requests' : 'Forbidden'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.byteLength}\r\nConnection: close\r\n\r\n${body}`);
+      const statusLine = `${admitted.status} Tandem network policy refused ${host}:${port}`.replace(/[^\x20-\x7e]/g, '');
+      const header = admitted.text.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '').trim();
+      client.end(`HTTP/1.1 ${statusLine}\r\nX-Tandem-Refused: ${header}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.byteLength}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
     let bytesOut = head.byteLength;
@@ -188,7 +191,7 @@ export function createEgressProxy(options: EgressProxyOptions) {
     const port = url.port === '' ? 80 : Number(url.port);
     const admitted = await admit(host, port);
     if (!admitted.ok) {
-      response.writeHead(admitted.status, { 'content-type': 'text/plain; charset=utf-8', 'x-tandem-network': 'denied' }).end(admitted.text);
+      response.writeHead(admitted.status, { 'content-type': 'text/plain; charset=utf-8', 'x-tandem-refused': admitted.text.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '').trim() }).end(admitted.text);
       return;
     }
     let bytesOut = 0;

@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import type { NetworkPolicy } from '../network/connection-policy.js';
+import type { ProxyAttempt } from '../network/egress-proxy.js';
 
 /**
  * The sandbox seam. Every run gets its own isolated workspace; `local` (bubblewrap) and `e2b`
@@ -19,7 +21,7 @@ export interface SnapshotRef {
 export interface SandboxSpec {
   sessionId: string;
   snapshot: SnapshotRef;
-  /** Network access; off by default. */
+  /** Network access for providers without a policy of their own (e2b); off by default. Local sandboxes always go through their egress policy. */
   network?: boolean;
   signal?: AbortSignal;
 }
@@ -98,9 +100,17 @@ export interface WatchOptions extends CallOptions {
   onReady?(): void;
 }
 
+/** A sandbox whose egress goes through Tandem's proxy: its policy can change while it runs, and every attempt is told. */
+export interface SandboxNetworkControl {
+  setPolicy(policy: NetworkPolicy): void;
+  onAttempt(listener: (attempt: ProxyAttempt) => void): () => void;
+}
+
 export interface Sandbox {
   readonly id: string;
   readonly providerName: string;
+  /** Present when egress is Tandem's policy (local); absent when the provider controls it itself (e2b). */
+  readonly network?: SandboxNetworkControl;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   spawn(command: string, options?: Omit<ExecOptions, 'timeoutMs' | 'maxOutputBytes' | 'stdin'>): SpawnedProcess;
   openPty(options: PtyOptions): Promise<SandboxPty>;

@@ -39,7 +39,14 @@ export interface SandboxCommandOptions {
   /** Host files bound over /etc/passwd and /etc/group so the uid has a name and a home. */
   passwdFile: string;
   groupFile: string;
-  network: boolean;
+  /**
+   * The sandbox's own network namespace to join (sandbox-network.ts), entered with nsenter as root
+   * before anything else; without one the command gets a fresh namespace with only `lo` (the relay
+   * that holds a sandbox's namespace starts that way). Never the host's network.
+   */
+  networkNamespace?: string;
+  /** The proxy settings of the sandbox's network, under every command's own env. */
+  networkEnv?: Record<string, string>;
   limits: SandboxLimits;
   env: Record<string, string>;
   cwd?: string;
@@ -79,9 +86,11 @@ export const SANDBOX_ENTRY_SCRIPT = [
 export function buildSandboxCommand(options: SandboxCommandOptions, command: string[]): { file: string; args: string[] } {
   const id = String(options.uid);
   const entry = ['--noprofile', '--norc', '-c', SANDBOX_ENTRY_SCRIPT, 'tandem-sandbox-entry', options.cgroupProcsFile ?? ''];
-  const args = [...entry, 'setpriv', '--reuid', id, '--regid', id, '--clear-groups', '--inh-caps=-all', '--', 'bwrap'];
+  const joined = options.networkNamespace !== undefined;
+  const args = [...(joined ? [`--net=${options.networkNamespace}`, '--', 'bash'] : []), ...entry, 'setpriv', '--reuid', id, '--regid', id, '--clear-groups', '--inh-caps=-all', '--', 'bwrap'];
   args.push('--unshare-all', '--unshare-user', '--disable-userns', '--cap-drop', 'ALL', '--die-with-parent');
-  if (options.network) args.push('--share-net');
+  // --share-net here keeps the namespace nsenter joined (the sandbox's own), not the host's.
+  if (joined) args.push('--share-net');
   if (options.newSession) args.push('--new-session');
   args.push('--ro-bind', '/usr', '/usr');
   for (const link of ['bin', 'lib', 'lib64', 'sbin']) args.push('--symlink', `usr/${link}`, `/${link}`);
@@ -95,7 +104,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions, command: str
   args.push('--bind', options.workspaceHostDir, SANDBOX_WORKSPACE_DIR);
   args.push('--chdir', options.cwd ? path.posix.resolve(SANDBOX_WORKSPACE_DIR, options.cwd) : SANDBOX_WORKSPACE_DIR);
   args.push('--hostname', 'sandbox', '--clearenv');
-  const env = { PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE_DIR, USER: 'tandem', LANG: 'C.UTF-8', ...options.env };
+  const env = { PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE_DIR, USER: 'tandem', LANG: 'C.UTF-8', ...options.networkEnv, ...options.env };
   for (const [key, value] of Object.entries(env)) args.push('--setenv', key, value);
   args.push(
     '--',
@@ -109,7 +118,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions, command: str
     '--',
     ...command,
   );
-  return { file: 'bash', args };
+  return { file: joined ? 'nsenter' : 'bash', args };
 }
 
 export function passwdFileContents(uid: number): string {

@@ -11,6 +11,12 @@ import { claimSandboxesDir, reclaimLeftoverSandboxes, type ReclaimReport } from 
 import { CGROUP_ROOT, decideCgroupPlan, prepareSandboxCgroups, probeCgroups, type CgroupPlan, type SandboxCgroup, type SandboxCgroups } from './sandbox-cgroups.js';
 import { SETUP_TIMEOUT_MS, type SnapshotStore } from './snapshots.js';
 import { mountWorkspace, removeSandboxDir } from './workspace-mount.js';
+import { listTree } from './host-files.js';
+import type { NetworkPolicy } from '../../network/connection-policy.js';
+import type { ProxyAttempt } from '../../network/egress-proxy.js';
+import { createSystemResolver, type HostResolver } from '../../network/host-resolver.js';
+import { startSandboxNetwork, type SandboxNetwork } from '../../network/sandbox-network.js';
+import { decideSetupPolicy } from '../../network/setup-hosts.js';
 
 /** Each live sandbox runs as its own unprivileged host uid from this range. */
 export const SANDBOX_UID_BASE = 64_000;
@@ -41,6 +47,23 @@ export interface LocalProviderOptions {
   cgroupParent?: string | null;
   /** Where cgroup2 is mounted (tests point it elsewhere). */
   cgroupRoot?: string;
+  /** Egress: every sandbox's own namespace and proxy (see network/sandbox-network.ts). */
+  network?: LocalNetworkOptions;
+}
+
+export interface LocalNetworkOptions {
+  /** How the proxy resolves names; the system's, with every address checked, unless a test hands its own. */
+  resolver?: HostResolver;
+  /** What a tree's setup script may reach; else the registries of the ecosystems at its top level. */
+  setupPolicy?(treeDir: string): Promise<NetworkPolicy>;
+  /** Every connection attempt of a setup script. */
+  onSetupAttempt?(treeDir: string, attempt: ProxyAttempt): void;
+}
+
+/** The setup policy with nothing configured: the registries of the ecosystems the tree's top level shows. */
+export async function defaultSetupPolicy(treeDir: string, configuredHosts: readonly string[] | null = null, approvedRepoHosts: readonly string[] = []): Promise<NetworkPolicy> {
+  const names = (await listTree(treeDir, '.').catch(() => [])).map((entry) => entry.path);
+  return decideSetupPolicy(names, configuredHosts, approvedRepoHosts);
 }
 
 /** How this provider bounds what a sandbox uses, as decided at start-up (for the log and for tests). */
@@ -86,6 +109,7 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
     return manager ? manager.create(name, { memoryBytes: limits.memoryBytes, processes: limits.processes }) : null;
   };
   const tmpPlacement = (scratchDir: string): TmpPlacement => (sizedTmpfs ? { kind: 'sized-tmpfs' } : { kind: 'disk', hostDir: scratchDir });
+  const resolver = options.network?.resolver ?? createSystemResolver();
 
   // Each provider starts at a random place in the range: two servers (or test files) on one host
   // then rarely hand out the same uid, which would let their sandboxes signal each other's processes.
@@ -123,20 +147,27 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
       const uid = allocateUid();
       mountedSnapshots.set(id, spec.snapshot.id);
       let cgroup: SandboxCgroup | null = null;
+      let network: SandboxNetwork | null = null;
       try {
         const files = await identityFiles(sandboxDir, uid);
         cgroup = await sandboxCgroup(id);
         const workspace = await mountWorkspace({ snapshotTreeDir: options.snapshots.treeDir(spec.snapshot), sandboxDir, uid, diskBytes: limits.workspaceBytes });
         const tmp = tmpPlacement(workspace.scratchDir ?? path.join(sandboxDir, 'tmp'));
         if (tmp.kind === 'disk') await mkdir(tmp.hostDir, { recursive: true }).then(() => chown(tmp.hostDir, uid, uid));
+        const base = { uid, ...files, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile };
+        // Reaches nothing until the session sets its policy (a warm sandbox has no session yet).
+        network = await startSandboxNetwork({ dir: path.join(sandboxDir, 'net'), command: base, resolver });
         const ownCgroup = cgroup;
+        const ownNetwork = network;
         return new LocalSandbox({
           id,
           uid,
           workspace,
-          command: { uid, ...files, network: spec.network ?? false, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile },
+          command: { ...base, networkNamespace: network.namespacePath, networkEnv: network.env },
+          network,
           saveSnapshot: (treeDir) => options.snapshots.saveTree(treeDir, savedWorkspaceLabel(spec.sessionId), spec.snapshot.commit),
           release: async () => {
+            await ownNetwork.close().catch(() => {});
             await ownCgroup?.remove().catch(() => {});
             await removeSandboxDir(sandboxDir);
             usedUids.delete(uid);
@@ -144,6 +175,7 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
           },
         });
       } catch (error) {
+        await network?.close().catch(() => {});
         await cgroup?.remove().catch(() => {});
         usedUids.delete(uid);
         await removeSandboxDir(sandboxDir);
@@ -152,24 +184,39 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
       }
     },
 
-    /** Runs a snapshot's setup script isolated like a session, but with network (it installs things). */
+    /**
+     * Runs a snapshot's setup script isolated like a session. Its network is its own too: it reaches
+     * only what the setup policy names (package registries by default), through the egress proxy.
+     */
     async runSetup(treeDir: string, script: string) {
       const dir = path.join(options.dir, `setup_${randomBytes(4).toString('hex')}`);
       await mkdir(dir, { recursive: true });
       await chmod(options.dir, 0o711);
       await chmod(dir, 0o711);
       let cgroup: SandboxCgroup | null = null;
+      let network: SandboxNetwork | null = null;
       try {
         const files = await identityFiles(dir, SNAPSHOT_BUILD_UID);
         cgroup = await sandboxCgroup(path.basename(dir));
         const tmp = tmpPlacement(path.join(dir, 'tmp'));
         if (tmp.kind === 'disk') await mkdir(tmp.hostDir, { recursive: true }).then(() => chown(tmp.hostDir, SNAPSHOT_BUILD_UID, SNAPSHOT_BUILD_UID));
+        const base = { uid: SNAPSHOT_BUILD_UID, ...files, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile };
+        const policy = await (options.network?.setupPolicy ?? defaultSetupPolicy)(treeDir);
+        network = await startSandboxNetwork({ dir: path.join(dir, 'net'), command: base, resolver, policy });
+        const refusals: string[] = [];
+        network.onAttempt((attempt) => {
+          options.network?.onSetupAttempt?.(treeDir, attempt);
+          if (!attempt.allowed) refusals.push(`tandem: the network policy refused ${attempt.host}:${attempt.port} (${attempt.reason})`);
+        });
         const { file, args } = buildSandboxCommand(
-          { uid: SNAPSHOT_BUILD_UID, ...files, workspaceHostDir: treeDir, network: true, limits, env: {}, newSession: true, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile },
+          { ...base, workspaceHostDir: treeDir, networkNamespace: network.namespacePath, networkEnv: network.env, env: {}, newSession: true },
           ['bash', '-c', script],
         );
-        return await runProcess(file, args, { timeoutMs: SETUP_TIMEOUT_MS });
+        const result = await runProcess(file, args, { timeoutMs: SETUP_TIMEOUT_MS });
+        // What was refused ends the log, where whoever reads why setup failed looks first.
+        return refusals.length === 0 ? result : { ...result, stderr: `${result.stderr}${result.stderr.endsWith('\n') || result.stderr === '' ? '' : '\n'}${refusals.join('\n')}\n` };
       } finally {
+        await network?.close().catch(() => {});
         await cgroup?.remove().catch(() => {});
         await removeSandboxDir(dir);
       }

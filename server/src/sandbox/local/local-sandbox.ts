@@ -11,6 +11,7 @@ import {
   type PtyOptions,
   type ReadFileOptions,
   type Sandbox,
+  type SandboxNetworkControl,
   type SandboxPty,
   type SpawnedProcess,
   type WatchEvent,
@@ -41,6 +42,8 @@ export interface LocalSandboxInit {
   uid: number;
   workspace: MountedWorkspace;
   command: Omit<SandboxCommandOptions, 'env' | 'cwd' | 'newSession' | 'workspaceHostDir'>;
+  /** The sandbox's egress (its own namespace and proxy); closed by `release`. */
+  network: SandboxNetworkControl;
   /** Keeps a copy of a workspace tree as a snapshot (the session's own, to resume from). */
   saveSnapshot(treeDir: string): Promise<SnapshotRef>;
   /** Called once, after every process is gone and the workspace is unmounted. */
@@ -51,12 +54,14 @@ export interface LocalSandboxInit {
 export class LocalSandbox implements Sandbox {
   readonly providerName = 'local';
   readonly id: string;
+  readonly network: SandboxNetworkControl;
   private readonly processes = new Set<ChildProcess>();
   private readonly ptys = new Set<pty.IPty>();
   private closed = false;
 
   constructor(private readonly init: LocalSandboxInit) {
     this.id = init.id;
+    this.network = init.network;
   }
 
   /** Host path of the workspace (for the server's own file sync; the sandbox sees /workspace). */

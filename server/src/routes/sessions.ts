@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import {
+  changeSessionBodySchema,
   createSessionBodySchema,
   createShareLinkBodySchema,
   postMessageBodySchema,
+  type ChangeSessionResponse,
   type OpenTerminalResponse,
   type PostMessageResponse,
   type SessionListResponse,
@@ -22,17 +24,7 @@ import type { SessionService } from '../session/session-service.js';
 import { canEditSession } from '../../../shared/src/roles.js';
 import { forbidden, HttpError } from '../http/http-error.js';
 import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import { RepoRefusedError } from '../sandbox/repo-location.js';
-
-/** A repo the server may not use is a 400 that says what is allowed, before anything is stored. */
-async function requireUsableRepo(runtime: SessionRuntime | null, repo: string): Promise<void> {
-  try {
-    await runtime?.checkRepo(repo);
-  } catch (error) {
-    if (error instanceof RepoRefusedError) throw new HttpError(400, ErrorCode.BadRequest, error.message);
-    throw error;
-  }
-}
+import { createSandboxRestarts, requireUsableRepo } from '../session/sandbox-restarts.js';
 
 /** /api/sessions: list, create, read, chat, and the owner's share links. */
 export function sessionRoutes(service: SessionService, runtime: SessionRuntime | null, agents: AgentService, toolOutputs: ToolOutputsRepository) {
@@ -41,6 +33,7 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
     void runtime?.ensureStarted(session.id, session.repo).catch(() => {});
     void agents.reconcile(session.id).catch(() => {});
   };
+  const restarts = createSandboxRestarts({ service, runtime });
   return new Hono<AppEnv>()
     .get('/', async (c) => {
       const body: SessionListResponse = { sessions: await service.list(requireIdentity(c.get('identity'))) };
@@ -61,6 +54,17 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
       await service.mirrorToDoc(body.session.id);
       warmUp(body.session);
       return c.json(body);
+    })
+    // The owner points the session at another repo (while no sandbox runs), which starts it there.
+    .patch('/:sessionId', async (c) => {
+      const { repo } = await parseJsonBody(c, changeSessionBodySchema);
+      const body: ChangeSessionResponse = await restarts.changeRepo(c.req.param('sessionId'), requireIdentity(c.get('identity')), repo);
+      return c.json(body);
+    })
+    // An editor starts a sandbox that failed to start again; a running one is left as it is (200).
+    .post('/:sessionId/sandbox/retry', async (c) => {
+      const { status, body } = await restarts.retry(c.req.param('sessionId'), requireIdentity(c.get('identity')));
+      return c.json(body, status);
     })
     .post('/:sessionId/terminals', async (c) => {
       const session = await service.get(c.req.param('sessionId'), requireIdentity(c.get('identity')));

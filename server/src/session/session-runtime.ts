@@ -9,12 +9,18 @@ import type { WarmPool } from '../sandbox/warm-pool.js';
 import { SharedTerminal } from '../terminal/shared-terminal.js';
 import type { DocHost } from '../sync/doc-host.js';
 import { WorkspaceSync } from '../sync/files/workspace-sync.js';
+import type { LiveSandboxStatus } from './sandbox-restart.js';
 
 /** Asked for the sandbox of a session its owner ended. */
 export class SessionEndedError extends Error {
   constructor() {
     super('This session has ended; resume it in a new session to keep working');
   }
+}
+
+/** What the transcript says when a sandbox could not start: the reason, and the two ways on. */
+export function sandboxFailedNotice(reason: string): string {
+  return `The sandbox could not start: ${reason}. Once the repo or its .tandem/setup.sh is fixed, an editor can press Try again in the Terminal panel; the owner can also point the session at another repo there.`;
 }
 
 /** Most terminals one session may have open at once. */
@@ -48,6 +54,14 @@ export function createSessionRuntime(deps: {
   admit?: (sessionId: string, otherLiveSessionIds: readonly string[]) => Promise<void>;
 }) {
   const live = new Map<string, Promise<LiveSession>>();
+  /** Sessions whose sandbox finished starting (the rest of `live` is still starting). */
+  const running = new Set<string>();
+  /**
+   * Sessions whose last boot failed, with why. They stay failed until someone retries or changes the
+   * repo (restart): opening the page, a terminal or an agent run does not boot them again, so a
+   * failing setup script runs only when a person with the right asks for it.
+   */
+  const failed = new Map<string, Error>();
   const meta = (sessionId: string, patch: Partial<SessionMeta>) =>
     deps.docHost.change(sessionId, (doc) => writeMeta(doc, patch, DocOrigin.Sandbox));
   const timing = (sessionId: string, stage: Parameters<typeof recordTiming>[1], reset = false) =>
@@ -85,8 +99,11 @@ export function createSessionRuntime(deps: {
     return { snapshot: saved, resumed: true };
   }
 
-  async function boot(session: SessionRow, repo: string): Promise<LiveSession> {
+  /** `forget` runs before the failure is written to the doc, so whoever sees it there can retry at once. */
+  async function boot(session: SessionRow, forget: (error: Error) => void): Promise<LiveSession> {
     const sessionId = session.id;
+    // The store's repo, not a caller's copy: the owner may have changed it since that was read.
+    const repo = session.repo;
     await timing(sessionId, 'requestedAt', true);
     await meta(sessionId, { sandbox: deps.provider.name, sandboxState: 'booting', sandboxMessage: 'Preparing the snapshot', terminals: [] });
     try {
@@ -111,6 +128,7 @@ export function createSessionRuntime(deps: {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       deps.logger.error(`session ${sessionId}: sandbox failed to start`, error);
+      forget(error instanceof Error ? error : new Error(reason));
       await deps.docHost.change(sessionId, (doc) => {
         writeMeta(doc, { sandboxState: 'failed', sandboxMessage: reason }, DocOrigin.Sandbox);
         appendTranscriptEntry(
@@ -119,7 +137,7 @@ export function createSessionRuntime(deps: {
             kind: 'system-notice',
             id: `n_${Date.now().toString(36)}`,
             level: 'error',
-            text: `The sandbox could not start: ${reason}. Fix the repo path or its .tandem/setup.sh, then reload the page to try again.`,
+            text: sandboxFailedNotice(reason),
             createdAt: Date.now(),
           },
           DocOrigin.Sandbox,
@@ -135,21 +153,52 @@ export function createSessionRuntime(deps: {
     /** Throws RepoRefusedError, saying what is allowed, for a repo this server may not use (checked again at every start). */
     checkRepo: (repo: string) => deps.snapshots.checkRepo(repo),
 
-    /** Starts the session's sandbox and first terminal once; later calls share the same start. A session the store says ended starts none. */
-    ensureStarted(sessionId: string, repo: string): Promise<LiveSession> {
+    /**
+     * Starts the session's sandbox and first terminal once; later calls share the same start. A session
+     * the store says ended starts none; one whose boot failed stays failed until `restart`. The repo
+     * booted is the store's (`_repo` is the caller's copy, kept so callers need not change).
+     */
+    ensureStarted(sessionId: string, _repo?: string): Promise<LiveSession> {
+      const failure = failed.get(sessionId);
+      if (failure) return Promise.reject(failure);
       let session = live.get(sessionId);
       if (!session) {
+        const forget = (error: Error) => {
+          if (live.get(sessionId) === session) live.delete(sessionId);
+          failed.set(sessionId, error);
+        };
         session = deps.sessions.findById(sessionId).then(async (row) => {
           if (!row) throw new Error(`session ${sessionId} is not in the store`);
           if (row.endedAt) throw new SessionEndedError();
           await deps.admit?.(sessionId, [...live.keys()].filter((id) => id !== sessionId));
-          return boot(row, repo);
+          return boot(row, forget);
         });
-        live.set(sessionId, session);
-        // A failed start is forgotten, so the next visit tries again.
-        session.catch(() => live.delete(sessionId));
+        const started = session;
+        live.set(sessionId, started);
+        started.then(
+          () => {
+            if (live.get(sessionId) === started) running.add(sessionId);
+          },
+          // A start refused before booting (a cap, an end) is forgotten, so the next visit asks again.
+          () => {
+            if (live.get(sessionId) === started) live.delete(sessionId);
+          },
+        );
       }
       return session;
+    },
+
+    /** Starts a sandbox whose last boot failed (or never ran) again, with the store's repo; a running or starting one is shared. */
+    restart(sessionId: string): Promise<LiveSession> {
+      failed.delete(sessionId);
+      return this.ensureStarted(sessionId);
+    },
+
+    /** What this process knows of the session's sandbox, for the retry and repo-change decisions. */
+    sandboxStatus(sessionId: string): LiveSandboxStatus {
+      if (running.has(sessionId)) return 'running';
+      if (live.has(sessionId)) return 'starting';
+      return failed.has(sessionId) ? 'failed' : 'none';
     },
 
     /** The session's file sync, once its sandbox runs. */
@@ -193,6 +242,8 @@ export function createSessionRuntime(deps: {
     async stop(sessionId: string): Promise<void> {
       const session = await live.get(sessionId)?.catch(() => undefined);
       live.delete(sessionId);
+      running.delete(sessionId);
+      failed.delete(sessionId);
       if (!session) return;
       await stopFileSync(session);
       for (const terminal of session.terminals.values()) terminal.close();
@@ -207,6 +258,8 @@ export function createSessionRuntime(deps: {
     async close(): Promise<void> {
       const sessions = await Promise.allSettled(live.values());
       live.clear();
+      running.clear();
+      failed.clear();
       for (const result of sessions) {
         if (result.status !== 'fulfilled') continue;
         await stopFileSync(result.value);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendUserMessage, clearMetaFields, readMeta, writeMeta } from '../../../shared/src/doc/accessors.js';
+import { appendTranscriptEntry, appendUserMessage, clearMetaFields, readMeta, writeMeta } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import { sessionStatusSchema } from '../../../shared/src/doc/schema.js';
 import { CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS } from '../../../shared/src/limits.js';
@@ -170,6 +170,8 @@ export function createSessionService(deps: SessionServiceDeps) {
       return toSummary(access.session, access.role);
     },
 
+    toSummary,
+
     /** An editor's message (to people or the agent), within the per-person rate limit. */
     async requireMessageRights(sessionId: string, identity: Identity): Promise<GrantedAccess> {
       const access = await requireAccess(sessionId, identity);
@@ -192,6 +194,22 @@ export function createSessionService(deps: SessionServiceDeps) {
         ),
       );
       return entryId;
+    },
+
+    /** The owner's new repo for the session: stored, then mirrored into the doc's meta. Rights are checked by the caller (decideSandboxRestart). */
+    async setRepo(sessionId: string, repo: string): Promise<SessionRow> {
+      await deps.sessions.setRepo(sessionId, repo);
+      await mirrorToDoc(sessionId);
+      const row = await deps.sessions.findById(sessionId);
+      if (!row) throw notFound('Session');
+      return row;
+    },
+
+    /** A line in the transcript saying what a person did to the session (written by the server, so its name is the signed one). */
+    async notePersonAction(sessionId: string, text: string): Promise<void> {
+      await deps.docHost.change(sessionId, (doc) =>
+        appendTranscriptEntry(doc, { kind: 'system-notice', id: newId('n', 9), level: 'info', text, createdAt: nowMs() }, DocOrigin.User),
+      );
     },
 
     /** Mints a link; its token is returned this once and only its hash is stored. */

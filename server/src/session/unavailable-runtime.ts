@@ -34,6 +34,8 @@ export function createUnavailableRuntime(deps: { docHost: DocHost; provider: str
       await resolveRepo(repo, deps.repoPolicy);
     },
     ensureStarted: refuse,
+    restart: refuse,
+    sandboxStatus: () => 'none',
     files: refuse,
     terminal: async () => undefined,
     addTerminal: refuse,

@@ -75,6 +75,14 @@ export const createSessionBodySchema = z.object({
 });
 export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 
+/** PATCH /api/sessions/:id: what the owner may change after create (the repo, while no sandbox runs). */
+export const changeSessionBodySchema = z.object({ repo: trimmed(MAX_REPO_PATH_CHARS, 'Repo path') }).strict();
+export type ChangeSessionBody = z.infer<typeof changeSessionBodySchema>;
+/** After a retry or a repo change: the sandbox is starting now, or was already running (nothing was done). */
+export interface SandboxStartResponse {
+  sandbox: 'starting' | 'running';
+}
+
 export const sessionSummarySchema = z.object({
   id: z.string(),
   title: z.string(),
@@ -91,6 +99,8 @@ export type SessionSummary = z.infer<typeof sessionSummarySchema>;
 export interface SessionResponse {
   session: SessionSummary;
 }
+/** PATCH /api/sessions/:id: the session as stored now, its sandbox starting on the new repo. */
+export interface ChangeSessionResponse extends SessionResponse, SandboxStartResponse {}
 export interface SessionListResponse {
   sessions: SessionSummary[];
 }

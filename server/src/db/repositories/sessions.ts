@@ -114,6 +114,11 @@ export function createSessionsRepository(db: Database) {
       return row;
     },
 
+    /** Points a session at another repo (its owner's change, made while no sandbox runs). */
+    async setRepo(id: string, repo: string): Promise<void> {
+      await db.update(sessions).set({ repo }).where(eq(sessions.id, id));
+    },
+
     async setStatus(id: string, status: string): Promise<void> {
       await db.update(sessions).set({ status }).where(eq(sessions.id, id));
     },

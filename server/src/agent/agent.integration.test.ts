@@ -23,11 +23,19 @@ const MULTI_STEP_TIMEOUT_MS = 60_000;
 /** A session with its owner, an editor (Bob) and a viewer (Vic), and a synced doc to watch it. */
 async function agentSession(title: string) {
   const { ada, bob, vic, sessionId, tab: watcher } = await sessionWithPeople(shared, title, 'vic');
-  const send = (token: string, text: string, delivery: string) =>
-    shared.api.call<PostMessageResponse>('POST', `/sessions/${sessionId}/messages`, token, { text, delivery });
   const transcript = () => readTranscript(watcher.doc);
   const agent = () => readAgentState(watcher.doc);
-  const runEnded = () => waitFor(() => ['done', 'failed', 'stopped'].includes(agent()?.state ?? ''), 'the run to end', 30_000);
+  /** The run before the one the last send started: the tab may still show it ended when the reply arrives (relays wait for the store). */
+  let runBeforeLastStart: string | undefined;
+  const send = async (token: string, text: string, delivery: string) => {
+    const runBefore = agent()?.runId;
+    const reply = await shared.api.call<PostMessageResponse>('POST', `/sessions/${sessionId}/messages`, token, { text, delivery });
+    if (reply.body.outcome === 'started') runBeforeLastStart = runBefore;
+    return reply;
+  };
+  /** Waits for the newest run (the one the last started send began) to end. */
+  const runEnded = () =>
+    waitFor(() => agent()?.runId !== undefined && agent()?.runId !== runBeforeLastStart && ['done', 'failed', 'stopped'].includes(agent()?.state ?? ''), 'the run to end', 30_000);
   /** The doc as the server has it now: a tab synced after an HTTP reply holds what that request wrote. */
   const serverView = async () => {
     const peer = await connectSyncedPeer(shared.server.url, sessionId, ada.token);

@@ -33,7 +33,7 @@ export const checkFailureSchema = z.object({
 });
 export type CheckFailure = z.infer<typeof checkFailureSchema>;
 
-export const RUN_NODE_KINDS = ['agent', 'run', 'checks', 'gate', 'commit'] as const;
+export const RUN_NODE_KINDS = ['agent', 'run', 'checks', 'fix', 'gate', 'commit'] as const;
 export type RunNodeKind = (typeof RUN_NODE_KINDS)[number];
 
 export const RUN_NODE_STATUSES = ['pending', 'running', 'passed', 'failed', 'skipped', 'waiting'] as const;

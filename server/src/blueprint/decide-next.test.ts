@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckFailure } from '../../../shared/src/doc/run-schema.js';
+import { blueprintSchema, type Blueprint } from './blueprint-schema.js';
+import { findBuiltInBlueprint } from './built-in-blueprints.js';
+import { decideNext, initialEngineState, maxAttemptsOf, type EngineAction, type EngineEvent, type EngineState } from './decide-next.js';
+
+const implement = findBuiltInBlueprint('implement')!;
+const failure: CheckFailure = { tool: 'node-test', check: 'test', file: 'test/math.test.js', line: 5, column: 10, test: 'adds', message: '-1 !== 5' };
+
+/** Feeds events one after another, failing the test on a refusal; returns every state and action. */
+function play(blueprint: Blueprint, events: EngineEvent[]) {
+  let state: EngineState = initialEngineState(blueprint);
+  const actions: EngineAction[] = [];
+  for (const event of events) {
+    const decision = decideNext(blueprint, state, event);
+    if (decision.kind === 'refused') throw new Error(`refused ${event.type}: ${decision.reason}`);
+    state = decision.state;
+    actions.push(decision.action);
+  }
+  return { state, actions, statuses: () => Object.fromEntries(state.nodes.map((node) => [node.id, `${node.status}${node.attempt ? ` #${node.attempt}` : ''}`])) };
+}
+const finished = (nodeId: string, passed: boolean, failures: CheckFailure[] = []): EngineEvent => ({ type: 'node-finished', nodeId, passed, failures });
+
+describe('the blueprint engine', () => {
+  it('green path: implement → checks pass → the fix step is passed over → commit → passed', () => {
+    const run = play(implement, [{ type: 'start' }, finished('implement', true), finished('checks', true), finished('commit', true)]);
+    expect(run.actions.map((action) => (action.kind === 'run' ? action.nodeId : action.kind))).toEqual(['implement', 'checks', 'commit', 'end']);
+    expect(run.state.state).toBe('passed');
+    expect(run.statuses()).toEqual({ implement: 'passed #1', checks: 'passed #1', fix: 'skipped', commit: 'passed #1' });
+  });
+
+  it('a failing check runs the fix step, then the checks again; green goes on to commit', () => {
+    const run = play(implement, [{ type: 'start' }, finished('implement', true), finished('checks', false, [failure]), finished('fix', true), finished('checks', true), finished('commit', true)]);
+    expect(run.actions.map((action) => (action.kind === 'run' ? `${action.nodeId}#${action.attempt}` : action.kind))).toEqual([
+      'implement#1',
+      'checks#1',
+      'fix#1',
+      'checks#2',
+      'commit#1',
+      'end',
+    ]);
+    expect(run.state.state).toBe('passed');
+    expect(run.state.fixRounds).toEqual({ fix: 1 });
+  });
+
+  it('hands back after the bound (2 fix rounds) with a summary of what is left; a third round never starts', () => {
+    const run = play(implement, [
+      { type: 'start' },
+      finished('implement', true),
+      finished('checks', false, [failure]),
+      finished('fix', true),
+      finished('checks', false, [failure]),
+      finished('fix', true),
+      finished('checks', false, [failure]),
+    ]);
+    const last = run.actions.at(-1)!;
+    expect(last).toMatchObject({ kind: 'end', state: 'handed-back' });
+    expect(run.actions.filter((action) => action.kind === 'run' && action.nodeId === 'fix')).toHaveLength(2);
+    expect(run.state.summary).toContain('after 2 fix rounds');
+    expect(run.state.summary).toContain('test/math.test.js:5:10');
+    expect(run.statuses()).toMatchObject({ checks: 'failed #3', fix: 'passed #2', commit: 'pending' });
+    expect(maxAttemptsOf(implement, implement.nodes[1]!)).toBe(3);
+    // The engine refuses a late report from a node that is not running.
+    expect(decideNext(implement, run.state, finished('fix', true))).toMatchObject({ kind: 'refused' });
+  });
+
+  it('a gate waits for a person; approving it goes on and says who approved', () => {
+    const gated = blueprintSchema.parse({
+      name: 'gated',
+      nodes: [
+        { kind: 'run', id: 'build', title: 'Build', command: 'true' },
+        { kind: 'gate', id: 'review', title: 'Review' },
+        { kind: 'commit', id: 'commit', title: 'Commit' },
+      ],
+    });
+    const waiting = play(gated, [{ type: 'start' }, finished('build', true)]);
+    expect(waiting.actions.at(-1)).toEqual({ kind: 'wait', nodeId: 'review' });
+    expect(waiting.state.state).toBe('waiting');
+    expect(decideNext(gated, waiting.state, finished('review', true))).toMatchObject({ kind: 'refused' });
+    const approved = decideNext(gated, waiting.state, { type: 'approve', nodeId: 'review', by: 'Bob' });
+    expect(approved).toMatchObject({ kind: 'next', action: { kind: 'run', nodeId: 'commit' } });
+    if (approved.kind === 'next') expect(approved.state.nodes[1]).toMatchObject({ status: 'passed', note: 'Approved by Bob' });
+  });
+
+  it('people skip a step ahead, skip a failed step to go on, and retry a failed step with fresh fix rounds', () => {
+    const run = play(implement, [{ type: 'start' }, { type: 'skip', nodeId: 'commit', by: 'Bob' }, finished('implement', true), finished('checks', true)]);
+    expect(run.state.state).toBe('passed');
+    expect(run.statuses().commit).toBe('skipped');
+
+    const failedRun = play(implement, [{ type: 'start' }, finished('implement', false)]);
+    expect(failedRun.state).toMatchObject({ state: 'failed', summary: expect.stringContaining('Implement failed') });
+    const retried = decideNext(implement, failedRun.state, { type: 'retry', nodeId: 'implement', by: 'Ada' });
+    expect(retried).toMatchObject({ kind: 'next', action: { kind: 'run', nodeId: 'implement', attempt: 2 } });
+
+    const handedBack = play(implement, [
+      { type: 'start' },
+      finished('implement', true),
+      finished('checks', false, [failure]),
+      finished('fix', true),
+      finished('checks', false, [failure]),
+      finished('fix', true),
+      finished('checks', false, [failure]),
+      { type: 'retry', nodeId: 'checks', by: 'Ada' },
+      finished('checks', false, [failure]),
+    ]);
+    // The retry gave the loop its rounds back: a fix round runs again.
+    expect(handedBack.actions.at(-1)).toEqual({ kind: 'run', nodeId: 'fix', attempt: 3 });
+    const skipped = play(implement, [{ type: 'start' }, finished('implement', true), finished('checks', false, [failure]), finished('fix', true), finished('checks', false, [failure]), finished('fix', true), finished('checks', false, [failure]), { type: 'skip', nodeId: 'checks', by: 'Bob' }]);
+    expect(skipped.actions.at(-1)).toEqual({ kind: 'run', nodeId: 'commit', attempt: 1 });
+  });
+
+  it('refuses what makes no sense: skipping a running step, retrying one that passed, acting on a stopped run', () => {
+    const running = play(implement, [{ type: 'start' }]);
+    expect(decideNext(implement, running.state, { type: 'skip', nodeId: 'implement', by: 'Bob' })).toMatchObject({ kind: 'refused' });
+    expect(decideNext(implement, running.state, { type: 'retry', nodeId: 'implement', by: 'Bob' })).toMatchObject({ kind: 'refused' });
+    const stopped = play(implement, [{ type: 'start' }, { type: 'stop', by: 'Ada' }]);
+    expect(stopped.state).toMatchObject({ state: 'stopped', summary: 'Ada stopped the run.' });
+    expect(decideNext(implement, stopped.state, finished('implement', true))).toMatchObject({ kind: 'refused' });
+    expect(decideNext(implement, stopped.state, { type: 'start' })).toMatchObject({ kind: 'refused' });
+  });
+
+  it('validates blueprints: a fix must follow the checks it names, ids are unique, rounds are bounded', () => {
+    const bad = blueprintSchema.safeParse({
+      name: 'bad',
+      nodes: [
+        { kind: 'fix', id: 'fix', title: 'Fix', checks: 'checks' },
+        { kind: 'checks', id: 'checks', title: 'Checks' },
+        { kind: 'checks', id: 'checks', title: 'Again' },
+      ],
+    });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((issue) => issue.message)).toEqual(expect.arrayContaining(['"checks" must name a checks node before this fix node', 'node id "checks" is used twice']));
+    expect(blueprintSchema.safeParse({ name: 'x', nodes: [{ kind: 'checks', id: 'c', title: 'C' }, { kind: 'fix', id: 'f', title: 'F', checks: 'c', maxRounds: 50 }] }).success).toBe(false);
+    expect(findBuiltInBlueprint('implement')!.nodes[2]).toMatchObject({ kind: 'fix', maxRounds: 2 });
+    expect(findBuiltInBlueprint('ask')!.nodes.map((node) => node.kind)).toEqual(['agent']);
+  });
+});

@@ -21,6 +21,9 @@ import type { HealthResponse, ServerInfoResponse } from '../../shared/src/protoc
 import { SandboxUnavailableError } from './session/unavailable-runtime.js';
 import type { SessionService } from './session/session-service.js';
 import { terminalRoutes } from './routes/terminal.js';
+import { secretRoutes } from './routes/secrets.js';
+import type { SecretsStore } from './secrets/secrets-store.js';
+import type { SessionSecrets } from './secrets/session-secrets.js';
 
 import type { DocHost } from './sync/doc-host.js';
 
@@ -40,6 +43,8 @@ export interface AppDeps {
   sandboxHealth?: HealthResponse['sandboxes'];
   agents: AgentService;
   toolOutputs: ToolOutputsRepository;
+  /** Environment secrets (absent: no secrets API). */
+  secrets?: { store: SecretsStore; live: SessionSecrets };
   clientDir: string;
   logger: AppLogger;
 }
@@ -69,9 +74,10 @@ export function createApp(deps: AppDeps) {
     .post('/sessions/:sessionId/messages', access.rateLimits.guard('message'))
     .route('/identity', identityRoutes({ tokens: access.tokens, users: deps.users, mode: access.mode }))
     .route('/auth', authRoutes({ ...access, users: deps.users, logger: deps.logger }))
-    .route('/admin', adminRoutes({ adminToken: access.access.adminToken, invites: access.invites, keyring: access.keyring }))
+    .route('/admin', adminRoutes({ adminToken: access.access.adminToken, invites: access.invites, keyring: access.keyring, secrets: deps.secrets?.store }))
     .route('/sessions', sessionRoutes(deps.sessions, deps.runtime, deps.agents, deps.toolOutputs))
     .route('/sessions', fileRoutes(deps.sessions, deps.runtime))
+    .route('/sessions', deps.secrets ? secretRoutes({ service: deps.sessions, ...deps.secrets, adminToken: access.access.adminToken }) : new Hono<AppEnv>())
     .route('/join', joinRoutes(deps.sessions))
     .all('*', (c) => errorResponse(c, 404, ErrorCode.NotFound, `No API route ${c.req.method} ${c.req.path}`));
 

@@ -31,6 +31,8 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
     .optional(),
   TANDEM_SECRET: z.string().min(32, 'TANDEM_SECRET must be at least 32 characters').optional(),
+  TANDEM_SECRET_KEY: z.string().min(32, 'TANDEM_SECRET_KEY must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  TANDEM_SECRET_KEY_PREVIOUS: z.string().min(32, 'TANDEM_SECRET_KEY_PREVIOUS must be at least 32 characters').optional(),
   TANDEM_CLIENT_DIR: z.string().min(1).default(DEFAULT_CLIENT_DIST_DIR),
   TANDEM_SANDBOX: z.enum(['local', 'e2b']).default('local'),
   E2B_API_KEY: z.string().min(1).optional(),
@@ -83,6 +85,8 @@ export interface Config {
   database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
   /** Signs identity tokens; generated and stored in the database when not given. */
   secret?: string;
+  /** Master of the key environment secrets are sealed with (else one kept in the store), and the one it replaced. */
+  secretsKey?: { current?: string; previous?: string };
   clientDir: string;
   sandbox: {
     provider: 'local' | 'e2b';
@@ -133,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { kind: 'postgres', url: values.DATABASE_URL }
       : { kind: 'pglite', dataDir: path.resolve(values.TANDEM_DATA_DIR) },
     secret: values.TANDEM_SECRET,
+    secretsKey: { current: values.TANDEM_SECRET_KEY, previous: values.TANDEM_SECRET_KEY_PREVIOUS },
     clientDir: path.resolve(values.TANDEM_CLIENT_DIR),
     sandbox: {
       provider: values.TANDEM_SANDBOX,

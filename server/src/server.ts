@@ -32,6 +32,12 @@ import { createAgentService, type AgentService } from './agent/agent-service.js'
 import { DocHost } from './sync/doc-host.js';
 import { AGENT_WRITER } from './sync/files/workspace-sync.js';
 import { createInProcessFanoutBus, type DocFanout } from './sync/fanout.js';
+import { createEnvironmentSecretsRepository } from './db/repositories/environment-secrets.js';
+import { createSecretsKeyring } from './secrets/secrets-keyring.js';
+import { createSecretsStore, type SecretsStore } from './secrets/secrets-store.js';
+import { SecretRedactor } from './secrets/secret-redactor.js';
+import { redactingLogger } from './secrets/redacting-logger.js';
+import { createSessionSecrets, type SessionSecrets } from './secrets/session-secrets.js';
 
 export interface RunningServer {
   url: string;
@@ -40,6 +46,8 @@ export interface RunningServer {
   docHost: DocHost;
   runtime: SessionRuntime | null;
   agents: AgentService;
+  /** Environment secrets: sealed in the store, given to sandboxes, redacted from what they print. */
+  secrets: SecretsStore;
   /** Where the trees local sandboxes mount live (snapshots/, sandboxes/); null without local sandboxes. */
   sandboxDir: string | null;
   /** Flushes every doc, closes connections (clients reconnect), the HTTP server and the store. */
@@ -74,12 +82,20 @@ interface SandboxSetup {
  * PostgreSQL) when sandbox uids can reach it, else in a place they can (prepareSandboxRoot). A host
  * without the tools sandboxes need still serves the app: every session says what to install.
  */
-async function sandboxRuntime(config: Config, docHost: DocHost, sessions: SessionsRepository, logger: AppLogger, options: StartOptions, admit?: SandboxAdmit): Promise<SandboxSetup> {
+async function sandboxRuntime(
+  config: Config,
+  docHost: DocHost,
+  sessions: SessionsRepository,
+  logger: AppLogger,
+  options: StartOptions,
+  admit?: SandboxAdmit,
+  secrets?: SessionSecrets,
+): Promise<SandboxSetup> {
   if (config.sandbox.provider === 'e2b') {
     const provider = createE2bSandboxProvider({ client: createE2bSdkClient() });
     const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
     const snapshots = createTemplateSnapshotSource(config.sandbox.e2bTemplate, E2B_SNAPSHOT_FORMAT_VERSION);
-    return { runtime: createSessionRuntime({ docHost, sessions, provider, snapshots, pool, logger, admit }), health: { state: 'ready', provider: 'e2b' }, sandboxDir: null };
+    return { runtime: createSessionRuntime({ docHost, sessions, provider, snapshots, pool, logger, admit, secrets }), health: { state: 'ready', provider: 'e2b' }, sandboxDir: null };
   }
   const dataDir = config.database.kind === 'pglite' ? config.database.dataDir : path.resolve(process.env.TANDEM_DATA_DIR ?? DEFAULT_DATA_DIR);
   const fix = decideManualFix(probeHostFacts(options.sandboxTools ?? LOCAL_SANDBOX_TOOLS));
@@ -112,7 +128,7 @@ async function sandboxRuntime(config: Config, docHost: DocHost, sessions: Sessio
   });
   await reclaimLeftovers(provider, snapshots, manager);
   manager.startSchedule();
-  const runtime = createSessionRuntime({ docHost, sessions, provider, snapshots: manager, pool, logger, admit });
+  const runtime = createSessionRuntime({ docHost, sessions, provider, snapshots: manager, pool, logger, admit, secrets });
   return {
     runtime: {
       ...runtime,
@@ -142,8 +158,20 @@ async function reclaimLeftovers(provider: LocalSandboxProvider, snapshots: Snaps
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const logger = options.logger ?? consoleLogger;
+  // Whatever the log quotes (a failed command's output), the values sessions here were given are taken out.
+  const logRedactor = new SecretRedactor();
+  const logger = redactingLogger(options.logger ?? consoleLogger, logRedactor);
   const database = options.database ?? (await openDatabase(config.database));
+  const secretsStore = createSecretsStore({
+    repository: createEnvironmentSecretsRepository(database.db),
+    keyring: createSecretsKeyring({
+      masters: createEnvironmentSecretsRepository(database.db).masters,
+      envMaster: config.secretsKey?.current,
+      previousEnvMaster: config.secretsKey?.previous,
+    }),
+    logger,
+  });
+  const sessionSecrets = createSessionSecrets({ store: secretsStore, logRedactor, logger });
   const access = await createServerAccess(config, database);
   const docHost = new DocHost({
     store: createDrizzleDocStore(database.db),
@@ -163,7 +191,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ownerOf: async (sessionId) => (await sessionsRepository.findById(sessionId))?.ownerId,
     docHost,
   });
-  const sandboxes = options.sandboxes === false ? null : await sandboxRuntime(config, docHost, sessionsRepository, logger, options, admit);
+  const sandboxes = options.sandboxes === false ? null : await sandboxRuntime(config, docHost, sessionsRepository, logger, options, admit, sessionSecrets);
   const runtime = sandboxes?.runtime ?? null;
   const agents = createAgentService({
     docHost,
@@ -174,6 +202,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       const files = await live.files;
       return {
         sandbox: live.sandbox,
+        // What a tool returns (a file read, a search) goes to the doc, the store and the model: without the session's secret values.
+        redact: (text: string) => sessionSecrets.redactorFor(sessionId)?.redact(text) ?? text,
         // The agent's file tools go through the doc, like people's edits.
         files: {
           read: (path) => files.readText(path),
@@ -183,7 +213,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       };
     },
     recordStatus: (sessionId, status) => sessionsRepository.setStatus(sessionId, status),
-    storeToolOutput: (sessionId, toolUseId, output) => toolOutputs.save(sessionId, toolUseId, output),
+    storeToolOutput: (sessionId, toolUseId, output) => toolOutputs.save(sessionId, toolUseId, sessionSecrets.redactorFor(sessionId)?.redact(output) ?? output),
     readToolOutput: (sessionId, toolUseId) => toolOutputs.find(sessionId, toolUseId),
     logger,
   });
@@ -196,6 +226,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sandboxHealth: sandboxes?.health ?? { state: 'off' },
     agents,
     toolOutputs,
+    secrets: { store: secretsStore, live: sessionSecrets },
     clientDir: config.clientDir,
     logger,
   });
@@ -216,6 +247,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     docHost,
     runtime,
     agents,
+    secrets: secretsStore,
     sandboxDir: sandboxes?.sandboxDir ?? null,
     async close() {
       await agents.close();

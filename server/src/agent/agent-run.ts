@@ -60,7 +60,7 @@ export interface AgentRunDeps {
   budget: RunBudget;
   retry: RetryPolicy;
   /** The session's sandbox and how the agent reads and writes its files. */
-  workspace: () => Promise<{ sandbox: Sandbox; files: FileAccess }>;
+  workspace: () => Promise<{ sandbox: Sandbox; files: FileAccess; redact?: (text: string) => string }>;
   /** Applies a change to the session doc (and persists it). */
   change: <T>(apply: (doc: Y.Doc) => T) => Promise<T>;
   textFlushIntervalMs?: number;
@@ -439,7 +439,10 @@ export class AgentRun {
     batchers.clear();
   }
 
-  private async runTool({ sandbox, files }: { sandbox: Sandbox; files: FileAccess }, toolUse: Extract<TurnBlock, { type: 'tool_use' }>) {
+  private async runTool(
+    { sandbox, files, redact }: { sandbox: Sandbox; files: FileAccess; redact?: (text: string) => string },
+    toolUse: Extract<TurnBlock, { type: 'tool_use' }>,
+  ) {
     const startedMs = Date.now();
     await this.deps.change((doc) => updateToolCall(doc, toolUse.id, { status: 'running', startedAt: startedMs }, DocOrigin.Agent));
     const signal = this.turnAbort.signal;
@@ -466,6 +469,8 @@ export class AgentRun {
       const names = [...new Set(this.interrupts.map((message) => message.authorName))].join(', ') || this.stoppedBy || 'someone';
       result = { output: `Interrupted by ${names} while ${toolUse.name} was running.`, isError: true };
     }
+    // The result goes to the doc, the store and the model: the session's secret values never do.
+    if (redact) result = { ...result, output: redact(result.output), fullOutput: result.fullOutput === undefined ? undefined : redact(result.fullOutput) };
     const shown = capText(result.output, MAX_TOOL_OUTPUT_DOC_CHARS);
     const whole = result.fullOutput ?? result.output;
     if (shown.truncated || result.fullOutput) {

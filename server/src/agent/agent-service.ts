@@ -43,7 +43,7 @@ export interface AgentServiceDeps {
   budget: RunBudget;
   retry: RetryPolicy;
   /** The session's sandbox and file access, started if need be. */
-  workspaceFor(sessionId: string, repo: string): Promise<{ sandbox: Sandbox; files: FileAccess }>;
+  workspaceFor(sessionId: string, repo: string): Promise<{ sandbox: Sandbox; files: FileAccess; redact?: (text: string) => string }>;
   logger: { error(message: string, error?: unknown): void };
   textFlushIntervalMs?: number;
   streamIdleTimeoutMs?: number;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { ErrorResponse, NewInviteResponse, RotateKeyResponse } from '../../../shared/src/protocol/http.js';
+import type { RotateSecretsKeyResponse } from '../../../shared/src/protocol/secrets.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../config.js';
 
 /**
- * `npm run invite` / `npm run rotate-key`: the admin API of a running server, from its shell.
+ * `npm run invite` / `npm run rotate-key` / `npm run rotate-secrets-key`: the admin API of a running server, from its shell.
  * TANDEM_ADMIN_TOKEN as the server has it; TANDEM_URL (default http://127.0.0.1:8787, or
  * TANDEM_PUBLIC_URL when set) says which server.
  */
@@ -13,7 +14,7 @@ const envSchema = z.object({
   TANDEM_PUBLIC_URL: z.url().optional(),
 });
 
-const COMMANDS = ['invite', 'rotate-key'] as const;
+const COMMANDS = ['invite', 'rotate-key', 'rotate-secrets-key'] as const;
 type Command = (typeof COMMANDS)[number];
 
 async function call<T>(baseUrl: string, adminToken: string, route: string): Promise<T> {
@@ -40,6 +41,11 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'rotate-key': {
       const rotated = await call<RotateKeyResponse>(baseUrl, env.data.TANDEM_ADMIN_TOKEN, '/rotate-key');
+      console.log(rotated.message);
+      return;
+    }
+    case 'rotate-secrets-key': {
+      const rotated = await call<RotateSecretsKeyResponse>(baseUrl, env.data.TANDEM_ADMIN_TOKEN, '/rotate-secrets-key');
       console.log(rotated.message);
       return;
     }

@@ -1,4 +1,4 @@
-import { bigserial, customType, index, integer, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigserial, customType, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** bytea as Uint8Array: PGlite returns Uint8Array, node-postgres a Buffer (also a Uint8Array). */
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
@@ -123,3 +123,25 @@ export const inviteCodes = pgTable('invite_codes', {
   /** The identity the code became (a users row made right after the code is claimed). */
   redeemedBy: text('redeemed_by'),
 });
+
+/**
+ * Secrets owners give sandboxes as environment variables: per repo (the repo string as sessions store
+ * it) or for the whole server (repo ''). Only ciphertext is stored (AES-256-GCM under the key `key_id`
+ * names, see server/src/secrets/); the scope, repo and name are bound to it as associated data.
+ */
+export const environmentSecrets = pgTable(
+  'environment_secrets',
+  {
+    id: text('id').primaryKey(),
+    scope: text('scope', { enum: ['server', 'repo'] }).notNull(),
+    repo: text('repo').notNull(),
+    name: text('name').notNull(),
+    nonce: bytea('nonce').notNull(),
+    /** The encrypted value followed by its 16-byte GCM tag. */
+    ciphertext: bytea('ciphertext').notNull(),
+    keyId: text('key_id').notNull(),
+    createdBy: text('created_by').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('environment_secrets_scope_repo_name_idx').on(table.scope, table.repo, table.name)],
+);

@@ -6,14 +6,17 @@ import { ErrorCode } from '../../../shared/src/protocol/errors.js';
 import { hashSecret, newBearerSecret, secretsEqual } from '../auth/secret-hash.js';
 import { KeyRotationUnavailableError, type SigningKeyring } from '../auth/signing-keys.js';
 import type { InvitesRepository } from '../db/repositories/invites.js';
+import type { RotateSecretsKeyResponse } from '../../../shared/src/protocol/secrets.js';
+import type { SecretsStore } from '../secrets/secrets-store.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import type { AppEnv } from '../http/identity-middleware.js';
 
 /**
  * /api/admin, for whoever holds TANDEM_ADMIN_TOKEN (`npm run invite`, `npm run rotate-key`):
- * make an invite code, rotate the identity signing key (every identity token stops working).
+ * make an invite code, rotate the identity signing key (every identity token stops working), re-seal
+ * every environment secret under a new key (`npm run rotate-secrets-key`).
  */
-export function adminRoutes(deps: { adminToken: string | undefined; invites: InvitesRepository; keyring: SigningKeyring; nowMs?: () => number }) {
+export function adminRoutes(deps: { adminToken: string | undefined; invites: InvitesRepository; keyring: SigningKeyring; secrets?: SecretsStore; nowMs?: () => number }) {
   const nowMs = deps.nowMs ?? Date.now;
   return new Hono<AppEnv>()
     .use('*', async (c, next) => {
@@ -31,6 +34,17 @@ export function adminRoutes(deps: { adminToken: string | undefined; invites: Inv
       await deps.invites.create({ id: `i_${randomBytes(9).toString('base64url')}`, codeHash: hashSecret(code), expiresAt: new Date(expiresAt) });
       const body: NewInviteResponse = { code, path: invitePath(code), expiresAt };
       return c.json(body, 201);
+    })
+    .post('/rotate-secrets-key', async (c) => {
+      if (!deps.secrets) throw notFound('Environment secrets on this server');
+      const report = await deps.secrets.rotate();
+      const body: RotateSecretsKeyResponse = {
+        ...report,
+        message:
+          `Environment secrets are sealed under key ${report.keyId} now: ${report.resealed} value(s) re-encrypted.` +
+          (report.unreadable.length > 0 ? ` Not readable with any known key (left as they are): ${report.unreadable.join(', ')}.` : ''),
+      };
+      return c.json(body);
     })
     .post('/rotate-key', async (c) => {
       try {

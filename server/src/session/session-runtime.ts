@@ -9,6 +9,8 @@ import type { WarmPool } from '../sandbox/warm-pool.js';
 import { SharedTerminal } from '../terminal/shared-terminal.js';
 import type { DocHost } from '../sync/doc-host.js';
 import { WorkspaceSync } from '../sync/files/workspace-sync.js';
+import { withSecrets } from '../secrets/secret-sandbox.js';
+import type { SessionSecrets } from '../secrets/session-secrets.js';
 import type { LiveSandboxStatus } from './sandbox-restart.js';
 
 /** Asked for the sandbox of a session its owner ended. */
@@ -52,6 +54,8 @@ export function createSessionRuntime(deps: {
   logger: RuntimeLogger;
   /** Refuses (throws) when a sandbox cap is reached; given the sessions already running or starting one. */
   admit?: (sessionId: string, otherLiveSessionIds: readonly string[]) => Promise<void>;
+  /** The session's secrets: given to its sandbox's processes as they start, taken out of all their output. */
+  secrets?: SessionSecrets;
 }) {
   const live = new Map<string, Promise<LiveSession>>();
   /** Sessions whose sandbox finished starting (the rest of `live` is still starting). */
@@ -112,7 +116,9 @@ export function createSessionRuntime(deps: {
       // The warm pool holds sandboxes of repo snapshots only; a resumed workspace boots its own.
       const pooled = resumed ? undefined : deps.pool.take(snapshot);
       await meta(sessionId, { sandboxMessage: pooled ? 'Taking a warm sandbox' : 'Booting a sandbox' });
-      const sandbox = pooled ?? (await deps.provider.create({ sessionId, snapshot }));
+      const booted = pooled ?? (await deps.provider.create({ sessionId, snapshot }));
+      // A warm sandbox was booted before its session was known: its secrets come now, per command and shell.
+      const sandbox = deps.secrets ? withSecrets(booted, await deps.secrets.attach(sessionId, repo, booted)) : booted;
       await timing(sessionId, 'sandboxAcquiredAt');
       await sandbox.listFiles('.');
       await timing(sessionId, 'workspaceMountedAt');
@@ -245,6 +251,7 @@ export function createSessionRuntime(deps: {
       running.delete(sessionId);
       failed.delete(sessionId);
       if (!session) return;
+      deps.secrets?.detach(sessionId);
       await stopFileSync(session);
       for (const terminal of session.terminals.values()) terminal.close();
       await session.sandbox.close();

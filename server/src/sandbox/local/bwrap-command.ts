@@ -83,7 +83,7 @@ export const SANDBOX_ENTRY_SCRIPT = [
  * every namespace unshared, no capabilities, read-only /usr and /etc, fresh /proc, /dev and /tmp, an
  * explicit environment, and prlimit on processes, open files and file size.
  */
-export function buildSandboxCommand(options: SandboxCommandOptions, command: string[]): { file: string; args: string[] } {
+export function buildSandboxCommand(options: SandboxCommandOptions, command: string[]): { file: string; args: string[]; env: Record<string, string> } {
   const id = String(options.uid);
   const entry = ['--noprofile', '--norc', '-c', SANDBOX_ENTRY_SCRIPT, 'tandem-sandbox-entry', options.cgroupProcsFile ?? ''];
   const joined = options.networkNamespace !== undefined;
@@ -103,9 +103,13 @@ export function buildSandboxCommand(options: SandboxCommandOptions, command: str
   else args.push('--bind', options.tmp.hostDir, '/tmp');
   args.push('--bind', options.workspaceHostDir, SANDBOX_WORKSPACE_DIR);
   args.push('--chdir', options.cwd ? path.posix.resolve(SANDBOX_WORKSPACE_DIR, options.cwd) : SANDBOX_WORKSPACE_DIR);
-  args.push('--hostname', 'sandbox', '--clearenv');
-  const env = { PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE_DIR, USER: 'tandem', LANG: 'C.UTF-8', ...options.networkEnv, ...options.env };
-  for (const [key, value] of Object.entries(env)) args.push('--setenv', key, value);
+  // The spawned process's environment holds only the caller's variables, under a prefix (see
+  // passedEnvironment); bash and setpriv add PWD and SHLVL, which go. Nothing else of the server's reaches it.
+  args.push('--hostname', 'sandbox', '--unsetenv', 'PWD', '--unsetenv', 'SHLVL');
+  // The proxy settings are no secret: set in argv like the rest of the base (the caller's env still wins).
+  const baseEnv = { PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE_DIR, USER: 'tandem', LANG: 'C.UTF-8', ...options.networkEnv };
+  for (const [key, value] of Object.entries(baseEnv)) args.push('--setenv', key, value);
+  const passed = Object.keys(options.env).length > 0;
   args.push(
     '--',
     'prlimit',
@@ -116,10 +120,29 @@ export function buildSandboxCommand(options: SandboxCommandOptions, command: str
     // RLIMIT_AS it leaves the address space free, which WebAssembly in node reserves by the gigabyte).
     ...(options.cgroupProcsFile ? [] : [`--data=${options.limits.memoryBytes}`]),
     '--',
+    ...(passed ? ['bash', '--noprofile', '--norc', '-c', SANDBOX_ENV_SCRIPT, 'tandem-sandbox-env'] : []),
     ...command,
   );
-  return { file: joined ? 'nsenter' : 'bash', args };
+  return { file: joined ? 'nsenter' : 'bash', args, env: passedEnvironment(options.env) };
 }
+
+/** Prefix of the caller's variables on their way in: names nothing before the sandbox acts on (not BASH_ENV, LD_PRELOAD, PATH). */
+export const PASSED_ENV_PREFIX = 'TANDEM_SANDBOX_ENV_';
+
+/**
+ * The caller's variables (secrets among them) travel in the environment of the spawned process, never
+ * in its argv (any local user reads /proc/<pid>/cmdline; a process's environ only its own uid and
+ * root). They go prefixed, so the root entry script, setpriv and bubblewrap see names that mean
+ * nothing to them; inside the sandbox, as the sandbox uid, this script gives them their own names.
+ */
+export function passedEnvironment(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([key, value]) => [`${PASSED_ENV_PREFIX}${key}`, value]));
+}
+
+const SANDBOX_ENV_SCRIPT = [
+  `for name in \${!${PASSED_ENV_PREFIX}@}; do export "\${name#${PASSED_ENV_PREFIX}}=\${!name}"; unset "$name"; done`,
+  'exec "$@"',
+].join('\n');
 
 export function passwdFileContents(uid: number): string {
   return `root:x:0:0:root:/root:/usr/sbin/nologin\ntandem:x:${uid}:${uid}:Tandem sandbox:${SANDBOX_WORKSPACE_DIR}:/bin/bash\n`;

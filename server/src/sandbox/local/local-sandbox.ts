@@ -76,14 +76,14 @@ export class LocalSandbox implements Sandbox {
 
   async exec(command: string, options: ExecOptions = {}) {
     throwIfAborted(options.signal);
-    const { file, args } = this.command(['bash', '-c', command], { env: options.env, cwd: options.cwd, newSession: true });
-    return runProcess(file, args, { ...options, onSpawn: (child) => this.track(child) });
+    const { file, args, env } = this.command(['bash', '-c', command], { env: options.env, cwd: options.cwd, newSession: true });
+    return runProcess(file, args, { ...options, env, onSpawn: (child) => this.track(child) });
   }
 
   spawn(command: string, options: Omit<ExecOptions, 'timeoutMs' | 'maxOutputBytes' | 'stdin'> = {}): SpawnedProcess {
     throwIfAborted(options.signal);
-    const { file, args } = this.command(['bash', '-c', command], { env: options.env, cwd: options.cwd, newSession: true });
-    const child = spawnChild(file, args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const { file, args, env } = this.command(['bash', '-c', command], { env: options.env, cwd: options.cwd, newSession: true });
+    const child = spawnChild(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.track(child);
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     options.signal?.addEventListener('abort', () => killProcessGroup(child), { once: true });
@@ -98,11 +98,11 @@ export class LocalSandbox implements Sandbox {
 
   async openPty(options: PtyOptions): Promise<SandboxPty> {
     throwIfAborted(options.signal);
-    const { file, args } = this.command(['bash', '-i'], {
+    const { file, args, env } = this.command(['bash', '-i'], {
       env: { TERM: 'xterm-256color', COLORTERM: 'truecolor', ...options.env },
       newSession: false,
     });
-    const terminal = pty.spawn(file, args, { name: 'xterm-256color', cols: options.cols, rows: options.rows, env: {} });
+    const terminal = pty.spawn(file, args, { name: 'xterm-256color', cols: options.cols, rows: options.rows, env });
     this.ptys.add(terminal);
     terminal.onExit(() => this.ptys.delete(terminal));
     options.signal?.addEventListener('abort', () => killTerminal(terminal), { once: true });

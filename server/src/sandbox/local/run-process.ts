@@ -9,6 +9,8 @@ export interface RunOptions {
   stdin?: string;
   signal?: AbortSignal;
   onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+  /** The child's whole environment (nothing of the server's is inherited); empty when absent. */
+  env?: Record<string, string>;
   /** Told the child process as soon as it is spawned (a sandbox keeps it, to stop it with the rest). */
   onSpawn?: (child: ChildProcess) => void;
 }
@@ -37,7 +39,7 @@ export function runProcess(file: string, args: string[], options: RunOptions = {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // A process group of its own (detached), so that killing it leaves nothing running.
-    const child = spawn(file, args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(file, args, { env: options.env ?? {}, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     options.onSpawn?.(child);
     const buffers = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     let kept = 0;

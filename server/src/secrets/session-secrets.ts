@@ -1,0 +1,83 @@
+import { ENVIRONMENT_FILE_PATH, parseRepoEnvironment, type RepoEnvironment } from '../environment/repo-environment.js';
+import { SandboxError, type Sandbox } from '../sandbox/provider.js';
+import { decideSecretsForPhase } from './secret-phases.js';
+import { SecretRedactor } from './secret-redactor.js';
+import type { SandboxSecrets } from './secret-sandbox.js';
+import type { SecretsStore, SecretValue } from './secrets-store.js';
+
+export interface LiveSessionSecrets extends SandboxSecrets {
+  /** Names the repo's config asks for that nobody has set. */
+  missing: string[];
+}
+
+interface Attached {
+  repo: string;
+  sandbox: Sandbox;
+  env: Record<string, string>;
+  redactor: SecretRedactor;
+  missing: string[];
+}
+
+/** The repo's environment file as its snapshot has it (what the session started from), or null. */
+async function readEnvironment(sandbox: Sandbox): Promise<RepoEnvironment | null> {
+  try {
+    const bytes = sandbox.readBaseFile ? await sandbox.readBaseFile(ENVIRONMENT_FILE_PATH) : await sandbox.readFile(ENVIRONMENT_FILE_PATH);
+    return bytes ? parseRepoEnvironment(new TextDecoder().decode(bytes)).environment : null;
+  } catch (error) {
+    if (error instanceof SandboxError && error.code === 'not-found') return null;
+    // An unusable file names no secrets: the default applies (the file's problem is reported where it is read for network and services).
+    return null;
+  }
+}
+
+/**
+ * The secrets of each live session: what its commands and shells get in their environment, and the
+ * redactor that knows every value they were given. Re-read when an owner sets or deletes a secret,
+ * so new commands and shells see the change; the redactor keeps old values (a running shell has them).
+ * `logRedactor` knows every value any session here was given, for the server's log.
+ */
+export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: SecretRedactor; logger: { error(message: string, error?: unknown): void } }) {
+  const attached = new Map<string, Attached>();
+
+  async function load(entry: Attached): Promise<void> {
+    const values = await deps.store.valuesFor(entry.repo);
+    const environment = await readEnvironment(entry.sandbox);
+    const choice = decideSecretsForPhase(environment, 'session', values.map((secret) => secret.name));
+    const chosen = new Set(choice.names);
+    const given: SecretValue[] = values.filter((secret) => chosen.has(secret.name));
+    entry.env = Object.fromEntries(given.map((secret) => [secret.name, secret.value]));
+    entry.missing = choice.missing;
+    // Every value of the repo is redacted, given or not: a value may reach the sandbox some other way (a file, a pasted line).
+    entry.redactor.add(values);
+    deps.logRedactor.add(values);
+  }
+
+  return {
+    async attach(sessionId: string, repo: string, sandbox: Sandbox): Promise<LiveSessionSecrets> {
+      const entry: Attached = { repo, sandbox, env: {}, redactor: new SecretRedactor(), missing: [] };
+      await load(entry);
+      attached.set(sessionId, entry);
+      return {
+        env: () => entry.env,
+        redactor: entry.redactor,
+        get missing() {
+          return entry.missing;
+        },
+      };
+    },
+    detach(sessionId: string): void {
+      attached.delete(sessionId);
+    },
+    redactorFor(sessionId: string): SecretRedactor | undefined {
+      return attached.get(sessionId)?.redactor;
+    },
+    /** After a secret changed: live sessions of that repo (every one, for a server secret) re-read theirs. */
+    async changed(scope: 'server' | 'repo', repo: string): Promise<void> {
+      for (const [sessionId, entry] of attached) {
+        if (scope === 'repo' && entry.repo !== repo) continue;
+        await load(entry).catch((error: unknown) => deps.logger.error(`session ${sessionId}: could not re-read its secrets`, error));
+      }
+    },
+  };
+}
+export type SessionSecrets = ReturnType<typeof createSessionSecrets>;

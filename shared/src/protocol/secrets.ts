@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** Wire types of environment secrets: set by owners, given to sandboxes, never sent back. */
+
+/** An environment variable name: what the sandbox's processes see the secret as. */
+export const SECRET_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
+export const MAX_SECRET_NAME_CHARS = 128;
+/** Largest value, in bytes (UTF-8): tokens and keys, not files. */
+export const MAX_SECRET_VALUE_BYTES = 16 * 1024;
+/** Shortest value: redaction replaces every occurrence, and a two-letter value would eat ordinary output. */
+export const MIN_SECRET_VALUE_CHARS = 6;
+/**
+ * Names the sandbox or the server itself sets, or that change how programs start (a secret named
+ * BASH_ENV or LD_PRELOAD would run code in every process): refused as secret names.
+ */
+export const RESERVED_SECRET_NAMES: readonly string[] = ['PATH', 'HOME', 'USER', 'LANG', 'TERM', 'COLORTERM', 'SHELL', 'PWD', 'OLDPWD', 'SHLVL', 'IFS', 'ENV', 'BASH_ENV', 'PS4', 'SHELLOPTS', 'BASHOPTS', 'HOSTNAME', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY'];
+const RESERVED_PREFIXES = ['LD_', 'TANDEM_', 'BASH_FUNC_'];
+
+export const secretScopeSchema = z.enum(['repo', 'server']);
+export type SecretScope = z.infer<typeof secretScopeSchema>;
+
+export const secretNameSchema = z
+  .string()
+  .max(MAX_SECRET_NAME_CHARS, `a secret name has at most ${MAX_SECRET_NAME_CHARS} characters`)
+  .regex(SECRET_NAME_PATTERN, 'a secret name is an environment variable name: capital letters, digits and _, not starting with a digit (e.g. NPM_TOKEN)')
+  .refine((name) => !RESERVED_SECRET_NAMES.includes(name) && !RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix)), {
+    message: `this name is set by the sandbox or changes how programs start; pick another (reserved: ${RESERVED_SECRET_NAMES.join(', ')}, and names starting ${RESERVED_PREFIXES.join(', ')})`,
+  });
+
+export const putSecretBodySchema = z.strictObject({
+  value: z
+    .string()
+    .min(MIN_SECRET_VALUE_CHARS, `a secret value has at least ${MIN_SECRET_VALUE_CHARS} characters`)
+    .refine((value) => new TextEncoder().encode(value).byteLength <= MAX_SECRET_VALUE_BYTES, { message: `a secret value has at most ${MAX_SECRET_VALUE_BYTES} bytes` })
+    .refine((value) => !value.includes('\u0000'), { message: 'a secret value cannot hold a NUL character (an environment variable cannot)' }),
+  scope: secretScopeSchema.default('repo'),
+});
+export type PutSecretBody = z.input<typeof putSecretBodySchema>;
+
+export interface SecretSummary {
+  name: string;
+  scope: SecretScope;
+  updatedAt: number;
+  /** Id of who set it last. */
+  updatedBy: string;
+}
+
+export interface SecretListResponse {
+  /** The repo the session runs (repo secrets belong to it). */
+  repo: string;
+  secrets: SecretSummary[];
+  /** Whether the caller may add, replace and delete the repo's secrets (the session owner). */
+  canManage: boolean;
+}
+
+export interface RotateSecretsKeyResponse {
+  keyId: string;
+  resealed: number;
+  unreadable: string[];
+  message: string;
+}
+
+/** The header an admin adds to a session call to set or delete a server-wide secret. */
+export const ADMIN_TOKEN_HEADER = 'x-tandem-admin-token';

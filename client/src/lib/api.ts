@@ -1,5 +1,6 @@
 import type {
   AuthOptionsResponse,
+  ChangeSessionResponse,
   ChangesResponse,
   CurrentIdentityResponse,
   NewShareLinkResponse,
@@ -11,6 +12,7 @@ import type {
   JoinResponse,
   OpenTerminalResponse,
   PostMessageResponse,
+  SandboxStartResponse,
   ServerInfoResponse,
   StopAgentResponse,
   SessionListResponse,
@@ -80,6 +82,9 @@ export const api = {
   listSessions: () => call<SessionListResponse>('GET', '/sessions'),
   createSession: (body: CreateSessionBody) => call<SessionResponse>('POST', '/sessions', body),
   getSession: (sessionId: string) => call<SessionResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}`),
+  /** The owner points a session whose sandbox is not running at another repo; the server starts it there. */
+  changeRepo: (sessionId: string, repo: string) => call<ChangeSessionResponse>('PATCH', `/sessions/${encodeURIComponent(sessionId)}`, { repo }),
+  retrySandbox: (sessionId: string) => call<SandboxStartResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/sandbox/retry`),
   serverInfo: () => call<ServerInfoResponse>('GET', '/info'),
   postMessage: (sessionId: string, text: string, delivery: DeliveryMode = 'chat') =>
     call<PostMessageResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/messages`, { text, delivery }),

@@ -183,7 +183,7 @@ function SessionLayout({
             onFocus={focus('terminal')}
             actions={<PanelPresence participants={participants} focus="terminal" />}
           >
-            <TerminalPanelBody sessionId={summary.id} token={identity.token} meta={meta} canEdit={canEdit} provider={sync.provider} participants={participants} />
+            <TerminalPanelBody sessionId={summary.id} token={identity.token} meta={meta} canEdit={canEdit} isOwner={summary.role === 'owner'} provider={sync.provider} participants={participants} />
           </Panel>
         }
         editor={

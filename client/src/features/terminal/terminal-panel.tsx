@@ -5,6 +5,7 @@ import { DEFAULT_TERMINAL_ID } from '../../../../shared/src/protocol/terminal.js
 import { api } from '../../lib/api.js';
 import { errorMessage } from '../../lib/use-action.js';
 import type { Participant } from '../presence/use-presence.js';
+import { SandboxFailed } from './sandbox-failed.js';
 import { SandboxUnavailable } from './sandbox-unavailable.js';
 import { StartupWaterfall } from './startup-waterfall.js';
 import { TerminalView, type TerminalStatus } from './terminal-view.js';
@@ -18,6 +19,7 @@ export function TerminalPanelBody({
   token,
   meta,
   canEdit,
+  isOwner,
   provider,
   participants,
 }: {
@@ -25,6 +27,7 @@ export function TerminalPanelBody({
   token: string;
   meta: SessionMeta;
   canEdit: boolean;
+  isOwner: boolean;
   provider: WebsocketProvider;
   participants: Participant[];
 }) {
@@ -58,15 +61,7 @@ export function TerminalPanelBody({
   }
 
   if (meta.sandboxState === 'unavailable') return <SandboxUnavailable meta={meta} />;
-  if (meta.sandboxState === 'failed') {
-    return (
-      <div className="sandbox-state failed" role="alert">
-        <strong>The sandbox could not start</strong>
-        <p>{meta.sandboxMessage}</p>
-        <p className="muted">Fix the repo path or its .tandem/setup.sh, then reload the page to try again.</p>
-      </div>
-    );
-  }
+  if (meta.sandboxState === 'failed' && !meta.endedAt) return <SandboxFailed sessionId={sessionId} meta={meta} canEdit={canEdit} isOwner={isOwner} />;
   if (meta.endedAt) {
     return (
       <div className="sandbox-state" data-testid="sandbox-ended">

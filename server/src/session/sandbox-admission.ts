@@ -31,7 +31,7 @@ export function decideSandboxAdmission(input: { ownerId: string; liveOwnerIds: r
     return {
       kind: 'refused',
       cap: 'perPerson',
-      message: `This session's owner already runs ${ownersLive} sandboxes, the most one person may. End one of those sessions (End session), then reload this page.`,
+      message: `This session's owner already runs ${ownersLive} sandboxes, the most one person may. End one of those sessions (End session), then press Try again.`,
     };
   }
   return { kind: 'admitted' };

@@ -25,6 +25,7 @@ import { createE2bSandboxProvider, E2B_SNAPSHOT_FORMAT_VERSION } from './sandbox
 import { createSnapshotManager, createTemplateSnapshotSource, type SnapshotManager } from './sandbox/snapshot-manager.js';
 import { RETIRED_SNAPSHOT_GRACE_MS } from './sandbox/snapshot-collection.js';
 import { createWarmPool } from './sandbox/warm-pool.js';
+import { createServiceRegistry } from './services/sandbox-services.js';
 import { createSessionRuntime, type SessionRuntime } from './session/session-runtime.js';
 import { createSessionService } from './session/session-service.js';
 import { createSandboxAdmission, DEFAULT_SANDBOX_CAPS, type SandboxAdmit } from './session/sandbox-admission.js';
@@ -93,9 +94,10 @@ async function sandboxRuntime(
 ): Promise<SandboxSetup> {
   if (config.sandbox.provider === 'e2b') {
     const provider = createE2bSandboxProvider({ client: createE2bSdkClient() });
-    const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
+    const services = createServiceRegistry({ logger });
+    const pool = createWarmPool({ provider: services.provider(provider), size: config.sandbox.warmPoolSize, logger });
     const snapshots = createTemplateSnapshotSource(config.sandbox.e2bTemplate, E2B_SNAPSHOT_FORMAT_VERSION);
-    return { runtime: createSessionRuntime({ docHost, sessions, provider, snapshots, pool, logger, admit, secrets }), health: { state: 'ready', provider: 'e2b' }, sandboxDir: null };
+    return { runtime: createSessionRuntime({ docHost, sessions, provider: services.provider(provider), snapshots, pool, logger, admit, secrets, services }), health: { state: 'ready', provider: 'e2b' }, sandboxDir: null };
   }
   const dataDir = config.database.kind === 'pglite' ? config.database.dataDir : path.resolve(process.env.TANDEM_DATA_DIR ?? DEFAULT_DATA_DIR);
   const fix = decideManualFix(probeHostFacts(options.sandboxTools ?? LOCAL_SANDBOX_TOOLS));
@@ -116,7 +118,9 @@ async function sandboxRuntime(
     runSetup: (treeDir, script) => provider.runSetup(treeDir, script),
   });
   const provider = createLocalSandboxProvider({ dir: path.join(root.treesDir, 'sandboxes'), snapshots, limits: config.sandbox.limits, cgroupParent: config.sandbox.cgroupParent });
-  const pool = createWarmPool({ provider, size: config.sandbox.warmPoolSize, logger });
+  // Every sandbox starts its repo's declared services as it boots, warm ones included.
+  const services = createServiceRegistry({ logger });
+  const pool = createWarmPool({ provider: services.provider(provider), size: config.sandbox.warmPoolSize, logger });
   const manager = createSnapshotManager({
     store: snapshots,
     pool,
@@ -128,7 +132,7 @@ async function sandboxRuntime(
   });
   await reclaimLeftovers(provider, snapshots, manager);
   manager.startSchedule();
-  const runtime = createSessionRuntime({ docHost, sessions, provider, snapshots: manager, pool, logger, admit, secrets });
+  const runtime = createSessionRuntime({ docHost, sessions, provider: services.provider(provider), snapshots: manager, pool, logger, admit, secrets, services });
   return {
     runtime: {
       ...runtime,

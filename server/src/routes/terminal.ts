@@ -1,12 +1,13 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono } from 'hono';
 import { CloseCode } from '../../../shared/src/protocol/errors.js';
-import { TERMINAL_NOT_FOUND_CLOSE, terminalClientMessageSchema, terminalIdSchema, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
+import { TERMINAL_NOT_FOUND_CLOSE, anyTerminalIdSchema, terminalClientMessageSchema, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
 import { canEditSession } from '../../../shared/src/roles.js';
 import { decideSocketAccess, refuseSocket, registerLinkSocket } from '../http/socket-access.js';
 import type { AppEnv } from '../http/identity-middleware.js';
 import type { SessionRuntime } from '../session/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
+import type { ServiceLog } from '../services/service-log.js';
 import type { SharedTerminal, TerminalViewer } from '../terminal/shared-terminal.js';
 
 /**
@@ -21,11 +22,12 @@ export function terminalRoutes(deps: { service: SessionService; runtime: Session
       if (!runtime) return refuseSocket(1011, 'this server runs without sandboxes');
       const decided = await decideSocketAccess(c, deps.service);
       if (!decided.ok) return decided.events;
-      const terminalId = terminalIdSchema.safeParse(c.req.param('terminalId'));
+      const terminalId = anyTerminalIdSchema.safeParse(c.req.param('terminalId'));
       if (!terminalId.success) return refuseSocket(CloseCode.ProtocolError, 'bad terminal id');
       const { session, role } = decided.access;
 
-      let terminal: SharedTerminal | undefined;
+      // A shell, or a service's log (output only, for everyone).
+      let terminal: SharedTerminal | ServiceLog | undefined;
       let viewer: TerminalViewer | undefined;
       let closed = false;
       let unregister = () => {};
@@ -84,7 +86,8 @@ export function terminalRoutes(deps: { service: SessionService; runtime: Session
           switch (message.type) {
             case 'input':
               if (!terminal.input(viewer, message.data)) {
-                viewer.sendMessage({ type: 'refused', message: 'You are viewing this session; only editors can type. Ask the owner for an editor link.' });
+                const refusal = 'inputRefusal' in terminal ? terminal.inputRefusal : 'You are viewing this session; only editors can type. Ask the owner for an editor link.';
+                viewer.sendMessage({ type: 'refused', message: refusal });
               }
               return;
             case 'resize':

@@ -33,7 +33,9 @@ describe('services declared by a repo', () => {
   it('starts PostgreSQL in the sandbox as it boots, and the repo tests that need it pass', async () => {
     const registry = createServiceRegistry({ logger });
     const { sandbox, services, status } = await boot(registry, postgresSnapshot);
-    await waitFor(() => status('postgres')?.state === 'ready', 'postgres ready', 60_000);
+    await waitFor(() => status('postgres')?.state !== 'starting', 'postgres started', 60_000);
+    // On failure, the log says why.
+    expect(status('postgres'), services.supervisor.logByTerminalId('service-postgres')?.tail()).toMatchObject({ state: 'ready' });
     expect(status('postgres')).toMatchObject({ state: 'ready', terminalId: 'service-postgres', restarts: 0 });
     const run = await sandbox.exec('npm test 2>&1', { timeoutMs: 60_000 });
     expect(run.stdout).toMatch(/# pass 2/);

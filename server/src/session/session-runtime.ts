@@ -9,6 +9,10 @@ import type { WarmPool } from '../sandbox/warm-pool.js';
 import { SharedTerminal } from '../terminal/shared-terminal.js';
 import type { DocHost } from '../sync/doc-host.js';
 import { WorkspaceSync } from '../sync/files/workspace-sync.js';
+import type { ServiceRegistry } from '../services/sandbox-services.js';
+import type { ServiceLog } from '../services/service-log.js';
+import { attachSessionServices, type SessionServices } from '../services/session-services.js';
+import type { ServiceRestartOutcome } from '../services/service-restart.js';
 import { withSecrets } from '../secrets/secret-sandbox.js';
 import type { SessionSecrets } from '../secrets/session-secrets.js';
 import type { LiveSandboxStatus } from './sandbox-restart.js';
@@ -37,6 +41,8 @@ export interface LiveSession {
   terminals: Map<string, SharedTerminal>;
   /** The workspace ↔ doc file sync; starts right after the terminal. */
   files: Promise<WorkspaceSync>;
+  /** The repo's declared services in this sandbox, shown in the doc. */
+  services: SessionServices;
 }
 
 /**
@@ -54,6 +60,8 @@ export function createSessionRuntime(deps: {
   logger: RuntimeLogger;
   /** Refuses (throws) when a sandbox cap is reached; given the sessions already running or starting one. */
   admit?: (sessionId: string, otherLiveSessionIds: readonly string[]) => Promise<void>;
+  /** The services every sandbox of the provider starts at boot (absent: none). */
+  services?: ServiceRegistry;
   /** The session's secrets: given to its sandbox's processes as they start, taken out of all their output. */
   secrets?: SessionSecrets;
 }) {
@@ -109,7 +117,7 @@ export function createSessionRuntime(deps: {
     // The store's repo, not a caller's copy: the owner may have changed it since that was read.
     const repo = session.repo;
     await timing(sessionId, 'requestedAt', true);
-    await meta(sessionId, { sandbox: deps.provider.name, sandboxState: 'booting', sandboxMessage: 'Preparing the snapshot', terminals: [] });
+    await meta(sessionId, { sandbox: deps.provider.name, sandboxState: 'booting', sandboxMessage: 'Preparing the snapshot', terminals: [], services: [] });
     try {
       const { snapshot, resumed } = await snapshotFor(session, repo);
       await timing(sessionId, 'snapshotReadyAt');
@@ -120,6 +128,7 @@ export function createSessionRuntime(deps: {
       // A warm sandbox was booted before its session was known: its secrets come now, per command and shell.
       const sandbox = deps.secrets ? withSecrets(booted, await deps.secrets.attach(sessionId, repo, booted)) : booted;
       await timing(sessionId, 'sandboxAcquiredAt');
+      const services = await attachSessionServices({ docHost: deps.docHost, registry: deps.services, sessionId, sandboxId: sandbox.id });
       await sandbox.listFiles('.');
       await timing(sessionId, 'workspaceMountedAt');
       const terminals = new Map<string, SharedTerminal>();
@@ -130,7 +139,7 @@ export function createSessionRuntime(deps: {
       // The tree is listed after the terminal is up: a big repo must not delay the prompt.
       const files = startFileSync(sessionId, sandbox);
       files.catch((error: unknown) => deps.logger.error(`session ${sessionId}: file sync failed to start`, error));
-      return { sandbox, terminals, files };
+      return { sandbox, terminals, files, services };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       deps.logger.error(`session ${sessionId}: sandbox failed to start`, error);
@@ -212,8 +221,17 @@ export function createSessionRuntime(deps: {
       return (await this.ensureStarted(sessionId, repo)).files;
     },
 
-    async terminal(sessionId: string, terminalId: string): Promise<SharedTerminal | undefined> {
-      return (await live.get(sessionId))?.terminals.get(terminalId);
+    /** A shell, or a service's read-only log. */
+    async terminal(sessionId: string, terminalId: string): Promise<SharedTerminal | ServiceLog | undefined> {
+      const session = await live.get(sessionId);
+      return session?.terminals.get(terminalId) ?? session?.services.services?.supervisor.logByTerminalId(terminalId);
+    },
+
+    /** Starts a declared service of the session's running sandbox again. */
+    async restartService(sessionId: string, name: string): Promise<ServiceRestartOutcome> {
+      const session = await live.get(sessionId)?.catch(() => undefined);
+      if (!session) return 'no-sandbox';
+      return session.services.services?.supervisor.restart(name) ? 'restarted' : 'unknown-service';
     },
 
     async addTerminal(sessionId: string, repo: string): Promise<string> {
@@ -251,11 +269,12 @@ export function createSessionRuntime(deps: {
       running.delete(sessionId);
       failed.delete(sessionId);
       if (!session) return;
+      session.services.detach();
       deps.secrets?.detach(sessionId);
       await stopFileSync(session);
       for (const terminal of session.terminals.values()) terminal.close();
       await session.sandbox.close();
-      await meta(sessionId, { sandboxState: 'stopped', terminals: [] });
+      await meta(sessionId, { sandboxState: 'stopped', terminals: [], services: [] });
     },
 
     /** Resolves once the warm pool has finished booting (benchmarks measure a full pool). */

@@ -38,6 +38,7 @@ export function createUnavailableRuntime(deps: { docHost: DocHost; provider: str
     sandboxStatus: () => 'none',
     files: refuse,
     terminal: async () => undefined,
+    restartService: async () => 'no-sandbox' as const,
     addTerminal: refuse,
     end: async () => undefined,
     stop: async () => {},

@@ -33,18 +33,12 @@ import { Conversation, toolResult, type PersonMessage } from './conversation.js'
 import { conversationFromTranscript, cutToolCallIds, describePlan } from './conversation-history.js';
 import { findMessageRuleViolation } from './message-rules.js';
 import { buildSystemPrompt } from './system-prompt.js';
-import { capText, type FileAccess } from './tools/tool.js';
-import { runToolCall, toolDefinitions } from './tools/index.js';
+import { capText, type AgentTool, type FileAccess } from './tools/tool.js';
+import { AGENT_TOOLS, runToolCall, toolDefinitions } from './tools/index.js';
+import { decideAfterTurn, decideBudget, finishMessage, requestMaxTokens, sessionStatusFor, type RunBudget } from './agent-decisions.js';
 
-export interface RunBudget {
-  maxTurns: number;
-  /** Output tokens the whole run may spend. */
-  maxOutputTokens: number;
-  /** max_tokens of one request (less when the run budget has less left). */
-  maxTokensPerRequest: number;
-  /** Estimated tokens the conversation (earlier runs included) may take in one request; older turns are compacted past it. */
-  maxContextTokens: number;
-}
+export type { RunBudget } from './agent-decisions.js';
+export { sessionStatusFor } from './agent-decisions.js';
 
 /** A running tool's output reaches its card at most this often (a few updates a second, as token streams do). */
 export const DEFAULT_LIVE_OUTPUT_FLUSH_INTERVAL_MS = 250;
@@ -74,25 +68,15 @@ export interface AgentRunDeps {
   readToolOutput?: (toolUseId: string) => Promise<string | undefined>;
   /** Keeps the session list's status in step with the run. */
   recordStatus?: (status: SessionStatus) => Promise<void>;
+  /** The tools this run may call (a blueprint's read-only `ask` gives a subset); all of them by default. */
+  tools?: readonly AgentTool[];
   logger: { error(message: string, error?: unknown): void };
 }
 
-/** The session's status while and after a run, as the session list and the top bar show it. */
-export function sessionStatusFor(state: AgentState['state']): SessionStatus {
-  switch (state) {
-    case 'running':
-    case 'retrying':
-    case 'stopping':
-      return 'running';
-    case 'idle':
-      return 'idle';
-    case 'done':
-    case 'failed':
-    case 'stopped':
-      return state;
-    default:
-      return state satisfies never;
-  }
+/** How a run ended, for whoever started it (a blueprint's agent node passes on `done`). */
+export interface AgentRunOutcome {
+  state: 'done' | 'failed' | 'stopped';
+  message: string;
 }
 
 /** Ends the run with a message for everyone (budget spent, model unreachable, sandbox gone). */
@@ -144,6 +128,7 @@ export class AgentRun {
   /** The session status this run last recorded in the store; the doc's status only mirrors it. */
   private recordedStatus: SessionStatus | null = null;
   private readonly done: Promise<void>;
+  private ended: AgentRunOutcome | undefined;
 
   constructor(
     private readonly deps: AgentRunDeps,
@@ -171,6 +156,16 @@ export class AgentRun {
   /** Resolves when the run has ended, however it ended. */
   whenDone(): Promise<void> {
     return this.done;
+  }
+
+  /** How the run ended, once it has. */
+  async outcome(): Promise<AgentRunOutcome> {
+    await this.done;
+    return this.ended ?? { state: 'failed', message: 'The run ended without saying how.' };
+  }
+
+  private get tools(): readonly AgentTool[] {
+    return this.deps.tools ?? AGENT_TOOLS;
   }
 
   /** Cuts the current stream or tool call now; the message is delivered next. */
@@ -270,11 +265,12 @@ export class AgentRun {
         this.throwIfStopped();
       }
 
-      if (turn.aborted) {
+      const after = decideAfterTurn({ aborted: turn.aborted, toolUseCount: toolUses.length });
+      if (after.kind === 'close-interrupted') {
         await this.closeInterruptedTurn(toolUses.map((toolUse) => toolUse.id));
         continue;
       }
-      if (toolUses.length > 0) {
+      if (after.kind === 'run-tools') {
         const results = [];
         for (const [index, toolUse] of toolUses.entries()) {
           if (this.turnAbort.signal.aborted) {
@@ -296,8 +292,7 @@ export class AgentRun {
       // The turn ended: deliver what people steered or queued meanwhile, or finish.
       const next = await this.takeFromQueue(undefined, true);
       if (next.length === 0) {
-        const reason = turn.stopReason === 'max_tokens' ? ' (the reply hit its length limit)' : '';
-        await this.finish('done', `The agent finished${reason}.`);
+        await this.finish('done', finishMessage(turn.stopReason));
         return;
       }
       this.conversation.addPeople(next);
@@ -362,9 +357,9 @@ export class AgentRun {
           this.deps.client,
           {
             model: this.deps.model,
-            max_tokens: Math.max(1, Math.min(this.deps.budget.maxTokensPerRequest, this.deps.budget.maxOutputTokens - this.state.outputTokens)),
+            max_tokens: requestMaxTokens(this.deps.budget, this.state.outputTokens),
             system,
-            tools: toolDefinitions(),
+            tools: toolDefinitions(this.tools),
             messages,
           },
           this.streamHandlers(batchers, written),
@@ -457,7 +452,7 @@ export class AgentRun {
     };
     let result;
     try {
-      result = await runToolCall(toolUse.name, toolUse.input, { sandbox, files, seen: this.seen, signal, updatePlan: (steps) => this.updatePlan(steps), onOutput });
+      result = await runToolCall(toolUse.name, toolUse.input, { sandbox, files, seen: this.seen, signal, updatePlan: (steps) => this.updatePlan(steps), onOutput }, this.tools);
     } catch (error) {
       if (!signal.aborted) throw error;
       result = { output: '', isError: true };
@@ -506,11 +501,8 @@ export class AgentRun {
   }
 
   private checkBudget(): void {
-    const { maxTurns, maxOutputTokens } = this.deps.budget;
-    if (this.state.turns >= maxTurns) throw new RunEnded('stopped', `The run stopped: it used all ${maxTurns} turns of its budget. Send a message to continue.`);
-    if (this.state.outputTokens >= maxOutputTokens) {
-      throw new RunEnded('stopped', `The run stopped: it used its ${maxOutputTokens} output tokens. Send a message to continue.`);
-    }
+    const decision = decideBudget(this.state, this.deps.budget);
+    if (decision.kind === 'stop') throw new RunEnded('stopped', decision.message);
   }
 
   private throwIfStopped(): void {
@@ -519,6 +511,7 @@ export class AgentRun {
 
   private async finish(state: 'done' | 'failed' | 'stopped', message: string): Promise<void> {
     this.finished = true;
+    this.ended = { state, message };
     await this.notice(state === 'failed' ? 'error' : 'info', message);
     await this.writeState({ state, message });
   }

@@ -23,10 +23,10 @@ import { createModelClient, type ModelConfig } from '../model/model-client.js';
 import type { RetryPolicy } from '../model/retry-policy.js';
 import type { Sandbox } from '../sandbox/provider.js';
 import type { DocHost } from '../sync/doc-host.js';
-import { AgentRun, type RunBudget } from './agent-run.js';
+import { AgentRun, type AgentRunOutcome, type RunBudget } from './agent-run.js';
 import { DEFAULT_MAX_CONTEXT_TOKENS } from './context-compaction.js';
 import type { PersonMessage } from './conversation.js';
-import type { FileAccess } from './tools/tool.js';
+import type { AgentTool, FileAccess } from './tools/tool.js';
 
 export const DEFAULT_RUN_BUDGET: RunBudget = { maxTurns: 40, maxOutputTokens: 200_000, maxTokensPerRequest: 16_384, maxContextTokens: DEFAULT_MAX_CONTEXT_TOKENS };
 
@@ -58,6 +58,8 @@ const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64ur
 export function createAgentService(deps: AgentServiceDeps) {
   const client: Anthropic | null = deps.model.apiKey ? createModelClient({ ...deps.model, apiKey: deps.model.apiKey }) : null;
   const runs = new Map<string, AgentRun>();
+  /** Sessions whose blueprint run is between agent nodes: a message waits in the queue for the next one. */
+  const held = new Set<string>();
   const change = <T>(sessionId: string, apply: (doc: Y.Doc) => T) => deps.docHost.change(sessionId, apply);
   // The run writes many small updates (tokens, tool status); they persist in order in the background.
   const applyLive = <T>(sessionId: string, apply: (doc: Y.Doc) => T) => deps.docHost.apply(sessionId, apply);
@@ -67,15 +69,16 @@ export function createAgentService(deps: AgentServiceDeps) {
     return run && !run.isFinished ? run : undefined;
   }
 
-  function startRun(session: { id: string; repo: string }, first: PersonMessage): AgentRun {
+  function startRun(session: { id: string; repo: string }, first: PersonMessage, options: { tools?: readonly AgentTool[]; budget?: Partial<RunBudget> } = {}): AgentRun {
     if (!client) throw new HttpError(503, ErrorCode.AgentUnavailable, AGENT_NOT_CONFIGURED_MESSAGE);
     const run = new AgentRun(
       {
+        tools: options.tools,
         sessionId: session.id,
         runId: newId('r'),
         client,
         model: deps.model.model,
-        budget: deps.budget,
+        budget: { ...deps.budget, ...options.budget },
         retry: deps.retry,
         workspace: () => deps.workspaceFor(session.id, session.repo),
         change: (apply) => applyLive(session.id, apply),
@@ -111,7 +114,12 @@ export function createAgentService(deps: AgentServiceDeps) {
       // Decided and written in one synchronous step, so a run that is just finishing cannot miss it.
       const outcome = await change(session.id, (doc): MessageOutcome => {
         const run = activeRun(session.id);
-        if (!run) return 'started';
+        if (!run && !held.has(session.id)) return 'started';
+        if (!run) {
+          // A blueprint runs a deterministic step now: the message waits for its next agent node.
+          enqueueMessage(doc, { id: message.id, authorId: identity.id, authorName: identity.name, text, delivery: 'queue', createdAt: Date.now() }, DocOrigin.User);
+          return 'queued';
+        }
         if (delivery === 'interrupt') {
           appendUserMessage(doc, { ...message, createdAt: Date.now() }, DocOrigin.User);
           run.interrupt(message);
@@ -126,6 +134,28 @@ export function createAgentService(deps: AgentServiceDeps) {
       });
       if (outcome === 'started') startRun(session, { ...message, delivery: 'prompt' });
       return { entryId: message.id, outcome };
+    },
+
+    /**
+     * A blueprint's agent node: a run with the node's goal as its first message (attributed to whoever
+     * it names), its tool subset and budget. It is the session's active run, so steering reaches it.
+     */
+    async runNode(session: { id: string; repo: string }, first: PersonMessage, options: { tools?: readonly AgentTool[]; budget?: Partial<RunBudget> }): Promise<AgentRunOutcome> {
+      if (activeRun(session.id)) return { state: 'failed', message: 'Another agent run is going in this session; stop it first.' };
+      return startRun(session, first, options).outcome();
+    },
+
+    /** While a blueprint runs, messages with no agent run to reach wait in the queue instead of starting one. */
+    hold(sessionId: string): void {
+      held.add(sessionId);
+    },
+    release(sessionId: string): void {
+      held.delete(sessionId);
+    },
+
+    /** Whether an agent run is going in the session (the blueprint engine waits for none). */
+    isRunning(sessionId: string): boolean {
+      return activeRun(sessionId) !== undefined;
     },
 
     async stop(sessionId: string, identity: Identity): Promise<boolean> {

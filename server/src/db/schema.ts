@@ -1,4 +1,4 @@
-import { bigserial, customType, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, customType, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** bytea as Uint8Array: PGlite returns Uint8Array, node-postgres a Buffer (also a Uint8Array). */
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
@@ -144,4 +144,64 @@ export const environmentSecrets = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (table) => [uniqueIndex('environment_secrets_scope_repo_name_idx').on(table.scope, table.repo, table.name)],
+);
+
+/**
+ * Every connection a sandbox tried through its egress proxy, one row per scope, phase, host, port and
+ * verdict with how often and how many bytes (a loop of retries adds to a row, never floods the table).
+ * Scope: `session:<id>` for a session's sandbox, `setup:<repo>` for a snapshot's setup script.
+ */
+export const networkAttempts = pgTable(
+  'network_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    scope: text('scope').notNull(),
+    sessionId: text('session_id').references(() => sessions.id, { onDelete: 'cascade' }),
+    phase: text('phase', { enum: ['setup', 'session'] }).notNull(),
+    host: text('host').notNull(),
+    port: integer('port').notNull(),
+    allowed: boolean('allowed').notNull(),
+    /** Why, as the policy said it the last time. */
+    reason: text('reason').notNull(),
+    attempts: integer('attempts').notNull().default(1),
+    bytesOut: bigint('bytes_out', { mode: 'number' }).notNull().default(0),
+    bytesIn: bigint('bytes_in', { mode: 'number' }).notNull().default(0),
+    firstAt: timestamp('first_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastAt: timestamp('last_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('network_attempts_key_idx').on(table.scope, table.phase, table.host, table.port, table.allowed)],
+);
+
+/**
+ * A person approved this exact `.tandem/environment.json` (by the sha256 of its text) for a repo: its
+ * network widening applies to that person's sessions of the repo, and to setup once anyone approved it.
+ * A changed file has another hash, so it asks again.
+ */
+export const environmentApprovals = pgTable(
+  'environment_approvals',
+  {
+    repo: text('repo').notNull(),
+    contentHash: text('content_hash').notNull(),
+    approvedBy: text('approved_by')
+      .notNull()
+      .references(() => users.id),
+    approvedAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.repo, table.contentHash, table.approvedBy] })],
+);
+
+/** Hosts an editor opened for the rest of one session. */
+export const sessionNetworkHosts = pgTable(
+  'session_network_hosts',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    host: text('host').notNull(),
+    openedBy: text('opened_by')
+      .notNull()
+      .references(() => users.id),
+    openedAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.sessionId, table.host] })],
 );

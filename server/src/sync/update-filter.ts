@@ -60,6 +60,7 @@ export function decideClientWrite(target: WriteTarget, action: WriteAction): str
     case 'transcript':
     case 'queue':
     case 'fileInfo':
+    case 'network':
       return `${root} is written by the server only`;
     default:
       root satisfies never;

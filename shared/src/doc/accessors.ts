@@ -5,7 +5,10 @@ import {
   fileInfoMap,
   fileInfoSchema,
   filesMap,
+  MAX_NETWORK_DENIALS_IN_DOC,
   metaMap,
+  networkDenialSchema,
+  networkMap,
   planArray,
   planStepSchema,
   queueArray,
@@ -16,6 +19,7 @@ import {
   type AgentState,
   type FileInfo,
   type FileListing,
+  type NetworkDenial,
   type QueuedMessage,
   type ToolCallEntry,
   type PlanStep,
@@ -313,4 +317,48 @@ export function removeLiveFile(doc: Y.Doc, path: string, origin: DocOrigin): voi
 
 export function liveFilePaths(doc: Y.Doc): string[] {
   return [...filesMap(doc).keys()];
+}
+
+const denialKey = (host: string, port: number) => `${host}:${port}`;
+
+/** The refused connections people see, newest first; entries a peer wrote wrongly are skipped. */
+export function readNetworkDenials(doc: Y.Doc): NetworkDenial[] {
+  const denials: NetworkDenial[] = [];
+  networkMap(doc).forEach((entry) => {
+    const parsed = networkDenialSchema.safeParse(entry instanceof Y.Map ? entry.toJSON() : entry);
+    if (parsed.success) denials.push(parsed.data);
+  });
+  return denials.sort((left, right) => right.lastAt - left.lastAt);
+}
+
+/** Records a refusal (or one more of it); the oldest entries go past MAX_NETWORK_DENIALS_IN_DOC. */
+export function recordNetworkDenial(doc: Y.Doc, denial: Omit<NetworkDenial, 'attempts' | 'allowedBy'>, origin: DocOrigin): void {
+  doc.transact(() => {
+    const map = networkMap(doc);
+    const key = denialKey(denial.host, denial.port);
+    const existing = map.get(key);
+    if (existing instanceof Y.Map) {
+      existing.set('attempts', Number(existing.get('attempts') ?? 0) + 1);
+      existing.set('lastAt', denial.lastAt);
+      existing.set('reason', denial.reason);
+      existing.delete('allowedBy');
+      return;
+    }
+    const entry = new Y.Map<unknown>();
+    for (const [field, value] of Object.entries({ ...denial, attempts: 1 })) entry.set(field, value);
+    map.set(key, entry);
+    if (map.size > MAX_NETWORK_DENIALS_IN_DOC) {
+      const oldest = readNetworkDenials(doc).slice(MAX_NETWORK_DENIALS_IN_DOC);
+      for (const old of oldest) map.delete(denialKey(old.host, old.port));
+    }
+  }, origin);
+}
+
+/** Marks every refusal of `host` as opened for the session by `by`. */
+export function markNetworkHostAllowed(doc: Y.Doc, host: string, by: string, origin: DocOrigin): void {
+  doc.transact(() => {
+    networkMap(doc).forEach((entry) => {
+      if (entry instanceof Y.Map && entry.get('host') === host) entry.set('allowedBy', by);
+    });
+  }, origin);
 }

@@ -10,6 +10,7 @@ const ROOT = {
   queue: 'queue',
   fileInfo: 'fileInfo',
   files: 'files',
+  network: 'network',
 } as const;
 
 export const SESSION_STATUSES = ['idle', 'starting', 'running', 'waiting', 'done', 'failed', 'stopped'] as const;
@@ -219,6 +220,27 @@ export interface FileListing extends FileInfo {
   live: boolean;
 }
 
+/**
+ * A connection the sandbox's network policy refused, keyed `host:port` in the `network` root (server
+ * written; bounded to MAX_NETWORK_DENIALS_IN_DOC, the oldest go first). `allowedBy` is set once an
+ * editor opened the host for the session.
+ */
+export const MAX_NETWORK_DENIALS_IN_DOC = 50;
+export const networkDenialSchema = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  phase: z.enum(['setup', 'session']).catch('session'),
+  reason: z.string().catch(''),
+  attempts: z.number().int().nonnegative().catch(1),
+  lastAt: z.number().catch(0),
+  allowedBy: z.string().optional().catch(undefined),
+});
+export type NetworkDenial = z.infer<typeof networkDenialSchema>;
+
+export function networkMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
+  return doc.getMap(ROOT.network);
+}
+
 export function metaMap(doc: Y.Doc): Y.Map<unknown> {
   return doc.getMap(ROOT.meta);
 }
@@ -249,7 +271,7 @@ export const SESSION_DOC_ROOTS = Object.keys(ROOT) as SessionDocRoot[];
  */
 export function observeSessionDoc(doc: Y.Doc, onChange: () => void, roots: readonly SessionDocRoot[] = Object.keys(ROOT) as SessionDocRoot[]): () => void {
   const handler = () => onChange();
-  const deep = { meta: metaMap, transcript: transcriptArray, plan: planArray, queue: queueArray, fileInfo: fileInfoMap } as const;
+  const deep = { meta: metaMap, transcript: transcriptArray, plan: planArray, queue: queueArray, fileInfo: fileInfoMap, network: networkMap } as const;
   const unsubscribes = roots.map((root) => {
     if (root === 'files') {
       const files = filesMap(doc);

@@ -208,11 +208,11 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
           options.network?.onSetupAttempt?.(treeDir, attempt);
           if (!attempt.allowed) refusals.push(`tandem: the network policy refused ${attempt.host}:${attempt.port} (${attempt.reason})`);
         });
-        const { file, args } = buildSandboxCommand(
+        const { file, args, env } = buildSandboxCommand(
           { ...base, workspaceHostDir: treeDir, networkNamespace: network.namespacePath, networkEnv: network.env, env: {}, newSession: true },
           ['bash', '-c', script],
         );
-        const result = await runProcess(file, args, { timeoutMs: SETUP_TIMEOUT_MS });
+        const result = await runProcess(file, args, { timeoutMs: SETUP_TIMEOUT_MS, env });
         // What was refused ends the log, where whoever reads why setup failed looks first.
         return refusals.length === 0 ? result : { ...result, stderr: `${result.stderr}${result.stderr.endsWith('\n') || result.stderr === '' ? '' : '\n'}${refusals.join('\n')}\n` };
       } finally {

@@ -16,19 +16,22 @@ async function commitSettings(database: DatabaseHandle): Promise<Record<string, 
   return settings;
 }
 
+/** Opening a fresh store (initdb and every migration, fsync on) takes tens of seconds on a loaded 2-core machine. */
+const OPEN_STORE_TIMEOUT_MS = 120_000;
+
 describe('a commit that returned is on disk', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  it('with PGlite: fsync on (its default is off) and the WAL flushed with fsync, which its file system passes on', async () => {
+  it('with PGlite: fsync on (its default is off) and the WAL flushed with fsync, which its file system passes on', { timeout: OPEN_STORE_TIMEOUT_MS }, async () => {
     const temp = await openTempDatabase();
     cleanups.push(() => temp.dispose());
     expect(await commitSettings(temp.database)).toEqual({ fsync: 'on', synchronous_commit: 'on', wal_sync_method: 'fsync' });
   });
 
-  it('with PostgreSQL: synchronous commit even where the database says otherwise', async (context) => {
+  it('with PostgreSQL: synchronous commit even where the database says otherwise', { timeout: OPEN_STORE_TIMEOUT_MS }, async (context) => {
     const temp = await createTempPostgresDatabase();
     if (!temp) return context.skip();
     cleanups.push(() => temp.drop());

@@ -1,3 +1,4 @@
+import { restartServicePath, type RestartServiceResponse } from '../../../shared/src/protocol/services.js';
 import type {
   AuthOptionsResponse,
   ChangeSessionResponse,
@@ -104,4 +105,6 @@ export const api = {
   openFile: (sessionId: string, path: string) => call<{ path: string }>('POST', `/sessions/${encodeURIComponent(sessionId)}/files/open`, { path }),
   listChanges: (sessionId: string) => call<ChangesResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}/changes`),
   openTerminal: (sessionId: string) => call<OpenTerminalResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/terminals`),
+  /** An editor starts a declared service again; its state comes back through the doc. */
+  restartService: (sessionId: string, serviceName: string) => call<RestartServiceResponse>('POST', restartServicePath(sessionId, serviceName)),
 };

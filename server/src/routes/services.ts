@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import type { RestartServiceResponse } from '../../../shared/src/protocol/services.js';
 import { serviceNameSchema } from '../environment/repo-environment.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
@@ -18,7 +19,7 @@ export function serviceRoutes(service: SessionService, runtime: SessionRuntime |
     const outcome = runtime ? await runtime.restartService(access.session.id, name.data) : 'no-sandbox';
     switch (outcome) {
       case 'restarted':
-        return c.json({ ok: true }, 202);
+        return c.json({ ok: true } satisfies RestartServiceResponse, 202);
       case 'unknown-service':
         throw notFound(`Service ${name.data}`);
       case 'no-sandbox':

@@ -6,8 +6,8 @@ import type { TerminalViewer } from '../terminal/shared-terminal.js';
 export const SERVICE_LOG_CHARS = 128 * 1024;
 /** How much of the log's end the doc shows beside a failed or crashed service. */
 export const SERVICE_LOG_TAIL_CHARS = 2_000;
-/** The size a service log tab reports: it has no PTY, output is wrapped by each viewer's terminal. */
-const LOG_SIZE = { cols: 120, rows: 30 } as const;
+/** The size a service log tab starts at: it has no PTY, so each viewer's own screen size is given back to it. */
+const LOG_SIZE = { cols: 80, rows: 24 } as const;
 
 const encoder = new TextEncoder();
 
@@ -56,7 +56,10 @@ export class ServiceLog {
     return false;
   }
 
-  resize(): void {}
+  /** No PTY to share: every viewer gets their own screen's size, so long log lines wrap to fit it. */
+  resize(viewer: TerminalViewer, size: { cols: number; rows: number }): void {
+    if (this.viewers.has(viewer)) viewer.sendMessage({ type: 'size', ...size });
+  }
 }
 
 /** A terminal moves down a line on \n but only returns to the margin on \r. */

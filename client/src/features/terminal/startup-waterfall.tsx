@@ -1,4 +1,5 @@
 import type { SessionMeta, TimingStage } from '../../../../shared/src/doc/schema.js';
+import { ServiceDot } from './service-bar.js';
 
 const SEGMENTS: { from: TimingStage; to: TimingStage; label: string; className: string }[] = [
   { from: 'requestedAt', to: 'snapshotReadyAt', label: 'snapshot', className: 'seg-snapshot' },
@@ -47,6 +48,28 @@ export function StartupWaterfall({ meta }: { meta: SessionMeta }) {
           </strong>
         )}
       </div>
+      {meta.services.length > 0 && (
+        <div className="waterfall-services" data-testid="waterfall-services">
+          {meta.services.map((service) => (
+            <span key={service.name} data-state={service.state}>
+              <ServiceDot state={service.state} />
+              {service.name} {serviceTiming(service, start)}
+            </span>
+          ))}
+        </div>
+      )}
     </div>
   );
+}
+
+/**
+ * When a service was ready, counted from the session's request: a warm sandbox's services may have
+ * been ready before anyone asked, which is the point of starting them at boot.
+ */
+function serviceTiming(service: SessionMeta['services'][number], requestedAt: number): string {
+  if (service.readyAt === undefined) return service.state === 'starting' ? 'starting…' : service.state;
+  if (service.restarts > 0) return `${service.state} · restarted ${service.restarts}×`;
+  const sinceRequest = service.readyAt - requestedAt;
+  if (sinceRequest <= 0) return `ready before the request (warm, took ${formatMs(service.readyAt - service.startedAt)})`;
+  return `ready at ${formatMs(sinceRequest)}`;
 }

@@ -8,6 +8,7 @@ import type { Participant } from '../presence/use-presence.js';
 import { SandboxFailed } from './sandbox-failed.js';
 import { SandboxUnavailable } from './sandbox-unavailable.js';
 import { StartupWaterfall } from './startup-waterfall.js';
+import { ServiceBar, ServiceDot } from './service-bar.js';
 import { TerminalView, type TerminalStatus } from './terminal-view.js';
 
 /** Typing presence stays on this long after the last keystroke. */
@@ -36,7 +37,10 @@ export function TerminalPanelBody({
   const [status, setStatus] = useState<TerminalStatus>({ kind: 'connecting' });
   const [error, setError] = useState<string | null>(null);
   const typingTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const active = terminals.includes(selected) ? selected : terminals[0]!;
+  // Each declared service's log is a read-only tab after the shells.
+  const services = meta.services;
+  const activeService = services.find((service) => service.terminalId === selected);
+  const active = terminals.includes(selected) || activeService ? selected : terminals[0]!;
 
   useEffect(
     () => () => {
@@ -92,6 +96,20 @@ export function TerminalPanelBody({
             {terminalId.replace('t', 'shell ')}
           </button>
         ))}
+        {services.map((service) => (
+          <button
+            key={service.terminalId}
+            role="tab"
+            aria-selected={service.terminalId === active}
+            className={service.terminalId === active ? 'tab service-tab active' : 'tab service-tab'}
+            onClick={() => setSelected(service.terminalId)}
+            title={`${service.name}: ${service.state} (its log, read-only)`}
+            data-testid={`service-tab-${service.name}`}
+          >
+            <ServiceDot state={service.state} />
+            {service.name}
+          </button>
+        ))}
         {canEdit && (
           <button className="tab add" onClick={() => void addTerminal()} title="Open another terminal" aria-label="Open another terminal">
             +
@@ -103,13 +121,14 @@ export function TerminalPanelBody({
               {typers.map((participant) => participant.user.name).join(', ')} typing…
             </span>
           ) : status.kind === 'live' && !status.canType ? (
-            'view only'
+            activeService ? 'log, read-only' : 'view only'
           ) : status.kind === 'closed' || status.kind === 'reconnecting' ? (
             status.message
           ) : null}
         </span>
       </div>
       {error && <p className="error-text">{error}</p>}
+      {activeService && <ServiceBar sessionId={sessionId} service={activeService} canEdit={canEdit} />}
       <TerminalView key={active} sessionId={sessionId} terminalId={active} token={token} onTyping={markTyping} onStatus={setStatus} />
       <StartupWaterfall meta={meta} />
     </div>

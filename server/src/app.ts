@@ -17,6 +17,8 @@ import { sessionRoutes } from './routes/sessions.js';
 import { syncRoutes } from './routes/sync.js';
 import { SessionEndedError, type SessionRuntime } from './session/session-runtime.js';
 import type { AgentService } from './agent/agent-service.js';
+import { createBlueprintService } from './blueprint/blueprint-service.js';
+import { runRoutes } from './routes/runs.js';
 import type { HealthResponse, ServerInfoResponse } from '../../shared/src/protocol/http.js';
 import { SandboxUnavailableError } from './session/unavailable-runtime.js';
 import type { SessionService } from './session/session-service.js';
@@ -53,6 +55,16 @@ export interface AppDeps {
 /** The whole HTTP surface: /api, /sync and the web app. Dependencies come in; nothing is global. */
 export function createApp(deps: AppDeps) {
   const { access } = deps;
+  // Blueprint runs drive the agent service's runs in the session's sandbox.
+  const runs = createBlueprintService({
+    agents: deps.agents,
+    change: (sessionId, apply) => deps.docHost.change(sessionId, apply),
+    sandboxFor: async (sessionId, repo) => {
+      if (!deps.runtime) throw new Error('this server runs without sandboxes, so a blueprint has nowhere to run');
+      return (await deps.runtime.ensureStarted(sessionId, repo)).sandbox;
+    },
+    logger: deps.logger,
+  });
   const api = new Hono<AppEnv>()
     .use(
       bodyLimit({
@@ -73,11 +85,13 @@ export function createApp(deps: AppDeps) {
     .post('/identity', access.rateLimits.guard('identity'))
     .post('/sessions', access.rateLimits.guard('session'))
     .post('/sessions/:sessionId/messages', access.rateLimits.guard('message'))
+    .post('/sessions/:sessionId/runs', access.rateLimits.guard('message'))
     .route('/identity', identityRoutes({ tokens: access.tokens, users: deps.users, mode: access.mode }))
     .route('/auth', authRoutes({ ...access, users: deps.users, logger: deps.logger }))
     .route('/admin', adminRoutes({ adminToken: access.access.adminToken, invites: access.invites, keyring: access.keyring, secrets: deps.secrets?.store }))
     .route('/sessions', sessionRoutes(deps.sessions, deps.runtime, deps.agents, deps.toolOutputs))
     .route('/sessions', fileRoutes(deps.sessions, deps.runtime))
+    .route('/sessions', runRoutes(deps.sessions, runs))
     .route('/sessions', serviceRoutes(deps.sessions, deps.runtime))
     .route('/sessions', deps.secrets ? secretRoutes({ service: deps.sessions, ...deps.secrets, adminToken: access.access.adminToken }) : new Hono<AppEnv>())
     .route('/join', joinRoutes(deps.sessions))

@@ -41,6 +41,7 @@ describe('the blueprint engine', () => {
     ]);
     expect(run.state.state).toBe('passed');
     expect(run.state.fixRounds).toEqual({ fix: 1 });
+    expect(run.statuses()).toEqual({ implement: 'passed #1', checks: 'passed #2', fix: 'passed #1', commit: 'passed #1' });
   });
 
   it('hands back after the bound (2 fix rounds) with a summary of what is left; a third round never starts', () => {

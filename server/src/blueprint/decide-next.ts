@@ -106,6 +106,8 @@ function advance(blueprint: Blueprint, state: EngineState, index: number): Engin
     if (spec.kind === 'fix') {
       const checks = state.nodes.find((candidate) => candidate.id === spec.checks);
       if (checks?.status !== 'failed') {
+        // A fix that ran keeps its status; one that never had to run is passed over.
+        if (node.attempt > 0) continue;
         node.status = 'skipped';
         node.note = checks?.status === 'passed' ? 'Not needed: the checks passed.' : 'Not needed: the checks were skipped.';
         continue;

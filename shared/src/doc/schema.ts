@@ -11,6 +11,7 @@ const ROOT = {
   fileInfo: 'fileInfo',
   files: 'files',
   network: 'network',
+  run: 'run',
 } as const;
 
 export const SESSION_STATUSES = ['idle', 'starting', 'running', 'waiting', 'done', 'failed', 'stopped'] as const;
@@ -241,6 +242,11 @@ export function networkMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
   return doc.getMap(ROOT.network);
 }
 
+/** The blueprint run (run-schema.ts), written by the server only. */
+export function runMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap(ROOT.run);
+}
+
 export function metaMap(doc: Y.Doc): Y.Map<unknown> {
   return doc.getMap(ROOT.meta);
 }
@@ -271,7 +277,7 @@ export const SESSION_DOC_ROOTS = Object.keys(ROOT) as SessionDocRoot[];
  */
 export function observeSessionDoc(doc: Y.Doc, onChange: () => void, roots: readonly SessionDocRoot[] = Object.keys(ROOT) as SessionDocRoot[]): () => void {
   const handler = () => onChange();
-  const deep = { meta: metaMap, transcript: transcriptArray, plan: planArray, queue: queueArray, fileInfo: fileInfoMap, network: networkMap } as const;
+  const deep = { meta: metaMap, transcript: transcriptArray, plan: planArray, queue: queueArray, fileInfo: fileInfoMap, network: networkMap, run: runMap } as const;
   const unsubscribes = roots.map((root) => {
     if (root === 'files') {
       const files = filesMap(doc);

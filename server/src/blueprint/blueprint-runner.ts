@@ -1,0 +1,295 @@
+import { randomBytes } from 'node:crypto';
+import type * as Y from 'yjs';
+import { appendTranscriptEntry, readTranscript } from '../../../shared/src/doc/accessors.js';
+import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import { writeRun } from '../../../shared/src/doc/run-accessors.js';
+import { MAX_NODE_EXCERPT_CHARS, type RunView } from '../../../shared/src/doc/run-schema.js';
+import type { SystemNoticeEntry } from '../../../shared/src/doc/schema.js';
+import type { AgentRunOutcome, RunBudget } from '../agent/agent-run.js';
+import type { PersonMessage } from '../agent/conversation.js';
+import { AGENT_TOOLS } from '../agent/tools/index.js';
+import type { AgentTool } from '../agent/tools/tool.js';
+import type { Sandbox } from '../sandbox/provider.js';
+import type { Blueprint, BlueprintNode } from './blueprint-schema.js';
+import { describeFailures } from './checks/parse-check-output.js';
+import { runChecks } from './checks/run-checks.js';
+import { outputTail } from './checks/parse-check-output.js';
+import { commitWorkspace, type CommitPerson } from './commit-step.js';
+import { decideNext, initialEngineState, maxAttemptsOf, type EngineAction, type EngineEvent, type EngineState } from './decide-next.js';
+
+/** The author the engine's own messages to the agent carry (a fix round's failure list). */
+export const BLUEPRINT_AUTHOR = { id: 'tandem-blueprint', name: 'Tandem' } as const;
+
+export interface BlueprintRunnerDeps {
+  session: { id: string; repo: string };
+  blueprint: Blueprint;
+  goal: string;
+  startedBy: CommitPerson;
+  sandbox: () => Promise<Sandbox>;
+  /** Runs an agent node as the session's active agent run (so steering reaches it). */
+  runAgent(first: PersonMessage, options: { tools?: readonly AgentTool[]; budget?: Partial<RunBudget> }): Promise<AgentRunOutcome>;
+  /** Stops the active agent run, if any. */
+  stopAgent(byName: string): Promise<void>;
+  change<T>(apply: (doc: Y.Doc) => T): Promise<T>;
+  logger: { error(message: string, error?: unknown): void };
+  onEnded(): void;
+}
+
+/** What the executor learned about a node while running it (the engine decides its status). */
+interface NodeRecord {
+  startedAt?: number;
+  durationMs?: number;
+  excerpt?: string;
+}
+
+const newId = (prefix: string) => `${prefix}_${randomBytes(6).toString('base64url')}`;
+const fill = (template: string, goal: string) => template.replaceAll('{goal}', goal);
+
+/**
+ * Executes one blueprint run in a session: feeds events to the pure engine (decideNext), does the one
+ * action it returns (run a node in the sandbox, wait at a gate, end), and shows everything in the
+ * doc's `run` root. Events are handled one at a time, in order.
+ */
+export class BlueprintRunner {
+  readonly id = newId('run');
+  private state: EngineState;
+  private readonly records = new Map<string, NodeRecord>();
+  /** People who approved, skipped or retried a step (they steered the run as much as a message does). */
+  private readonly actors = new Map<string, CommitPerson>();
+  private readonly startedAt = Date.now();
+  private readonly abort = new AbortController();
+  private commit: RunView['commit'];
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly ended: Promise<void>;
+  private resolveEnded!: () => void;
+
+  constructor(private readonly deps: BlueprintRunnerDeps) {
+    this.state = initialEngineState(deps.blueprint);
+    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+  }
+
+  get isActive(): boolean {
+    return this.state.state === 'running' || this.state.state === 'waiting';
+  }
+
+  whenEnded(): Promise<void> {
+    return this.ended;
+  }
+
+  start(): Promise<{ kind: 'done' } | { kind: 'refused'; reason: string }> {
+    return this.dispatch({ type: 'start' });
+  }
+
+  /** A person's act on a step, attributed in the transcript; refused acts change nothing. */
+  async act(action: 'approve' | 'skip' | 'retry', nodeId: string, person: CommitPerson): Promise<{ kind: 'done' } | { kind: 'refused'; reason: string }> {
+    const outcome = await this.dispatch({ type: action, nodeId, by: person.name });
+    if (outcome.kind === 'done') {
+      this.actors.set(person.id, person);
+      const title = this.nodeSpec(nodeId)?.title ?? nodeId;
+      const verb = { approve: 'approved', skip: 'skipped', retry: 'retried' }[action];
+      await this.notice('info', `${person.name} ${verb} “${title}”.`);
+    }
+    return outcome;
+  }
+
+  async stop(person: { name: string }): Promise<void> {
+    const outcome = await this.dispatch({ type: 'stop', by: person.name });
+    if (outcome.kind === 'done') {
+      this.abort.abort();
+      await this.deps.stopAgent(person.name);
+    }
+  }
+
+  view(): RunView {
+    const { blueprint } = this.deps;
+    return {
+      id: this.id,
+      blueprint: blueprint.name,
+      goal: this.deps.goal,
+      state: this.state.state,
+      startedBy: this.deps.startedBy.name,
+      startedAt: this.startedAt,
+      endedAt: this.isActive ? undefined : Date.now(),
+      summary: this.state.summary,
+      commit: this.commit,
+      nodes: blueprint.nodes.map((spec, index) => {
+        const node = this.state.nodes[index]!;
+        const record = this.records.get(spec.id) ?? {};
+        return {
+          id: spec.id,
+          kind: spec.kind,
+          title: spec.title,
+          status: node.status,
+          attempt: node.attempt,
+          maxAttempts: Math.max(maxAttemptsOf(blueprint, spec), node.attempt, 1),
+          startedAt: record.startedAt,
+          durationMs: record.durationMs,
+          excerpt: record.excerpt,
+          failures: node.failures,
+          note: node.note,
+        };
+      }),
+    };
+  }
+
+  private nodeSpec(nodeId: string): BlueprintNode | undefined {
+    return this.deps.blueprint.nodes.find((node) => node.id === nodeId);
+  }
+
+  /** Decides and applies one event after every earlier one. */
+  private dispatch(event: EngineEvent): Promise<{ kind: 'done' } | { kind: 'refused'; reason: string }> {
+    const next = this.queue.then(async () => {
+      const decision = decideNext(this.deps.blueprint, this.state, event);
+      if (decision.kind === 'refused') return decision;
+      this.state = decision.state;
+      await this.publish();
+      await this.execute(decision.action);
+      return { kind: 'done' as const };
+    });
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async publish(): Promise<void> {
+    const view = this.view();
+    await this.deps.change((doc) => writeRun(doc, view, DocOrigin.Agent));
+  }
+
+  private async execute(action: EngineAction): Promise<void> {
+    switch (action.kind) {
+      case 'run':
+        // Not awaited: the node's end comes back as an event, behind whatever people do meanwhile.
+        void this.runNode(action.nodeId, action.attempt);
+        return;
+      case 'wait':
+        await this.notice('info', `Waiting for an editor to approve “${this.nodeSpec(action.nodeId)?.title ?? action.nodeId}”.`);
+        return;
+      case 'end':
+        await this.notice(action.state === 'passed' ? 'info' : action.state === 'stopped' ? 'info' : 'warning', `Blueprint ${this.deps.blueprint.name}: ${action.summary}`);
+        this.deps.onEnded();
+        this.resolveEnded();
+        return;
+      case 'none':
+        return;
+      default:
+        action satisfies never;
+    }
+  }
+
+  private async runNode(nodeId: string, attempt: number): Promise<void> {
+    const spec = this.nodeSpec(nodeId)!;
+    const startedAt = Date.now();
+    this.records.set(nodeId, { startedAt });
+    await this.queue.then(() => this.publish()).catch(() => {});
+    let event: EngineEvent;
+    try {
+      event = await this.executeNode(spec, attempt);
+    } catch (error) {
+      if (!this.abort.signal.aborted) this.deps.logger.error(`blueprint node ${nodeId} failed`, error);
+      event = { type: 'node-finished', nodeId, passed: false, message: error instanceof Error ? error.message : String(error) };
+    }
+    const record = this.records.get(nodeId)!;
+    record.durationMs = Date.now() - startedAt;
+    if (this.abort.signal.aborted) {
+      await this.queue.then(() => this.publish()).catch(() => {});
+      return;
+    }
+    await this.dispatch(event);
+  }
+
+  private setExcerpt(nodeId: string, text: string): void {
+    const record = this.records.get(nodeId) ?? {};
+    record.excerpt = text.length > MAX_NODE_EXCERPT_CHARS ? text.slice(-MAX_NODE_EXCERPT_CHARS) : text;
+    this.records.set(nodeId, record);
+  }
+
+  private async executeNode(spec: BlueprintNode, attempt: number): Promise<EngineEvent> {
+    const finished = (passed: boolean, extra: Partial<Extract<EngineEvent, { type: 'node-finished' }>> = {}): EngineEvent => ({ type: 'node-finished', nodeId: spec.id, passed, ...extra });
+    const signal = this.abort.signal;
+    switch (spec.kind) {
+      case 'agent': {
+        const first: PersonMessage = { id: newId('m'), authorId: this.deps.startedBy.id, authorName: this.deps.startedBy.name, text: fill(spec.goal, this.deps.goal), delivery: 'prompt' };
+        return this.agentOutcome(spec.id, await this.deps.runAgent(first, { tools: toolSubset(spec.tools), budget: spec.budget }));
+      }
+      case 'fix': {
+        const checks = this.state.nodes.find((node) => node.id === spec.checks)!;
+        const text = [
+          `The checks failed (fix round ${attempt} of ${spec.maxRounds}). Fix these failures; the checks run again when you finish.`,
+          describeFailures(checks.failures, checks.failureTotal),
+        ].join('\n');
+        const first: PersonMessage = { id: newId('m'), authorId: BLUEPRINT_AUTHOR.id, authorName: BLUEPRINT_AUTHOR.name, text, delivery: 'prompt' };
+        return this.agentOutcome(spec.id, await this.deps.runAgent(first, { tools: toolSubset(spec.tools), budget: spec.budget }));
+      }
+      case 'run': {
+        const sandbox = await this.deps.sandbox();
+        const result = await sandbox.exec(spec.command, { timeoutMs: spec.timeoutMs, signal });
+        this.setExcerpt(spec.id, outputTail(`${result.stdout}\n${result.stderr}`));
+        const passed = result.exitCode === 0 && !result.timedOut;
+        return finished(passed, passed ? {} : { message: result.timedOut ? 'timed out' : `exited with code ${result.exitCode}` });
+      }
+      case 'checks': {
+        const sandbox = await this.deps.sandbox();
+        const result = await runChecks(sandbox, spec.commands, { timeoutMs: spec.timeoutMs, signal });
+        this.setExcerpt(spec.id, result.excerpt);
+        return finished(result.passed, { failures: result.failures, failureTotal: result.failureTotal });
+      }
+      case 'commit': {
+        const sandbox = await this.deps.sandbox();
+        const outcome = await commitWorkspace(
+          sandbox,
+          { sessionId: this.deps.session.id, goal: this.deps.goal, subject: fill(spec.message, this.deps.goal), author: this.deps.startedBy, coAuthors: await this.steerers() },
+          signal,
+        );
+        switch (outcome.kind) {
+          case 'committed':
+            this.commit = { sha: outcome.sha, branch: outcome.branch };
+            this.setExcerpt(spec.id, outcome.message);
+            return finished(true, { message: `Committed ${outcome.sha.slice(0, 10)} on ${outcome.branch}` });
+          case 'nothing-to-commit':
+            return finished(true, { message: `Nothing changed, so nothing was committed (branch ${outcome.branch}).` });
+          case 'failed':
+            return finished(false, { message: outcome.reason });
+          default:
+            return outcome satisfies never;
+        }
+      }
+      case 'gate':
+        // Gates never run: the engine waits at them for a person.
+        return finished(false, { message: 'a gate cannot run' });
+      default:
+        return spec satisfies never;
+    }
+  }
+
+  private async agentOutcome(nodeId: string, outcome: AgentRunOutcome): Promise<EngineEvent> {
+    this.setExcerpt(nodeId, outcome.message);
+    if (outcome.state === 'stopped' && !this.abort.signal.aborted) {
+      // Someone pressed stop on the agent: that stops the whole run, as it did before blueprints.
+      void this.stop({ name: outcome.message.replace(/ stopped the run\.$/, '') || 'Someone' });
+    }
+    return { type: 'node-finished', nodeId, passed: outcome.state === 'done', message: outcome.state === 'done' ? undefined : outcome.message };
+  }
+
+  /** Everyone who sent the agent a message since this run started, and who acted on its steps, except its starter. */
+  private async steerers(): Promise<CommitPerson[]> {
+    const transcript = await this.deps.change((doc) => readTranscript(doc));
+    const people = new Map<string, CommitPerson>();
+    for (const entry of transcript) {
+      if (entry.kind !== 'user-message' || entry.createdAt < this.startedAt || entry.delivery === 'chat') continue;
+      if (entry.authorId === BLUEPRINT_AUTHOR.id || entry.authorId === this.deps.startedBy.id) continue;
+      people.set(entry.authorId, { id: entry.authorId, name: entry.authorName });
+    }
+    for (const person of this.actors.values()) if (person.id !== this.deps.startedBy.id) people.set(person.id, person);
+    return [...people.values()];
+  }
+
+  private async notice(level: SystemNoticeEntry['level'], text: string): Promise<void> {
+    await this.deps.change((doc) => appendTranscriptEntry(doc, { kind: 'system-notice', id: newId('n'), level, text, createdAt: Date.now() }, DocOrigin.Agent));
+  }
+}
+
+/** The tools an agent node names, in the agent's order; unknown names are ignored (the schema lists them). */
+function toolSubset(names: string[] | undefined): readonly AgentTool[] | undefined {
+  if (!names) return undefined;
+  return AGENT_TOOLS.filter((tool) => names.includes(tool.name));
+}

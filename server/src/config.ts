@@ -13,6 +13,8 @@ import { DEFAULT_ACCESS, type AccessConfig } from './auth/access-policy.js';
 import { GITHUB_DEFAULT_API_URL, GITHUB_DEFAULT_WEB_URL } from './auth/github-sign-in.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 import { DEFAULT_SANDBOX_CAPS, type SandboxCaps } from './session/sandbox-admission.js';
+import { hostPatternSchema } from './environment/repo-environment.js';
+import { AUTO_SETUP_HOSTS } from './network/setup-hosts.js';
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -44,6 +46,7 @@ const envSchema = z.object({
   TANDEM_SANDBOX_TMP_MB: z.coerce.number().int().min(1).optional(),
   TANDEM_SANDBOX_DISK_MB: z.coerce.number().int().min(64, 'a workspace disk needs at least 64 MB').optional(),
   TANDEM_SANDBOX_DIR: z.string().min(1).optional(),
+  TANDEM_SETUP_HOSTS: z.string().optional(),
   TANDEM_SANDBOX_CGROUP: z.string().regex(/^\//, 'TANDEM_SANDBOX_CGROUP is a cgroup path such as /tandem.slice').optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.url('ANTHROPIC_BASE_URL must be a URL such as https://api.anthropic.com').optional(),
@@ -77,6 +80,17 @@ function sandboxLimitsFromEnv(values: { TANDEM_SANDBOX_MEMORY_MB?: number; TANDE
   };
 }
 
+/** TANDEM_SETUP_HOSTS as host patterns (each checked like a repo's own), or null when unset. */
+function setupHostsFromEnv(value: string | undefined): string[] | null {
+  if (value === undefined) return null;
+  return commaList(value).map((entry) => {
+    if (entry.toLowerCase() === AUTO_SETUP_HOSTS) return AUTO_SETUP_HOSTS;
+    const parsed = hostPatternSchema.safeParse(entry);
+    if (!parsed.success) throw new Error(`Invalid environment:\n  TANDEM_SETUP_HOSTS: "${entry}": ${parsed.error.issues[0]?.message} (or "${AUTO_SETUP_HOSTS}" for the registries of the repo's ecosystems)`);
+    return parsed.data;
+  });
+}
+
 const commaList = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 
 export interface Config {
@@ -102,6 +116,8 @@ export interface Config {
     dir?: string;
     /** A cgroup v2 folder (under /sys/fs/cgroup) the server may create sandbox cgroups in; else its own cgroup when it can. */
     cgroupParent?: string;
+    /** Hosts setup scripts may reach (TANDEM_SETUP_HOSTS; `auto` keeps the ecosystem registries); null: the ecosystem registries. */
+    setupHosts?: string[] | null;
   };
   agent: {
     model: ModelConfig;
@@ -152,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       limits: sandboxLimitsFromEnv(values),
       dir: values.TANDEM_SANDBOX_DIR === undefined ? undefined : path.resolve(values.TANDEM_SANDBOX_DIR),
       cgroupParent: values.TANDEM_SANDBOX_CGROUP,
+      setupHosts: setupHostsFromEnv(values.TANDEM_SETUP_HOSTS),
     },
     agent: {
       model: {

@@ -39,6 +39,10 @@ import { createSecretsStore, type SecretsStore } from './secrets/secrets-store.j
 import { SecretRedactor } from './secrets/secret-redactor.js';
 import { redactingLogger } from './secrets/redacting-logger.js';
 import { createSessionSecrets, type SessionSecrets } from './secrets/session-secrets.js';
+import { createNetworkRepository, type NetworkRepository } from './db/repositories/network.js';
+import type { HostResolver } from './network/host-resolver.js';
+import { createSessionNetwork, type SessionNetwork } from './network/session-network.js';
+import { createSetupNetwork } from './network/setup-policy.js';
 
 export interface RunningServer {
   url: string;
@@ -65,6 +69,11 @@ export interface StartOptions {
   sandboxes?: boolean;
   /** The host tools local sandboxes need (tests name a missing one to see the server start without sandboxes). */
   sandboxTools?: readonly SandboxTool[];
+  /**
+   * TESTS ONLY: how sandboxes' egress proxies resolve names (createTestResolver maps a test name to a
+   * local server). Never set from configuration; production uses the system resolver, which refuses loopback.
+   */
+  networkResolver?: HostResolver;
 }
 
 export const consoleLogger: AppLogger & { info(message: string): void } = {
@@ -91,6 +100,7 @@ async function sandboxRuntime(
   options: StartOptions,
   admit?: SandboxAdmit,
   secrets?: SessionSecrets,
+  network?: { store: NetworkRepository; session: SessionNetwork },
 ): Promise<SandboxSetup> {
   if (config.sandbox.provider === 'e2b') {
     const provider = createE2bSandboxProvider({ client: createE2bSdkClient() });
@@ -115,9 +125,16 @@ async function sandboxRuntime(
     allowedRepoRoots: config.sandbox.repoRoots,
     // The store (with the identity signing key), snapshots and workspaces: never a repo.
     protectedDirs: [dataDir, root.treesDir],
-    runSetup: (treeDir, script) => provider.runSetup(treeDir, script),
+    runSetup: (treeDir, script, repo) => provider.runSetup(treeDir, script, repo),
   });
-  const provider = createLocalSandboxProvider({ dir: path.join(root.treesDir, 'sandboxes'), snapshots, limits: config.sandbox.limits, cgroupParent: config.sandbox.cgroupParent });
+  const setupNetwork = network && createSetupNetwork({ store: network.store, configuredHosts: config.sandbox.setupHosts ?? null, logger });
+  const provider = createLocalSandboxProvider({
+    dir: path.join(root.treesDir, 'sandboxes'),
+    snapshots,
+    limits: config.sandbox.limits,
+    cgroupParent: config.sandbox.cgroupParent,
+    network: { resolver: options.networkResolver, setupPolicy: setupNetwork?.setupPolicy, onSetupAttempt: setupNetwork?.onSetupAttempt },
+  });
   // Every sandbox starts its repo's declared services as it boots, warm ones included.
   const services = createServiceRegistry({ logger });
   const pool = createWarmPool({ provider: services.provider(provider), size: config.sandbox.warmPoolSize, logger });
@@ -132,7 +149,7 @@ async function sandboxRuntime(
   });
   await reclaimLeftovers(provider, snapshots, manager);
   manager.startSchedule();
-  const runtime = createSessionRuntime({ docHost, sessions, provider: services.provider(provider), snapshots: manager, pool, logger, admit, secrets, services });
+  const runtime = createSessionRuntime({ docHost, sessions, provider: services.provider(provider), snapshots: manager, pool, logger, admit, secrets, services, network: network?.session });
   return {
     runtime: {
       ...runtime,
@@ -195,7 +212,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ownerOf: async (sessionId) => (await sessionsRepository.findById(sessionId))?.ownerId,
     docHost,
   });
-  const sandboxes = options.sandboxes === false ? null : await sandboxRuntime(config, docHost, sessionsRepository, logger, options, admit, sessionSecrets);
+  const networkStore = createNetworkRepository(database.db);
+  const sessionNetwork = createSessionNetwork({ store: networkStore, sessions: sessionsRepository, users: createUsersRepository(database.db), docHost, logger });
+  const sandboxes =
+    options.sandboxes === false ? null : await sandboxRuntime(config, docHost, sessionsRepository, logger, options, admit, sessionSecrets, { store: networkStore, session: sessionNetwork });
   const runtime = sandboxes?.runtime ?? null;
   const agents = createAgentService({
     docHost,
@@ -231,6 +251,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     agents,
     toolOutputs,
     secrets: { store: secretsStore, live: sessionSecrets },
+    // e2b sandboxes control their network themselves: no Tandem policy to approve or widen there.
+    network: sandboxes && config.sandbox.provider === 'local' ? sessionNetwork : null,
     clientDir: config.clientDir,
     logger,
   });

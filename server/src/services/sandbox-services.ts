@@ -67,6 +67,7 @@ class SandboxWithServices implements Sandbox {
   readonly id: string;
   readonly providerName: string;
   readonly readBaseFile?: Sandbox['readBaseFile'];
+  readonly network?: Sandbox['network'];
   readonly snapshot?: Sandbox['snapshot'];
   readonly pause?: Sandbox['pause'];
 
@@ -77,6 +78,7 @@ class SandboxWithServices implements Sandbox {
   ) {
     this.id = inner.id;
     this.providerName = inner.providerName;
+    if (inner.network) this.network = inner.network;
     if (inner.readBaseFile) this.readBaseFile = (path, options) => inner.readBaseFile!(path, options);
     if (inner.snapshot) {
       this.snapshot = async (options) => {

@@ -15,6 +15,7 @@ import { attachSessionServices, type SessionServices } from '../services/session
 import type { ServiceRestartOutcome } from '../services/service-restart.js';
 import { withSecrets } from '../secrets/secret-sandbox.js';
 import type { SessionSecrets } from '../secrets/session-secrets.js';
+import type { SessionNetwork } from '../network/session-network.js';
 import type { LiveSandboxStatus } from './sandbox-restart.js';
 
 /** Asked for the sandbox of a session its owner ended. */
@@ -64,6 +65,8 @@ export function createSessionRuntime(deps: {
   services?: ServiceRegistry;
   /** The session's secrets: given to its sandbox's processes as they start, taken out of all their output. */
   secrets?: SessionSecrets;
+  /** The session's egress policy, set on its sandbox as it is acquired (a warm one reached nothing until then). */
+  network?: SessionNetwork;
 }) {
   const live = new Map<string, Promise<LiveSession>>();
   /** Sessions whose sandbox finished starting (the rest of `live` is still starting). */
@@ -125,6 +128,7 @@ export function createSessionRuntime(deps: {
       const pooled = resumed ? undefined : deps.pool.take(snapshot);
       await meta(sessionId, { sandboxMessage: pooled ? 'Taking a warm sandbox' : 'Booting a sandbox' });
       const booted = pooled ?? (await deps.provider.create({ sessionId, snapshot }));
+      await deps.network?.attach(sessionId, booted);
       // A warm sandbox was booted before its session was known: its secrets come now, per command and shell.
       const sandbox = deps.secrets ? withSecrets(booted, await deps.secrets.attach(sessionId, repo, booted)) : booted;
       await timing(sessionId, 'sandboxAcquiredAt');
@@ -270,6 +274,7 @@ export function createSessionRuntime(deps: {
       failed.delete(sessionId);
       if (!session) return;
       session.services.detach();
+      deps.network?.detach(sessionId);
       deps.secrets?.detach(sessionId);
       await stopFileSync(session);
       for (const terminal of session.terminals.values()) terminal.close();

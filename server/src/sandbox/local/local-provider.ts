@@ -55,9 +55,9 @@ export interface LocalNetworkOptions {
   /** How the proxy resolves names; the system's, with every address checked, unless a test hands its own. */
   resolver?: HostResolver;
   /** What a tree's setup script may reach; else the registries of the ecosystems at its top level. */
-  setupPolicy?(treeDir: string): Promise<NetworkPolicy>;
+  setupPolicy?(treeDir: string, repo: string | undefined): Promise<NetworkPolicy>;
   /** Every connection attempt of a setup script. */
-  onSetupAttempt?(treeDir: string, attempt: ProxyAttempt): void;
+  onSetupAttempt?(repo: string | undefined, attempt: ProxyAttempt): void;
 }
 
 /** The setup policy with nothing configured: the registries of the ecosystems the tree's top level shows. */
@@ -74,7 +74,7 @@ export interface LocalSandboxBounds {
 }
 
 export type LocalSandboxProvider = SandboxProvider & {
-  runSetup(treeDir: string, script: string): ReturnType<typeof runProcess>;
+  runSetup(treeDir: string, script: string, repo?: string): ReturnType<typeof runProcess>;
   bounds(): Promise<LocalSandboxBounds>;
   /** Ids of the snapshots live sandboxes have mounted (the lower layer of their workspace): never to be deleted. */
   snapshotsInUse(): ReadonlySet<string>;
@@ -188,7 +188,7 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
      * Runs a snapshot's setup script isolated like a session. Its network is its own too: it reaches
      * only what the setup policy names (package registries by default), through the egress proxy.
      */
-    async runSetup(treeDir: string, script: string) {
+    async runSetup(treeDir: string, script: string, repo?: string) {
       const dir = path.join(options.dir, `setup_${randomBytes(4).toString('hex')}`);
       await mkdir(dir, { recursive: true });
       await chmod(options.dir, 0o711);
@@ -201,11 +201,11 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
         const tmp = tmpPlacement(path.join(dir, 'tmp'));
         if (tmp.kind === 'disk') await mkdir(tmp.hostDir, { recursive: true }).then(() => chown(tmp.hostDir, SNAPSHOT_BUILD_UID, SNAPSHOT_BUILD_UID));
         const base = { uid: SNAPSHOT_BUILD_UID, ...files, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile };
-        const policy = await (options.network?.setupPolicy ?? defaultSetupPolicy)(treeDir);
+        const policy = await (options.network?.setupPolicy ?? ((tree: string) => defaultSetupPolicy(tree)))(treeDir, repo);
         network = await startSandboxNetwork({ dir: path.join(dir, 'net'), command: base, resolver, policy });
         const refusals: string[] = [];
         network.onAttempt((attempt) => {
-          options.network?.onSetupAttempt?.(treeDir, attempt);
+          options.network?.onSetupAttempt?.(repo, attempt);
           if (!attempt.allowed) refusals.push(`tandem: the network policy refused ${attempt.host}:${attempt.port} (${attempt.reason})`);
         });
         const { file, args, env } = buildSandboxCommand(

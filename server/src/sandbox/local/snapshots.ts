@@ -30,8 +30,8 @@ export type SnapshotProgress = (step: string) => void;
 export interface SnapshotStoreOptions {
   /** Where snapshots live: <dir>/<id>/{tree,stamp.json,setup.log}. */
   dir: string;
-  /** Runs the setup script with the tree as the workspace (network allowed: setup installs things). */
-  runSetup(treeDir: string, script: string): Promise<ExecResult>;
+  /** Runs the setup script with the tree as the workspace (its network: the setup policy of `repo`). */
+  runSetup(treeDir: string, script: string, repo: string): Promise<ExecResult>;
   /** Local repo paths must lie under one of these (the server must not snapshot arbitrary host files). */
   allowedRepoRoots: string[];
   /**
@@ -157,7 +157,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
         const commit = source.kind === 'local' && source.form !== 'file-url' ? await currentCommit(source.realPath) : await currentCommit(tree);
         if (await hasSetupScript(tree)) {
           progress(`Running ${SETUP_SCRIPT_PATH}`);
-          const result = await options.runSetup(tree, `bash ${SETUP_SCRIPT_PATH}`);
+          const result = await options.runSetup(tree, `bash ${SETUP_SCRIPT_PATH}`, repo);
           await writeFile(path.join(dir, 'setup.log'), `${result.stdout}\n${result.stderr}`);
           if (result.exitCode !== 0) {
             const tail = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-15).join('\n') || '(no output)';

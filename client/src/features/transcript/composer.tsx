@@ -3,6 +3,8 @@ import type { DeliveryMode } from '../../../../shared/src/doc/schema.js';
 import { MAX_CHAT_MESSAGE_CHARS } from '../../../../shared/src/limits.js';
 import { api } from '../../lib/api.js';
 import { useAction } from '../../lib/use-action.js';
+import { runApi } from '../run/run-api.js';
+import { BlueprintPicker, PLAIN_RUN } from '../run/blueprint-picker.js';
 import { agentDelivery, decideComposerKey, type SteerMode } from './composer-keys.js';
 
 const STEER_MODES: Array<{ mode: SteerMode; label: string; hint: string }> = [
@@ -22,6 +24,8 @@ const AGENT_KEYS = IS_MAC ? '⌘ Enter' : 'Ctrl Enter';
 export function Composer({ sessionId, agentConfigured, agentActive }: { sessionId: string; agentConfigured: boolean; agentActive: boolean }) {
   const [text, setText] = useState('');
   const [mode, setMode] = useState<SteerMode>('steer');
+  /** The blueprint a new run follows; the plain agent run unless a person picks one. */
+  const [blueprint, setBlueprint] = useState(PLAIN_RUN);
   const { busy: sending, error, run } = useAction('Message not sent; try again.');
   const state = { agentConfigured, agentActive, steerMode: mode };
   const toAgent = agentDelivery(state);
@@ -31,7 +35,8 @@ export function Composer({ sessionId, agentConfigured, agentActive }: { sessionI
     event?.preventDefault();
     const message = text.trim();
     if (!message || sending) return;
-    if (await run(() => api.postMessage(sessionId, message, delivery))) setText('');
+    const startsBlueprint = delivery === 'prompt' && blueprint !== PLAIN_RUN;
+    if (await run(() => (startsBlueprint ? runApi.start(sessionId, blueprint, message) : api.postMessage(sessionId, message, delivery)))) setText('');
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
@@ -85,6 +90,7 @@ export function Composer({ sessionId, agentConfigured, agentActive }: { sessionI
           </span>
         )}
         <div className="composer-actions">
+          {agentConfigured && !agentActive && <BlueprintPicker sessionId={sessionId} value={blueprint} onChange={setBlueprint} />}
           <button
             type="submit"
             className={`button small ${agentConfigured ? '' : 'primary'}`}

@@ -1,0 +1,169 @@
+import { useEffect, useState } from 'react';
+import type * as Y from 'yjs';
+import { readRun } from '../../../../shared/src/doc/run-accessors.js';
+import type { CheckFailure, RunNodeStatus, RunNodeView, RunState, RunView } from '../../../../shared/src/doc/run-schema.js';
+import type { RunNodeAction } from '../../../../shared/src/protocol/runs.js';
+import { useDocValue } from '../../lib/session-sync.js';
+import { useAction } from '../../lib/use-action.js';
+import { runApi } from './run-api.js';
+import './run-panel.css';
+
+const STATUS_WORD: Record<RunNodeStatus, string> = {
+  pending: 'Pending',
+  running: 'Running',
+  passed: 'Passed',
+  failed: 'Failed',
+  skipped: 'Skipped',
+  waiting: 'Waiting for approval',
+};
+const STATUS_ICON: Record<RunNodeStatus, string> = { pending: '○', running: '◐', passed: '✓', failed: '✗', skipped: '↷', waiting: '⏸' };
+const RUN_WORD: Record<RunState, string> = {
+  running: 'Running',
+  waiting: 'Waiting for approval',
+  passed: 'Passed',
+  'handed-back': 'Handed back',
+  failed: 'Failed',
+  stopped: 'Stopped',
+};
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** A running node's elapsed time ticks once a second; a finished one shows its duration. */
+function useElapsed(node: RunNodeView): string | null {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (node.status !== 'running') return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [node.status]);
+  if (node.durationMs !== undefined && node.status !== 'running') return formatDuration(node.durationMs);
+  if (node.status === 'running' && node.startedAt) return formatDuration(Math.max(0, now - node.startedAt));
+  return null;
+}
+
+function FailureCard({ failure, onOpenFile }: { failure: CheckFailure; onOpenFile: (path: string) => void }) {
+  const where = failure.file ? `${failure.file}${failure.line ? `:${failure.line}` : ''}${failure.column ? `:${failure.column}` : ''}` : null;
+  return (
+    <li className="run-failure" data-testid="run-failure">
+      <div className="run-failure-head">
+        {where ? (
+          <button type="button" className="link run-failure-where" onClick={() => onOpenFile(failure.file!)} title="Open in the editor">
+            {where}
+          </button>
+        ) : (
+          <span className="muted">no location</span>
+        )}
+        <span className="run-failure-tool">{failure.check ?? failure.tool}</span>
+        {(failure.rule ?? failure.test) && <span className="run-failure-rule">{failure.rule ?? failure.test}</span>}
+      </div>
+      <pre className="run-failure-message">{failure.message}</pre>
+    </li>
+  );
+}
+
+function NodeRow({ node, run, sessionId, canEdit, onOpenFile }: { node: RunNodeView; run: RunView; sessionId: string; canEdit: boolean; onOpenFile: (path: string) => void }) {
+  const elapsed = useElapsed(node);
+  const { busy, error, run: act } = useAction('That did not work; try again.');
+  const ended = run.state === 'handed-back' || run.state === 'failed';
+  const actions: Array<{ action: RunNodeAction; label: string }> = [];
+  if (canEdit) {
+    if (node.status === 'waiting') actions.push({ action: 'approve', label: 'Approve' });
+    if (node.status === 'failed' && ended) actions.push({ action: 'retry', label: 'Retry' });
+    if (node.status === 'waiting' || (node.status === 'failed' && ended) || (node.status === 'pending' && (run.state === 'running' || run.state === 'waiting'))) {
+      actions.push({ action: 'skip', label: 'Skip' });
+    }
+  }
+  const showAttempts = node.maxAttempts > 1 || node.attempt > 1;
+  return (
+    <li className={`run-node run-node-${node.status}`} data-testid={`run-node-${node.id}`} data-status={node.status}>
+      <div className="run-node-head">
+        <span className={`run-node-icon status-${node.status}`} aria-hidden>
+          {STATUS_ICON[node.status]}
+        </span>
+        <span className="run-node-title">{node.title}</span>
+        <span className="run-node-kind">{node.kind}</span>
+        <span className="run-node-meta">
+          <span className={`run-node-status status-${node.status}`}>{STATUS_WORD[node.status]}</span>
+          {showAttempts && node.attempt > 0 && (
+            <span title="attempt of the most the blueprint allows">
+              · attempt {node.attempt} of {node.maxAttempts}
+            </span>
+          )}
+          {elapsed && <span>· {elapsed}</span>}
+        </span>
+        {actions.length > 0 && (
+          <span className="run-node-actions">
+            {actions.map((item) => (
+              <button key={item.action} type="button" className={`button small ${item.action === 'approve' ? 'primary' : ''}`} disabled={busy} onClick={() => void act(() => runApi.act(sessionId, node.id, item.action))}>
+                {item.label}
+              </button>
+            ))}
+          </span>
+        )}
+      </div>
+      {node.note && <div className="run-node-note muted small">{node.note}</div>}
+      {error && <div className="error-text small">{error}</div>}
+      {node.failures.length > 0 && node.status !== 'passed' && (
+        <ul className="run-failures">
+          {node.failures.map((failure, index) => (
+            <FailureCard key={index} failure={failure} onOpenFile={onOpenFile} />
+          ))}
+        </ul>
+      )}
+      {node.excerpt && node.status !== 'pending' && (
+        <details className="run-node-output" open={node.status === 'failed' && node.failures.length === 0}>
+          <summary className="muted small">Output</summary>
+          <pre>{node.excerpt}</pre>
+        </details>
+      )}
+    </li>
+  );
+}
+
+/** The blueprint run: its steps live for everyone, with what failed where; editors approve, skip, retry or stop. */
+export function RunPanelBody({ doc, sessionId, canEdit, onOpenFile }: { doc: Y.Doc; sessionId: string; canEdit: boolean; onOpenFile: (path: string) => void }) {
+  const run = useDocValue(doc, readRun, ['run']);
+  const { busy, error, run: act } = useAction('Could not stop the run; try again.');
+  if (!run) return null;
+  const active = run.state === 'running' || run.state === 'waiting';
+  return (
+    <section className={`run-panel run-${run.state}`} data-testid="run-panel" aria-label="Blueprint run">
+      <header className="run-header">
+        <div>
+          <div className="run-title">
+            <span className="run-blueprint">{run.blueprint}</span>
+            <span className={`run-state run-state-${run.state}`} data-testid="run-state">
+              {RUN_WORD[run.state]}
+            </span>
+          </div>
+          <div className="run-goal muted small" title={run.goal}>
+            {run.goal} · started by {run.startedBy}
+          </div>
+        </div>
+        {active && canEdit && (
+          <button type="button" className="button small danger" disabled={busy} onClick={() => void act(() => runApi.stop(sessionId))}>
+            Stop
+          </button>
+        )}
+      </header>
+      {error && <div className="error-text small">{error}</div>}
+      <ol className="run-nodes">
+        {run.nodes.map((node) => (
+          <NodeRow key={node.id} node={node} run={run} sessionId={sessionId} canEdit={canEdit} onOpenFile={onOpenFile} />
+        ))}
+      </ol>
+      {run.summary && run.state !== 'passed' && (
+        <div className={`run-summary run-summary-${run.state}`} data-testid="run-summary">
+          <pre>{run.summary}</pre>
+        </div>
+      )}
+      {run.commit && (
+        <div className="run-commit small" data-testid="run-commit">
+          Committed <code>{run.commit.sha.slice(0, 10)}</code> on <code>{run.commit.branch}</code>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -18,11 +18,14 @@ import { shownSessionState } from '../../lib/state-words.js';
 import { StateChip } from '../../ui/state-chip.js';
 import { TopBar } from '../../ui/top-bar.js';
 import { FilesPanelBody } from '../files/files-panel.js';
+import { NetworkPrompts } from '../network/network-prompts.js';
 import { PlanPanelBody } from '../plan/plan-panel.js';
+import { RunPanelBody } from '../run/run-panel.js';
 import { RunPanelBody } from '../run/run-panel.js';
 import { PanelPresence, PresenceBar } from '../presence/presence-bar.js';
 import { setFocus, useParticipants } from '../presence/use-presence.js';
 import { ShareDialog } from '../sharing/share-dialog.js';
+import { SecretsDialog } from '../secrets/secrets-dialog.js';
 import { TerminalPanelBody } from '../terminal/terminal-panel.js';
 import { TranscriptPanelBody } from '../transcript/transcript-panel.js';
 
@@ -111,6 +114,7 @@ function SessionLayout({
   const meta = useDocValue(sync.doc, readMeta, ['meta']);
   const participants = useParticipants(sync.provider);
   const [sharing, setSharing] = useState(false);
+  const [secrets, setSecrets] = useState(false);
   const [ending, setEnding] = useState(false);
   // An ended session is read-only for everyone: its sandbox is gone, so nothing could reach it.
   const canEdit = canEditSession(summary.role) && connection.kind !== 'closed' && !meta.endedAt;
@@ -130,9 +134,17 @@ function SessionLayout({
         <div className="session-tools">
           <ConnectionBadge connection={connection} />
           <PresenceBar participants={participants} />
+          {summary.role === 'editor' && (
+            <button className="button small" onClick={() => setSecrets(true)}>
+              Secrets
+            </button>
+          )}
           {canManageSharing(summary.role) && (
             <OverflowMenu folded={foldHeaderActions}>
               {!meta.endedAt && <EndSessionButton onRequest={() => setEnding(true)} />}
+              <button className="button small" onClick={() => setSecrets(true)}>
+                Secrets
+              </button>
               <button className="button primary small" onClick={() => setSharing(true)}>
                 Share
               </button>
@@ -142,11 +154,13 @@ function SessionLayout({
       </TopBar>
       {connection.kind === 'closed' && <div className="banner banner-error">{connection.message}</div>}
       <EndedBanner meta={meta} sessionId={summary.id} canEdit={canEditSession(summary.role)} />
+      {!meta.endedAt && <NetworkPrompts doc={sync.doc} sessionId={summary.id} canEdit={canEdit} isOwner={summary.role === 'owner'} />}
       {connection.kind === 'reconnecting' && <div className="banner">{connection.message}</div>}
       <SessionWorkspace
         userId={identity.user.id}
         plan={
           <Panel title="Plan" icon="☰" testId="plan-panel" onFocus={focus('plan')} actions={<PanelPresence participants={participants} focus="plan" />}>
+            <RunPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} onOpenFile={openFile.open} />
             <RunPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} onOpenFile={openFile.open} />
             <PlanPanelBody doc={sync.doc} canEdit={canEdit} />
           </Panel>
@@ -202,6 +216,7 @@ function SessionLayout({
         }
       />
       {sharing && <ShareDialog sessionId={summary.id} onClose={() => setSharing(false)} />}
+      {secrets && <SecretsDialog sessionId={summary.id} onClose={() => setSecrets(false)} />}
       {ending && !meta.endedAt && <EndSessionDialog sessionId={summary.id} onClose={() => setEnding(false)} />}
     </div>
   );

@@ -21,7 +21,6 @@ import { FilesPanelBody } from '../files/files-panel.js';
 import { NetworkPrompts } from '../network/network-prompts.js';
 import { PlanPanelBody } from '../plan/plan-panel.js';
 import { RunPanelBody } from '../run/run-panel.js';
-import { RunPanelBody } from '../run/run-panel.js';
 import { PanelPresence, PresenceBar } from '../presence/presence-bar.js';
 import { setFocus, useParticipants } from '../presence/use-presence.js';
 import { ShareDialog } from '../sharing/share-dialog.js';
@@ -160,7 +159,6 @@ function SessionLayout({
         userId={identity.user.id}
         plan={
           <Panel title="Plan" icon="☰" testId="plan-panel" onFocus={focus('plan')} actions={<PanelPresence participants={participants} focus="plan" />}>
-            <RunPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} onOpenFile={openFile.open} />
             <RunPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} onOpenFile={openFile.open} />
             <PlanPanelBody doc={sync.doc} canEdit={canEdit} />
           </Panel>

@@ -60,9 +60,9 @@ export function decideClientWrite(target: WriteTarget, action: WriteAction): str
     case 'transcript':
     case 'queue':
     case 'fileInfo':
-    // The blueprint run: people approve, skip and retry its steps through HTTP, never by writing it.
     case 'run':
     case 'network':
+      // The blueprint run included: people approve, skip and retry its steps through HTTP, never by writing it.
       return `${root} is written by the server only`;
     default:
       root satisfies never;

@@ -8,7 +8,7 @@ export const bashTool = defineTool({
   name: 'bash',
   description:
     'Run a shell command with bash in the workspace (the repository root is the working directory). ' +
-    'Use it to run tests, linters, git and other programs. There is no network. ' +
+    'Use it to run tests, linters, git and other programs. The network reaches only the hosts the session allows (a refused one answers 403 naming it). ' +
     `Output is cut to ${MAX_TOOL_RESULT_CHARS} characters; the command is stopped after timeout_ms ` +
     `(default ${DEFAULT_BASH_TIMEOUT_MS} ms). Everyone in the session sees the command and its output.`,
   input: z.object({

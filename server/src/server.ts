@@ -125,7 +125,12 @@ async function sandboxRuntime(
     allowedRepoRoots: config.sandbox.repoRoots,
     // The store (with the identity signing key), snapshots and workspaces: never a repo.
     protectedDirs: [dataDir, root.treesDir],
-    runSetup: (treeDir, script, repo) => provider.runSetup(treeDir, script, repo),
+    runSetup: async (treeDir, script, repo) => {
+      const given = await secrets?.forSetup(treeDir, repo);
+      const result = await provider.runSetup(treeDir, script, repo, given?.env);
+      // The setup log and a failure's notice quote this output: without the values.
+      return given ? { ...result, stdout: given.redactor.redact(result.stdout), stderr: given.redactor.redact(result.stderr) } : result;
+    },
   });
   const setupNetwork = network && createSetupNetwork({ store: network.store, configuredHosts: config.sandbox.setupHosts ?? null, logger });
   const provider = createLocalSandboxProvider({

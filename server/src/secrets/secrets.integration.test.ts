@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readAgentState, readTranscript } from '../../../shared/src/doc/accessors.js';
@@ -23,6 +26,17 @@ const sha256Line = (text: string) => createHash('sha256').update(`${text}\n`).di
 const logged: string[] = [];
 const logger = { error: (message: string, error?: unknown) => void logged.push(`${message} ${error instanceof Error ? `${error.message}\n${error.stack}` : String(error ?? '')}`) };
 
+/** A repo whose setup script is given SETUP_TOKEN (its environment file names it) and not API_TOKEN. */
+const SETUP_REPO = mkdtempSync(path.join(os.tmpdir(), 'tandem-secrets-setup-repo-'));
+const SETUP_VALUE = `setup-${randomBytes(12).toString('hex')}`;
+mkdirSync(path.join(SETUP_REPO, '.tandem'));
+writeFileSync(path.join(SETUP_REPO, '.tandem', 'environment.json'), JSON.stringify({ secrets: { setup: ['SETUP_TOKEN'] } }));
+writeFileSync(
+  path.join(SETUP_REPO, '.tandem', 'setup.sh'),
+  'printenv SETUP_TOKEN | sha256sum > setup-token.sha256\necho "setup saw ${SETUP_TOKEN}"\necho "api token: ${API_TOKEN:-none}" > setup-api-token.txt\n',
+);
+writeFileSync(path.join(SETUP_REPO, 'README.md'), '# setup secrets\n');
+
 let fake: FakeAnthropic;
 beforeAll(async () => {
   fake = await startFakeAnthropic();
@@ -31,6 +45,7 @@ afterAll(() => fake.close());
 const shared = serverForFile('secrets', { sandboxes: true, logger }, (config) => ({
   ...withModelAt(fake.url, FAKE_API_KEY)(config),
   access: { ...DEFAULT_ACCESS, adminToken: ADMIN_TOKEN },
+  sandbox: { ...config.sandbox, repoRoots: [...config.sandbox.repoRoots, SETUP_REPO] },
 }));
 
 /** A terminal client as the browser runs it. */
@@ -169,4 +184,25 @@ it('rotating the key re-seals every value under a new key id; sessions still get
   const { sessionId } = await sessionWithPeople(shared, 'After rotation');
   const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
   expect((await live.sandbox.exec('printenv API_TOKEN | sha256sum')).stdout).toContain(sha256Line(VALUE));
+});
+
+it('a setup script gets only the secrets its environment file names for setup, and its log has them redacted', async () => {
+  await shared.server.secrets.put({ scope: 'repo', repo: SETUP_REPO, name: 'SETUP_TOKEN', value: SETUP_VALUE, by: 'test' });
+  await shared.server.secrets.put({ scope: 'repo', repo: SETUP_REPO, name: 'API_TOKEN', value: VALUE, by: 'test' });
+  const ada = await shared.api.identity('Ada');
+  const sessionId = await shared.api.createSession(ada.token, 'Setup with a secret', SETUP_REPO);
+  const live = await shared.server.runtime!.ensureStarted(sessionId, SETUP_REPO);
+  // Written by setup into the snapshot the session started from.
+  expect((await live.sandbox.exec('cat setup-token.sha256; cat setup-api-token.txt')).stdout).toContain(sha256Line(SETUP_VALUE));
+  expect((await live.sandbox.exec('cat setup-api-token.txt')).stdout).toBe('api token: none\n');
+  // The session itself gets every secret of the repo (its file names none for sessions).
+  expect((await live.sandbox.exec('printenv API_TOKEN | sha256sum')).stdout).toContain(sha256Line(VALUE));
+
+  const logs: string[] = [];
+  for (const entry of await readdir(shared.server.sandboxDir!, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && entry.name === 'setup.log') logs.push(await readFile(path.join(entry.parentPath, entry.name), 'utf8'));
+  }
+  const log = logs.find((text) => text.includes('setup saw'));
+  expect(log).toContain('setup saw [secret SETUP_TOKEN]');
+  expect(log).not.toContain(SETUP_VALUE);
 });

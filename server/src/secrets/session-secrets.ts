@@ -1,4 +1,4 @@
-import { ENVIRONMENT_FILE_PATH, parseRepoEnvironment, type RepoEnvironment } from '../environment/repo-environment.js';
+import { ENVIRONMENT_FILE_PATH, parseRepoEnvironment, readRepoEnvironment, type RepoEnvironment } from '../environment/repo-environment.js';
 import { SandboxError, type Sandbox } from '../sandbox/provider.js';
 import { decideSecretsForPhase } from './secret-phases.js';
 import { SecretRedactor } from './secret-redactor.js';
@@ -70,6 +70,18 @@ export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: S
     },
     redactorFor(sessionId: string): SecretRedactor | undefined {
       return attached.get(sessionId)?.redactor;
+    },
+    /**
+     * What a repo's setup script gets: only the secrets its environment file names for `setup` (none
+     * by default), and a redactor for its output (the log and the failure notice quote it).
+     */
+    async forSetup(treeDir: string, repo: string): Promise<{ env: Record<string, string>; redactor: SecretRedactor }> {
+      const values = await deps.store.valuesFor(repo);
+      const redactor = new SecretRedactor(values);
+      deps.logRedactor.add(values);
+      const environment = await readRepoEnvironment(treeDir).catch(() => null);
+      const chosen = new Set(decideSecretsForPhase(environment?.environment ?? null, 'setup', values.map((secret) => secret.name)).names);
+      return { env: Object.fromEntries(values.filter((secret) => chosen.has(secret.name)).map((secret) => [secret.name, secret.value])), redactor };
     },
     /** After a secret changed: live sessions of that repo (every one, for a server secret) re-read theirs. */
     async changed(scope: 'server' | 'repo', repo: string): Promise<void> {

@@ -74,7 +74,8 @@ export interface LocalSandboxBounds {
 }
 
 export type LocalSandboxProvider = SandboxProvider & {
-  runSetup(treeDir: string, script: string, repo?: string): ReturnType<typeof runProcess>;
+  /** `env`: what the script gets in its environment (the secrets the repo names for setup), never in argv. */
+  runSetup(treeDir: string, script: string, repo?: string, env?: Record<string, string>): ReturnType<typeof runProcess>;
   bounds(): Promise<LocalSandboxBounds>;
   /** Ids of the snapshots live sandboxes have mounted (the lower layer of their workspace): never to be deleted. */
   snapshotsInUse(): ReadonlySet<string>;
@@ -188,7 +189,7 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
      * Runs a snapshot's setup script isolated like a session. Its network is its own too: it reaches
      * only what the setup policy names (package registries by default), through the egress proxy.
      */
-    async runSetup(treeDir: string, script: string, repo?: string) {
+    async runSetup(treeDir: string, script: string, repo?: string, scriptEnv: Record<string, string> = {}) {
       const dir = path.join(options.dir, `setup_${randomBytes(4).toString('hex')}`);
       await mkdir(dir, { recursive: true });
       await chmod(options.dir, 0o711);
@@ -209,7 +210,7 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
           if (!attempt.allowed) refusals.push(`tandem: the network policy refused ${attempt.host}:${attempt.port} (${attempt.reason})`);
         });
         const { file, args, env } = buildSandboxCommand(
-          { ...base, workspaceHostDir: treeDir, networkNamespace: network.namespacePath, networkEnv: network.env, env: {}, newSession: true },
+          { ...base, workspaceHostDir: treeDir, networkNamespace: network.namespacePath, networkEnv: network.env, env: scriptEnv, newSession: true },
           ['bash', '-c', script],
         );
         const result = await runProcess(file, args, { timeoutMs: SETUP_TIMEOUT_MS, env });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SecretRedactor, StreamRedactor } from './secret-redactor.js';
 import { decideSecretsForPhase } from './secret-phases.js';
+import { redactingLogger } from './redacting-logger.js';
 import { deriveSecretKey, openValue, sealValue, secretBinding } from './secret-cipher.js';
 
 const VALUE = 'tok-3f9a1c77e2b4';
@@ -51,5 +52,16 @@ describe('sealed values', () => {
     expect(openValue(key, sealed, secretBinding('repo', '/r', 'API_TOKEN'))).toBe(VALUE);
     expect(() => openValue(key, sealed, secretBinding('repo', '/other', 'API_TOKEN'))).toThrow();
     expect(() => openValue(deriveSecretKey('another master secret of enough length'), sealed, secretBinding('repo', '/r', 'API_TOKEN'))).toThrow();
+  });
+});
+
+describe('redactingLogger', () => {
+  it('takes values out of the message and the error it logs', () => {
+    const lines: string[] = [];
+    const logger = redactingLogger({ error: (message: string, error?: unknown) => void lines.push(`${message} | ${error instanceof Error ? `${error.message} ${error.stack}` : String(error)}`) }, new SecretRedactor([{ name: 'API_TOKEN', value: VALUE }]));
+    logger.error(`command failed: ${VALUE}`, new Error(`exit 1: ${VALUE}`));
+    expect(lines[0]).toContain('command failed: [secret API_TOKEN]');
+    expect(lines[0]).toContain('exit 1: [secret API_TOKEN]');
+    expect(lines[0]).not.toContain(VALUE);
   });
 });

@@ -1,0 +1,120 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test-support/test-server.js';
+import type { NetworkPolicy } from './connection-policy.js';
+import { createEgressProxy, type ProxyAttempt } from './egress-proxy.js';
+import { createTestResolver } from './host-resolver.js';
+
+/** The proxy alone, on its unix socket: tunnels, plain requests, the per-sandbox caps and what it reports. */
+
+const BODY_BYTES = 200 * 1024;
+let dir: string;
+let target: Server;
+const policy: NetworkPolicy = { phase: 'session', rules: [{ pattern: 'allowed.test', source: 'operator' }] };
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'tandem-proxy-'));
+  target = createServer((_request, response) => response.end(Buffer.alloc(BODY_BYTES, 'x')));
+  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+});
+afterAll(async () => {
+  target.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function proxyWith(options: { maxConnections?: number; bytesPerSecond?: number }, name: string) {
+  const attempts: ProxyAttempt[] = [];
+  const socketPath = path.join(dir, `${name}.sock`);
+  const proxy = createEgressProxy({
+    socketPath,
+    uid: process.getuid!(),
+    policy: () => policy,
+    resolver: createTestResolver(new Map([['allowed.test', { address: '127.0.0.1', port: (target.address() as AddressInfo).port }]])),
+    onAttempt: (attempt) => attempts.push(attempt),
+    ...options,
+  });
+  await proxy.listen();
+  return { proxy, socketPath, attempts };
+}
+
+/** Opens a CONNECT tunnel; resolves with the proxy's status line and the socket. */
+function tunnel(socketPath: string, authority: string): Promise<{ status: string; socket: Socket }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let head = '';
+    socket.once('error', reject);
+    socket.on('data', function onData(chunk) {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      resolve({ status: head.split('\r\n')[0]!, socket });
+    });
+    socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
+  });
+}
+
+function fetchThrough(socketPath: string, url: string): Promise<{ status: number; bytes: number; elapsedMs: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    request({ socketPath, path: url, headers: { host: new URL(url).host } }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => (bytes += chunk.byteLength));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, bytes, elapsedMs: Date.now() - started }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('the egress proxy', () => {
+  it('tunnels to an allowed host and reports the attempt with its bytes once it closes', async () => {
+    const { proxy, socketPath, attempts } = await proxyWith({}, 'tunnel');
+    try {
+      const { status, socket } = await tunnel(socketPath, 'allowed.test:443');
+      expect(status).toBe('HTTP/1.1 200 Connection Established');
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => (received += chunk.byteLength));
+      socket.write('GET / HTTP/1.1\r\nHost: allowed.test\r\nConnection: close\r\n\r\n');
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect(received).toBeGreaterThan(BODY_BYTES);
+      await waitFor(() => attempts.length === 1, 'the attempt to be reported');
+      expect(attempts[0]).toMatchObject({ host: 'allowed.test', port: 443, allowed: true, bytesIn: received });
+      expect(attempts[0]!.bytesOut).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('refuses a tunnel past the per-sandbox connection cap, saying so', async () => {
+    const { proxy, socketPath, attempts } = await proxyWith({ maxConnections: 2 }, 'cap');
+    try {
+      const open = [await tunnel(socketPath, 'allowed.test:443'), await tunnel(socketPath, 'allowed.test:443')];
+      expect(open.map((entry) => entry.status)).toEqual(['HTTP/1.1 200 Connection Established', 'HTTP/1.1 200 Connection Established']);
+      const third = await tunnel(socketPath, 'allowed.test:443');
+      expect(third.status).toBe('HTTP/1.1 429 Tandem network policy refused allowed.test:443');
+      expect(attempts.at(-1)).toMatchObject({ allowed: false, reason: 'this sandbox already has 2 connections open, the most it may' });
+      open[0]!.socket.destroy();
+      await waitFor(() => attempts.filter((attempt) => attempt.allowed).length === 1, 'the closed tunnel to be reported');
+      expect((await tunnel(socketPath, 'allowed.test:443')).status).toBe('HTTP/1.1 200 Connection Established');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('holds a sandbox to its bandwidth: past one second’s worth, bytes wait for the bucket', async () => {
+    const bytesPerSecond = 100 * 1024;
+    const { proxy, socketPath } = await proxyWith({ bytesPerSecond }, 'bandwidth');
+    try {
+      const answer = await fetchThrough(socketPath, 'http://allowed.test/big');
+      expect(answer).toMatchObject({ status: 200, bytes: BODY_BYTES });
+      // One second's worth flows at once, the other 100 KiB at 100 KiB/s.
+      expect(answer.elapsedMs).toBeGreaterThanOrEqual(800);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

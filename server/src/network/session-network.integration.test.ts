@@ -9,6 +9,7 @@ import { readNetworkDenials } from '../../../shared/src/doc/accessors.js';
 import type { EnvironmentApprovalResponse, NetworkAttemptsResponse } from '../../../shared/src/protocol/network.js';
 import { serverForFile } from '../../test-support/server-per-file.js';
 import { connectPeer, waitFor, waitForSync } from '../../test-support/test-server.js';
+import { waitForAsync } from '../../test-support/wait.js';
 import { createTestResolver } from './host-resolver.js';
 
 /**
@@ -31,6 +32,8 @@ function makeRepo(name: string, sessionHosts: string[]): string {
 }
 const firstRepo = makeRepo('widening', ['allowed.test']);
 const changedRepo = makeRepo('widening-changed', ['allowed.test', 'other.test']);
+// Its setup script tries the host's PostgreSQL: refused, and in the record of every session of the repo.
+writeFileSync(path.join(changedRepo, '.tandem/setup.sh'), "curl -s -m 10 -o /dev/null --noproxy '' http://127.0.0.1:5432/ || true\n");
 
 // The resolver hook: `allowed.test` and `other.test` are the local test server; everything else is the production resolver.
 const targets = new Map<string, { address: string; port: number }>();
@@ -102,6 +105,10 @@ describe("a session's network", () => {
     expect(again.body.approved).toBe(false);
     expect(again.body.file!.hash).not.toBe(before.body.file!.hash);
     expect((await changedLive.sandbox.exec(fetchThroughProxy('allowed.test'))).stdout).toMatch(/ 403$/);
+    await waitForAsync(async () => {
+      const { body } = await call<NetworkAttemptsResponse>('GET', `/api/sessions/${changed}/network/attempts`, ada.token);
+      return body.attempts.some((attempt) => attempt.phase === 'setup' && attempt.host === '127.0.0.1' && attempt.port === 5432 && !attempt.allowed);
+    }, "the setup script's refused attempt to be in the session's record");
     await context.server.runtime!.stop(changed);
   }, 180_000);
 

@@ -2,7 +2,7 @@ import { appendTranscriptEntry, markNetworkHostAllowed, recordNetworkDenial } fr
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import type { EnvironmentApprovalResponse } from '../../../shared/src/protocol/network.js';
 import type { NetworkRepository } from '../db/repositories/network.js';
-import { sessionScope } from '../db/repositories/network.js';
+import { sessionScope, setupScope } from '../db/repositories/network.js';
 import { ENVIRONMENT_FILE_PATH, parseRepoEnvironment, RepoEnvironmentError, type RepoEnvironmentFile } from '../environment/repo-environment.js';
 import { SandboxError, type Sandbox } from '../sandbox/provider.js';
 import type { DocHost } from '../sync/doc-host.js';
@@ -154,9 +154,15 @@ export function createSessionNetwork(deps: SessionNetworkDeps) {
       });
     },
 
+    /** What the session's sandbox tried, and what its repo's setup script tried when its snapshots were built. */
     async attempts(sessionId: string) {
-      const [attempts, opened] = await Promise.all([deps.store.attempts(sessionScope(sessionId)), deps.store.openedHosts(sessionId)]);
-      return { attempts, opened };
+      const session = await deps.sessions.findById(sessionId);
+      const [attempts, setup, opened] = await Promise.all([
+        deps.store.attempts(sessionScope(sessionId)),
+        session ? deps.store.attempts(setupScope(session.repo)) : [],
+        deps.store.openedHosts(sessionId),
+      ]);
+      return { attempts: [...attempts, ...setup], opened };
     },
 
     /** The policy the live sandbox has now (tests and the attempts view). */

@@ -39,4 +39,13 @@ test('a repo’s PostgreSQL service gets a read-only log tab and a waterfall row
   await bar.getByRole('button', { name: 'Restart' }).click();
   await expect(vic.getByTestId('service-bar')).toContainText('restarted 1×', { timeout: 60_000 });
   await expect(vic.getByTestId('service-bar')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+
+  // Killed from inside PostgreSQL's own sandbox process (COPY … TO PROGRAM): everyone sees it crash, then come back.
+  await ada.getByRole('tab', { name: 'shell 1' }).click();
+  await typeInTerminal(ada, `psql -h /workspace/.services/postgres -U postgres -X -c "COPY (SELECT 1) TO PROGRAM 'kill -9 \\$(head -n 1 /tmp/pgdata/postmaster.pid)'"`);
+  await expect(vic.getByTestId('service-bar')).toHaveAttribute('data-state', 'crashed', { timeout: 20_000 });
+  await expect(vic.getByTestId('service-bar')).toContainText('exited with code 137');
+  await expect(ada.getByTestId('service-tab-postgres').locator('.service-crashed')).toBeVisible();
+  await vic.screenshot({ path: '/tmp/shots/services-crashed.png' });
+  await expect(vic.getByTestId('service-bar')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
 });

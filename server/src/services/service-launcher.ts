@@ -17,10 +17,12 @@ export function buildServiceLauncher(command: string, ready: ServiceReady): stri
   const probe = 'port' in ready ? `(exec 3<>/dev/tcp/127.0.0.1/${ready.port})` : `bash -c ${shellQuote(ready.command)}`;
   const intervalSeconds = (SERVICE_READY_PROBE_INTERVAL_MS / 1000).toFixed(1);
   return [
-    `bash -c ${shellQuote(command)} 1>&2 &`,
+    // The launcher's own notices ("Killed", job status) stay out of the log: fd 3 is the log, its stderr goes nowhere.
+    'exec 3>&2 2>/dev/null',
+    `bash -c ${shellQuote(command)} 1>&3 2>&3 3>&- &`,
     'service=$!',
     `trap 'kill -TERM "$service" 2>/dev/null' TERM INT HUP`,
-    `( while kill -0 "$service" 2>/dev/null; do if ${probe} >/dev/null 2>&1 </dev/null; then echo ${SERVICE_READY_LINE}; exit 0; fi; sleep ${intervalSeconds}; done ) &`,
+    `( while kill -0 "$service" 2>/dev/null; do if ${probe} >/dev/null 2>&1 </dev/null; then echo ${SERVICE_READY_LINE}; exit 0; fi; sleep ${intervalSeconds}; done ) 3>&- &`,
     'wait "$service"',
   ].join('\n');
 }

@@ -79,6 +79,8 @@ it('a killed PostgreSQL is shown as crashed with its log, comes back by itself, 
   await waitFor(() => warm.postgres()?.state === 'crashed', 'crashed in the doc', 20_000);
   expect(warm.postgres()).toMatchObject({ exitCode: 137, message: expect.stringMatching(/postgres: it exited with code 137; starting it again/) });
   expect(warm.postgres()!.logTail).toMatch(/ready to accept connections/);
+  // The launcher's own job notices stay out of the service's log.
+  expect(warm.postgres()!.logTail).not.toMatch(/Killed|1>&3/);
   await waitFor(() => warm.postgres()?.state === 'ready' && warm.postgres()?.restarts === 1, 'back by itself', POSTGRES_READY_TIMEOUT_MS);
   warm.tab.doc.off('update', record);
   expect(states).toContain('starting');

@@ -104,7 +104,7 @@ async function sandboxRuntime(
 ): Promise<SandboxSetup> {
   if (config.sandbox.provider === 'e2b') {
     const provider = createE2bSandboxProvider({ client: createE2bSdkClient() });
-    const services = createServiceRegistry({ logger });
+    const services = createServiceRegistry({ logger, secrets: secrets && ((repo, environment) => secrets.forServices(repo, environment)) });
     const pool = createWarmPool({ provider: services.provider(provider), size: config.sandbox.warmPoolSize, logger });
     const snapshots = createTemplateSnapshotSource(config.sandbox.e2bTemplate, E2B_SNAPSHOT_FORMAT_VERSION);
     return { runtime: createSessionRuntime({ docHost, sessions, provider: services.provider(provider), snapshots, pool, logger, admit, secrets, services }), health: { state: 'ready', provider: 'e2b' }, sandboxDir: null };
@@ -141,7 +141,7 @@ async function sandboxRuntime(
     network: { resolver: options.networkResolver, setupPolicy: setupNetwork?.setupPolicy, onSetupAttempt: setupNetwork?.onSetupAttempt },
   });
   // Every sandbox starts its repo's declared services as it boots, warm ones included.
-  const services = createServiceRegistry({ logger });
+  const services = createServiceRegistry({ logger, secrets: secrets && ((repo, environment) => secrets.forServices(repo, environment)) });
   const pool = createWarmPool({ provider: services.provider(provider), size: config.sandbox.warmPoolSize, logger });
   const manager = createSnapshotManager({
     store: snapshots,

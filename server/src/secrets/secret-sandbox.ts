@@ -64,6 +64,7 @@ export function withSecrets(sandbox: Sandbox, secrets: SandboxSecrets): Sandbox 
   const wrapped: Sandbox = {
     id: sandbox.id,
     providerName: sandbox.providerName,
+    ...(sandbox.network ? { network: sandbox.network } : {}),
     async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
       const onOutput = options.onOutput;
       const streams = onOutput && {

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readAgentState, readTranscript } from '../../../shared/src/doc/accessors.js';
 import type { ToolCallEntry } from '../../../shared/src/doc/schema.js';
-import { terminalPath } from '../../../shared/src/protocol/terminal.js';
+import { serviceLogTerminalId, terminalPath } from '../../../shared/src/protocol/terminal.js';
 import { ADMIN_TOKEN_HEADER, type RotateSecretsKeyResponse, type SecretListResponse } from '../../../shared/src/protocol/secrets.js';
 import { DEFAULT_ACCESS } from '../auth/access-policy.js';
 import { docUpdates, environmentSecrets, serverSecrets } from '../db/schema.js';
@@ -37,6 +37,19 @@ writeFileSync(
 );
 writeFileSync(path.join(SETUP_REPO, 'README.md'), '# setup secrets\n');
 
+/** A repo whose service is given SERVICE_TOKEN (named for services) and prints it to its log. */
+const SERVICE_REPO = mkdtempSync(path.join(os.tmpdir(), 'tandem-secrets-service-repo-'));
+const SERVICE_VALUE = `service-${randomBytes(12).toString('hex')}`;
+mkdirSync(path.join(SERVICE_REPO, '.tandem'));
+writeFileSync(
+  path.join(SERVICE_REPO, '.tandem', 'environment.json'),
+  JSON.stringify({
+    services: [{ name: 'echoer', command: 'echo "svc:$SERVICE_TOKEN"; printenv SERVICE_TOKEN | sha256sum; echo "api:${API_TOKEN:-none}"; sleep 300', ready: { command: 'true' } }],
+    secrets: { services: ['SERVICE_TOKEN'] },
+  }),
+);
+writeFileSync(path.join(SERVICE_REPO, 'README.md'), '# service secrets\n');
+
 let fake: FakeAnthropic;
 beforeAll(async () => {
   fake = await startFakeAnthropic();
@@ -45,7 +58,7 @@ afterAll(() => fake.close());
 const shared = serverForFile('secrets', { sandboxes: true, logger }, (config) => ({
   ...withModelAt(fake.url, FAKE_API_KEY)(config),
   access: { ...DEFAULT_ACCESS, adminToken: ADMIN_TOKEN },
-  sandbox: { ...config.sandbox, repoRoots: [...config.sandbox.repoRoots, SETUP_REPO] },
+  sandbox: { ...config.sandbox, repoRoots: [...config.sandbox.repoRoots, SETUP_REPO, SERVICE_REPO] },
 }));
 
 /** A terminal client as the browser runs it. */
@@ -205,4 +218,23 @@ it('a setup script gets only the secrets its environment file names for setup, a
   const log = logs.find((text) => text.includes('setup saw'));
   expect(log).toContain('setup saw [secret SETUP_TOKEN]');
   expect(log).not.toContain(SETUP_VALUE);
+});
+
+it('a service gets only the secrets its environment file names for services, and its log shows them redacted', async () => {
+  await shared.server.secrets.put({ scope: 'repo', repo: SERVICE_REPO, name: 'SERVICE_TOKEN', value: SERVICE_VALUE, by: 'test' });
+  await shared.server.secrets.put({ scope: 'repo', repo: SERVICE_REPO, name: 'API_TOKEN', value: VALUE, by: 'test' });
+  const ada = await shared.api.identity('Ada');
+  const sessionId = await shared.api.createSession(ada.token, 'Service with a secret', SERVICE_REPO);
+  await shared.server.runtime!.ensureStarted(sessionId, SERVICE_REPO);
+  const socket = new WebSocket(`${shared.server.url.replace('http', 'ws')}${terminalPath(sessionId, serviceLogTerminalId('echoer'))}?token=${ada.token}`);
+  let log = '';
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) log += Buffer.from(data as Buffer).toString('utf8');
+  });
+  await waitFor(() => log.includes('api:'), 'the service log', 30_000);
+  socket.close();
+  expect(log).toContain('svc:[secret SERVICE_TOKEN]');
+  expect(log).toContain(sha256Line(SERVICE_VALUE));
+  expect(log).toContain('api:none');
+  expect(log).not.toContain(SERVICE_VALUE);
 });

@@ -83,6 +83,14 @@ export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: S
       const chosen = new Set(decideSecretsForPhase(environment?.environment ?? null, 'setup', values.map((secret) => secret.name)).names);
       return { env: Object.fromEntries(values.filter((secret) => chosen.has(secret.name)).map((secret) => [secret.name, secret.value])), redactor };
     },
+    /** What a repo's services get: the secrets its environment file names for `services` (none by default). */
+    async forServices(repo: string, environment: RepoEnvironment | null): Promise<SandboxSecrets> {
+      const values = await deps.store.valuesFor(repo);
+      deps.logRedactor.add(values);
+      const chosen = new Set(decideSecretsForPhase(environment, 'services', values.map((secret) => secret.name)).names);
+      const env = Object.fromEntries(values.filter((secret) => chosen.has(secret.name)).map((secret) => [secret.name, secret.value]));
+      return { env: () => env, redactor: new SecretRedactor(values) };
+    },
     /** After a secret changed: live sessions of that repo (every one, for a server secret) re-read theirs. */
     async changed(scope: 'server' | 'repo', repo: string): Promise<void> {
       for (const [sessionId, entry] of attached) {

@@ -1,4 +1,5 @@
-import { ENVIRONMENT_FILE_PATH, type ServiceDeclaration, MAX_ENVIRONMENT_FILE_BYTES, parseRepoEnvironment, RepoEnvironmentError } from '../environment/repo-environment.js';
+import { ENVIRONMENT_FILE_PATH, type RepoEnvironment, type ServiceDeclaration, MAX_ENVIRONMENT_FILE_BYTES, parseRepoEnvironment, RepoEnvironmentError } from '../environment/repo-environment.js';
+import { withSecrets, type SandboxSecrets } from '../secrets/secret-sandbox.js';
 import { SandboxError, type CallOptions, type Sandbox, type SandboxProvider, type SandboxSpec } from '../sandbox/provider.js';
 import { ServiceSupervisor, type SupervisorOptions } from './service-supervisor.js';
 
@@ -16,28 +17,36 @@ export interface SandboxServices {
  * same for local and e2b sandboxes. Closing or snapshotting the sandbox stops its services first, so
  * their ends are not taken for crashes.
  */
-export function createServiceRegistry(options: SupervisorOptions) {
+export function createServiceRegistry(
+  options: SupervisorOptions & {
+    /** The secrets a repo's services get (what its environment file names for `services`), and their log's redaction. */
+    secrets?: (repo: string, environment: RepoEnvironment | null) => Promise<SandboxSecrets | null>;
+  },
+) {
   const bySandbox = new Map<string, Promise<SandboxServices>>();
 
-  async function startFor(sandbox: Sandbox): Promise<SandboxServices> {
+  async function startFor(sandbox: Sandbox, repo: string | undefined): Promise<SandboxServices> {
     let declarations: ServiceDeclaration[];
     let problem: string | undefined;
+    let environment: RepoEnvironment | null = null;
     try {
       const bytes = await sandbox.readFile(ENVIRONMENT_FILE_PATH, { maxBytes: MAX_ENVIRONMENT_FILE_BYTES });
-      declarations = parseRepoEnvironment(new TextDecoder().decode(bytes)).environment.services ?? [];
+      environment = parseRepoEnvironment(new TextDecoder().decode(bytes)).environment;
+      declarations = environment.services ?? [];
     } catch (error) {
       declarations = [];
       if (error instanceof RepoEnvironmentError) problem = error.message;
       else if (error instanceof SandboxError && error.code !== 'not-found') problem = `${ENVIRONMENT_FILE_PATH} can't be read: ${error.message}`;
       else if (!(error instanceof SandboxError)) throw error;
     }
-    const supervisor = new ServiceSupervisor(sandbox, declarations, options);
+    const secrets = declarations.length > 0 && repo !== undefined ? await options.secrets?.(repo, environment) : null;
+    const supervisor = new ServiceSupervisor(secrets ? withSecrets(sandbox, secrets) : sandbox, declarations, options);
     supervisor.start();
     return { supervisor, problem };
   }
 
-  function wrap(sandbox: Sandbox): Sandbox {
-    const services = startFor(sandbox);
+  function wrap(sandbox: Sandbox, repo?: string): Sandbox {
+    const services = startFor(sandbox, repo);
     services.catch((error: unknown) => options.logger.error(`sandbox ${sandbox.id}: services did not start`, error));
     bySandbox.set(sandbox.id, services);
     const stopServices = async () => (await services.catch(() => null))?.supervisor.stop();
@@ -50,7 +59,7 @@ export function createServiceRegistry(options: SupervisorOptions) {
       return {
         name: inner.name,
         capabilities: inner.capabilities,
-        create: async (spec: SandboxSpec) => wrap(await inner.create(spec)),
+        create: async (spec: SandboxSpec) => wrap(await inner.create(spec), spec.snapshot.repo),
         ...(inner.resume ? { resume: async (id: string, call?: CallOptions) => wrap(await inner.resume!(id, call)) } : {}),
       };
     },

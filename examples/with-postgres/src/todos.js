@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Where the sandbox's PostgreSQL listens: a unix socket in the workspace (see .tandem/environment.json). */
-export const SOCKET_DIR = process.env.PGHOST ?? '/workspace/.services/postgres';
+/** Where the sandbox's PostgreSQL listens: a unix socket in the repo's ignored .services/ folder (see .tandem/environment.json). */
+export const SOCKET_DIR = process.env.PGHOST ?? fileURLToPath(new URL('../.services/postgres', import.meta.url));
 
 /** Runs SQL through psql (from /usr/bin) and returns the rows as arrays of strings; no npm dependencies. */
 export async function query(sql) {

@@ -20,6 +20,7 @@ import { createTestResolver } from './host-resolver.js';
 
 const repoRoot = mkdtempSync(path.join(os.tmpdir(), 'tandem-network-repos-'));
 const HOST_SERVER_BODY = 'hello from allowed.test';
+const SNAPSHOT_REBUILD_MS = 4_000;
 let hostServer: Server;
 let hostPort = 0;
 
@@ -39,7 +40,8 @@ writeFileSync(path.join(changedRepo, '.tandem/setup.sh'), "curl -s -m 10 -o /dev
 const targets = new Map<string, { address: string; port: number }>();
 const context = serverForFile('network', { sandboxes: true, networkResolver: createTestResolver(targets) }, (config) => ({
   ...config,
-  sandbox: { ...config.sandbox, warmPoolSize: 0, repoRoots: [...config.sandbox.repoRoots, repoRoot] },
+  // Snapshots older than this are rebuilt when a session starts: a changed environment file reaches the next session.
+  sandbox: { ...config.sandbox, warmPoolSize: 0, snapshotRebuildIntervalMs: SNAPSHOT_REBUILD_MS, repoRoots: [...config.sandbox.repoRoots, repoRoot] },
 }));
 
 beforeAll(async () => {
@@ -98,8 +100,19 @@ describe("a session's network", () => {
     );
     expect(record.body.attempts.find((attempt) => attempt.allowed)!.bytesIn).toBeGreaterThan(HOST_SERVER_BODY.length);
 
-    // The same repo with another environment file: the approval was for the old content, so it asks again.
-    const changed = await context.api.createSession(ada.token, 'network approval, changed file', changedRepo);
+    // The repo's file changes: the next session (on a rebuilt snapshot) has other content, so it asks again.
+    const approvedAtMs = Date.now();
+    writeFileSync(path.join(firstRepo, '.tandem/environment.json'), `${JSON.stringify({ network: { session: ['allowed.test', 'evil.test'] } })}\n`);
+    await waitFor(() => Date.now() > approvedAtMs + SNAPSHOT_REBUILD_MS, 'the snapshot to be due for a rebuild', SNAPSHOT_REBUILD_MS * 2);
+    const next = await context.api.createSession(ada.token, 'network approval, the file changed', firstRepo);
+    const nextLive = await context.server.runtime!.ensureStarted(next, firstRepo);
+    const asked = await call<EnvironmentApprovalResponse>('GET', `/api/sessions/${next}/environment/approval`, ada.token);
+    expect(asked.body).toMatchObject({ approved: false, network: { session: ['allowed.test', 'evil.test'] } });
+    expect((await nextLive.sandbox.exec(fetchThroughProxy('allowed.test'))).stdout).toMatch(/ 403$/);
+    await context.server.runtime!.stop(next);
+
+    // Another repo: an approval is for one repo's exact file, never another's.
+    const changed = await context.api.createSession(ada.token, 'network approval, another repo', changedRepo);
     const changedLive = await context.server.runtime!.ensureStarted(changed, changedRepo);
     const again = await call<EnvironmentApprovalResponse>('GET', `/api/sessions/${changed}/environment/approval`, ada.token);
     expect(again.body.approved).toBe(false);

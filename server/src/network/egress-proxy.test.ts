@@ -118,3 +118,31 @@ describe('the egress proxy', () => {
     }
   });
 });
+
+describe('the connection cap under a burst', () => {
+  it('holds while names are still resolving', async () => {
+    const attempts: ProxyAttempt[] = [];
+    const socketPath = path.join(dir, 'burst.sock');
+    let release: () => void = () => {};
+    const resolving = new Promise<void>((resolve) => (release = resolve));
+    const proxy = createEgressProxy({
+      socketPath,
+      uid: process.getuid!(),
+      policy: () => policy,
+      // A slow resolver: every lookup waits until the test lets them all go at once.
+      resolver: { resolve: async (_host, port) => (await resolving, { ok: true, address: '127.0.0.1', port: (target.address() as AddressInfo).port || port }) },
+      onAttempt: (attempt) => attempts.push(attempt),
+      maxConnections: 3,
+    });
+    await proxy.listen();
+    try {
+      const tunnels = Array.from({ length: 6 }, () => tunnel(socketPath, 'allowed.test:443'));
+      await waitFor(() => attempts.filter((attempt) => !attempt.allowed).length === 3, 'the burst past the cap to be refused');
+      release();
+      const statuses = (await Promise.all(tunnels)).map((entry) => entry.status.split(' ')[1]);
+      expect(statuses.sort()).toEqual(['200', '200', '200', '429', '429', '429']);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

@@ -98,9 +98,13 @@ export function createEgressProxy(options: EgressProxyOptions) {
     if (open >= maxConnections) return refuse(`this sandbox already has ${maxConnections} connections open, the most it may`, 429);
     const decision = decideConnection(policy, host, port);
     if (!decision.allowed) return refuse(decision.reason);
-    const target = await options.resolver.resolve(host, port);
-    if (!target.ok) return refuse(target.reason);
+    // Counted from before the lookup: a burst of requests must not all pass the cap while names resolve.
     open += 1;
+    const target = await options.resolver.resolve(host, port).catch((error: unknown) => ({ ok: false as const, reason: `${host} could not be resolved (${(error as Error).message})` }));
+    if (!target.ok) {
+      open -= 1;
+      return refuse(target.reason);
+    }
     let finished = false;
     return {
       ok: true,

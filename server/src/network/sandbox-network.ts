@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chown, mkdir, open, readFile, readlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { buildSandboxCommand, type SandboxCommandOptions } from '../sandbox/local/bwrap-command.js';
@@ -37,6 +38,37 @@ const server = net.createServer((client) => {
 server.listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\\n'));
 `;
 
+/**
+ * socat as the relay where the host has it (about 2 MB per sandbox, against about 40 MB for node);
+ * it is wrapped so "ready" is printed only once its port accepts (the probe reaches the proxy as an
+ * empty connection, which it drops).
+ */
+export const SOCAT_PATH = '/usr/bin/socat';
+const SOCAT_RELAY_SCRIPT = [
+  'socat TCP-LISTEN:"$2",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$1" &',
+  'until (exec 3<>/dev/tcp/127.0.0.1/"$2") 2>/dev/null; do sleep 0.02; done',
+  'echo ready',
+  'wait',
+].join('\n');
+
+export type RelayProgram = 'socat' | 'node';
+
+/** Pure: which relay runs inside, given whether the host has socat (in /usr, so the sandbox sees it). */
+export function decideRelayProgram(socatAvailable: boolean, preferred?: RelayProgram): RelayProgram {
+  return preferred ?? (socatAvailable ? 'socat' : 'node');
+}
+
+function relayCommand(program: RelayProgram, socketPath: string, port: number): string[] {
+  switch (program) {
+    case 'socat':
+      return ['bash', '--noprofile', '--norc', '-c', SOCAT_RELAY_SCRIPT, 'tandem-relay', socketPath, String(port)];
+    case 'node':
+      return [process.execPath, '-e', RELAY_SCRIPT, socketPath, String(port)];
+    default:
+      return program satisfies never;
+  }
+}
+
 /** The proxy settings every process of the sandbox gets; loopback stays direct (local services). */
 export function proxyEnvironment(port = SANDBOX_PROXY_PORT): Record<string, string> {
   const proxy = `http://127.0.0.1:${port}`;
@@ -62,10 +94,12 @@ export interface SandboxNetworkOptions {
   command: Omit<SandboxCommandOptions, 'env' | 'cwd' | 'newSession' | 'workspaceHostDir' | 'networkNamespace' | 'networkEnv'>;
   resolver: HostResolver;
   policy?: NetworkPolicy;
+  /** Which relay (tests pick one); socat when the host has it, else node. */
+  relay?: RelayProgram;
 }
 
 async function namespaceInitPid(bwrapPid: number): Promise<number> {
-  // bwrap forks the namespace's pid 1 as its only child; the relay runs under it.
+  // bwrap forks the namespace's pid 1 as its only child; the relay runs under it (socat's wrapper and socat too).
   const children = (await readFile(`/proc/${bwrapPid}/task/${bwrapPid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
   if (children.length !== 1) throw new Error(`the sandbox network's relay has ${children.length} processes where one was expected`);
   return Number(children[0]);
@@ -85,9 +119,10 @@ export async function startSandboxNetwork(options: SandboxNetworkOptions): Promi
     onAttempt: (attempt) => listeners.forEach((listener) => listener(attempt)),
   });
   await proxy.listen();
+  const program = decideRelayProgram(existsSync(SOCAT_PATH), options.relay);
   const { file, args } = buildSandboxCommand(
     { ...options.command, workspaceHostDir: options.dir, env: {}, newSession: true },
-    [process.execPath, '-e', RELAY_SCRIPT, `/workspace/${RELAY_SOCKET_NAME}`, String(SANDBOX_PROXY_PORT)],
+    relayCommand(program, `/workspace/${RELAY_SOCKET_NAME}`, SANDBOX_PROXY_PORT),
   );
   const relay = spawn(file, args, { env: {}, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let namespace: FileHandle | null = null;

@@ -73,7 +73,8 @@ function relayCommand(program: RelayProgram, socketPath: string, port: number): 
 export function proxyEnvironment(port = SANDBOX_PROXY_PORT): Record<string, string> {
   const proxy = `http://127.0.0.1:${port}`;
   const direct = 'localhost,127.0.0.1,::1';
-  return { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, ALL_PROXY: proxy, NO_PROXY: direct, no_proxy: direct };
+  // NODE_USE_ENV_PROXY: node's own fetch honours the variables too (Node 24+; older ones ignore it).
+  return { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, ALL_PROXY: proxy, NO_PROXY: direct, no_proxy: direct, NODE_USE_ENV_PROXY: '1' };
 }
 
 export interface SandboxNetwork {

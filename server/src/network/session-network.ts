@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { appendTranscriptEntry, markNetworkHostAllowed, recordNetworkDenial } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import type { EnvironmentApprovalResponse } from '../../../shared/src/protocol/network.js';
@@ -127,7 +128,7 @@ export function createSessionNetwork(deps: SessionNetworkDeps) {
           doc,
           {
             kind: 'system-notice',
-            id: `n_${Date.now().toString(36)}_approve`,
+            id: `n_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`,
             level: 'info',
             text: `${ownerName} approved the repo's ${ENVIRONMENT_FILE_PATH}: the sandbox may now reach ${hosts.length ? hosts.join(', ') : 'nothing more'} for this session.`,
             createdAt: Date.now(),
@@ -148,7 +149,7 @@ export function createSessionNetwork(deps: SessionNetworkDeps) {
         if (!added) return;
         appendTranscriptEntry(
           doc,
-          { kind: 'system-notice', id: `n_${Date.now().toString(36)}_allow`, level: 'info', text: `${user.name} allowed the sandbox to reach ${host} for the rest of this session.`, createdAt: Date.now() },
+          { kind: 'system-notice', id: `n_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`, level: 'info', text: `${user.name} allowed the sandbox to reach ${host} for the rest of this session.`, createdAt: Date.now() },
           DocOrigin.Sandbox,
         );
       });

@@ -25,6 +25,8 @@ import type { SessionService } from './session/session-service.js';
 import { terminalRoutes } from './routes/terminal.js';
 import { serviceRoutes } from './routes/services.js';
 import { secretRoutes } from './routes/secrets.js';
+import { networkRoutes } from './routes/network.js';
+import type { SessionNetwork } from './network/session-network.js';
 import type { SecretsStore } from './secrets/secrets-store.js';
 import type { SessionSecrets } from './secrets/session-secrets.js';
 
@@ -46,6 +48,8 @@ export interface AppDeps {
   sandboxHealth?: HealthResponse['sandboxes'];
   agents: AgentService;
   toolOutputs: ToolOutputsRepository;
+  /** Sandboxes' egress policy per session (null: the provider controls the network itself, or no sandboxes). */
+  network?: SessionNetwork | null;
   /** Environment secrets (absent: no secrets API). */
   secrets?: { store: SecretsStore; live: SessionSecrets };
   clientDir: string;
@@ -94,6 +98,7 @@ export function createApp(deps: AppDeps) {
     .route('/sessions', runRoutes(deps.sessions, runs))
     .route('/sessions', serviceRoutes(deps.sessions, deps.runtime))
     .route('/sessions', deps.secrets ? secretRoutes({ service: deps.sessions, ...deps.secrets, adminToken: access.access.adminToken }) : new Hono<AppEnv>())
+    .route('/sessions', networkRoutes(deps.sessions, deps.network ?? null))
     .route('/join', joinRoutes(deps.sessions))
     .all('*', (c) => errorResponse(c, 404, ErrorCode.NotFound, `No API route ${c.req.method} ${c.req.path}`));
 

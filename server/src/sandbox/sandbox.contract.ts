@@ -74,7 +74,12 @@ export function sandboxContract(name: string, open: () => Promise<Sandbox> | und
 
     withSandbox('reports changes made inside to a watcher', async (sandbox) => {
       const seen: string[] = [];
-      const stop = sandbox.watch((event) => seen.push(event.path));
+      // The contract reports every change made once the watch says it is in place (not before).
+      let stop = () => {};
+      const ready = new Promise<void>((resolve) => {
+        stop = sandbox.watch((event) => seen.push(event.path), { onReady: resolve });
+      });
+      await Promise.race([ready, new Promise((_resolve, reject) => setTimeout(() => reject(new Error('the watch never said it was ready')), 10_000))]);
       await sandbox.exec('echo changed > src/slugify.js');
       const deadline = Date.now() + 5_000;
       while (!seen.includes('src/slugify.js') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));

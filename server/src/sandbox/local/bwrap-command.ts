@@ -120,11 +120,17 @@ export function buildSandboxCommand(options: SandboxCommandOptions, command: str
     // RLIMIT_AS it leaves the address space free, which WebAssembly in node reserves by the gigabyte).
     ...(options.cgroupProcsFile ? [] : [`--data=${options.limits.memoryBytes}`]),
     '--',
+    // Without a cgroup (and its lower cpu.weight) a busy sandbox would compete with the server as an
+    // equal: a lower priority keeps the server, and so every other session, answering.
+    ...(options.cgroupProcsFile ? [] : ['nice', '-n', String(SANDBOX_NICENESS)]),
     ...(passed ? ['bash', '--noprofile', '--norc', '-c', SANDBOX_ENV_SCRIPT, 'tandem-sandbox-env'] : []),
     ...command,
   );
   return { file: joined ? 'nsenter' : 'bash', args, env: passedEnvironment(options.env) };
 }
+
+/** How much lower a sandbox's processes run than the server where no cgroup weighs its CPU (nice(1) steps). */
+export const SANDBOX_NICENESS = 10;
 
 /** Prefix of the caller's variables on their way in: names nothing before the sandbox acts on (not BASH_ENV, LD_PRELOAD, PATH). */
 export const PASSED_ENV_PREFIX = 'TANDEM_SANDBOX_ENV_';

@@ -82,6 +82,7 @@ async function mountSessionDisk(sandboxDir: string, sizeBytes: number): Promise<
     await execFileAsync('mkfs.ext4', ['-q', '-F', '-m', '0', '-i', String(DISK_BYTES_PER_INODE), '-O', '^has_journal', '-E', 'nodiscard,lazy_itable_init=1', image]);
     // noinit_itable: no background zeroing of the inode tables (tens of MiB written per sandbox); ext4 tracks unused ones.
     await execFileAsync('mount', ['-o', 'loop,nosuid,nodev,noinit_itable', image, dir]);
+    await useDirectIo(dir);
     return {
       dir,
       kind: 'disk-image',
@@ -94,6 +95,22 @@ async function mountSessionDisk(sandboxDir: string, sizeBytes: number): Promise<
     await rm(image, { force: true });
     await execFileAsync('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes},mode=0755,nosuid,nodev`, 'tmpfs', dir]);
     return { dir, kind: 'tmpfs', unmount: unmountDir };
+  }
+}
+
+/**
+ * Lets the loop device write its image with direct I/O, past the host's page cache. Buffered, a
+ * sandbox filling its disk leaves gigabytes dirty in the host file system, and every fsync the server
+ * makes (the embedded store's commits, on the event loop) waits behind them for seconds. Best effort:
+ * a host that cannot do it keeps buffered writes, still bounded by the image's size.
+ */
+async function useDirectIo(mountDir: string): Promise<void> {
+  try {
+    const { stdout } = await execFileAsync('findmnt', ['-n', '-o', 'SOURCE', '--mountpoint', mountDir]);
+    const device = stdout.trim();
+    if (device.startsWith('/dev/loop')) await execFileAsync('losetup', ['--direct-io=on', device]);
+  } catch {
+    // Buffered writes it is.
   }
 }
 

@@ -47,7 +47,8 @@ async function fetchText(route: string): Promise<string> {
   return response.text();
 }
 
-async function call<T>(method: string, route: string, body?: unknown): Promise<T> {
+/** One JSON call to the API (`route` below /api): the person's token, errors as ApiError, a rotated identity forgotten. */
+export async function call<T>(method: string, route: string, body?: unknown): Promise<T> {
   const token = getIdentity()?.token;
   let response: Response;
   try {

@@ -90,23 +90,13 @@ export async function createDurablePglite(dataDir: string): Promise<PGlite> {
   const fs = new FsyncingNodeFS(dataDir);
   const client = await PGlite.create({ dataDir, fs, startParams: DURABLE_PGLITE_START_PARAMS });
   // Every way drizzle commits: each resolves once the fsyncs PostgreSQL asked for are done.
-  const query = client.query.bind(client);
-  const exec = client.exec.bind(client);
-  const transaction = client.transaction.bind(client);
-  client.query = (async (...args: Parameters<typeof query>) => {
-    const result = await query(...args);
-    await fs.fsyncs.flush();
-    return result;
-  }) as typeof client.query;
-  client.exec = (async (...args: Parameters<typeof exec>) => {
-    const result = await exec(...args);
-    await fs.fsyncs.flush();
-    return result;
-  }) as typeof client.exec;
-  client.transaction = (async (...args: Parameters<typeof transaction>) => {
-    const result = await transaction(...args);
-    await fs.fsyncs.flush();
-    return result;
-  }) as typeof client.transaction;
+  for (const method of ['query', 'exec', 'transaction'] as const) {
+    const original = (client[method] as (...args: unknown[]) => Promise<unknown>).bind(client);
+    (client as unknown as Record<typeof method, (...args: unknown[]) => Promise<unknown>>)[method] = async (...args) => {
+      const result = await original(...args);
+      await fs.fsyncs.flush();
+      return result;
+    };
+  }
   return client;
 }

@@ -18,6 +18,7 @@ import { syncRoutes } from './routes/sync.js';
 import { SessionEndedError, type SessionRuntime } from './session/session-runtime.js';
 import type { AgentService } from './agent/agent-service.js';
 import { createBlueprintService } from './blueprint/blueprint-service.js';
+import type { Shipping } from './blueprint/ship/shipping.js';
 import { runRoutes } from './routes/runs.js';
 import type { HealthResponse, ServerInfoResponse } from '../../shared/src/protocol/http.js';
 import { SandboxUnavailableError } from './session/unavailable-runtime.js';
@@ -52,6 +53,8 @@ export interface AppDeps {
   network?: SessionNetwork | null;
   /** Environment secrets (absent: no secrets API). */
   secrets?: { store: SecretsStore; live: SessionSecrets };
+  /** Where blueprint runs push and open PRs (absent: push steps say pushing is off). */
+  shipping?: Shipping;
   clientDir: string;
   logger: AppLogger;
 }
@@ -67,6 +70,8 @@ export function createApp(deps: AppDeps) {
       if (!deps.runtime) throw new Error('this server runs without sandboxes, so a blueprint has nowhere to run');
       return (await deps.runtime.ensureStarted(sessionId, repo)).sandbox;
     },
+    shipping: deps.shipping,
+    publicUrl: access.access.publicUrl,
     logger: deps.logger,
   });
   const api = new Hono<AppEnv>()

@@ -11,6 +11,7 @@ import { DEFAULT_RUN_BUDGET } from './agent/agent-service.js';
 import type { RunBudget } from './agent/agent-run.js';
 import { DEFAULT_ACCESS, type AccessConfig } from './auth/access-policy.js';
 import { GITHUB_DEFAULT_API_URL, GITHUB_DEFAULT_WEB_URL } from './auth/github-sign-in.js';
+import type { GitHubHost } from './blueprint/ship/github-repo.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 import { DEFAULT_SANDBOX_CAPS, type SandboxCaps } from './session/sandbox-admission.js';
 import { hostPatternSchema } from './environment/repo-environment.js';
@@ -64,6 +65,10 @@ const envSchema = z.object({
   TANDEM_GITHUB_ALLOWED_ORGS: z.string().optional(),
   TANDEM_GITHUB_URL: z.url('TANDEM_GITHUB_URL must be a URL such as https://github.com').default(GITHUB_DEFAULT_WEB_URL),
   TANDEM_GITHUB_API_URL: z.url('TANDEM_GITHUB_API_URL must be a URL such as https://api.github.com').default(GITHUB_DEFAULT_API_URL),
+  /** Pushes runs' branches and opens their draft PRs (contents and pull-requests write). */
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  /** Where git clones and pushes GitHub repos when that is not the web address (a mirror, an Enterprise git host). */
+  TANDEM_GITHUB_GIT_URL: z.url('TANDEM_GITHUB_GIT_URL must be a URL such as https://github.com').optional(),
   TANDEM_PUBLIC_URL: z.url('TANDEM_PUBLIC_URL must be the address people open, such as https://tandem.example.com').optional(),
   TANDEM_TRUST_PROXY: booleanSchema.default(false),
   TANDEM_MAX_LIVE_SANDBOXES: z.coerce.number().int().min(1).default(DEFAULT_SANDBOX_CAPS.perServer),
@@ -126,6 +131,8 @@ export interface Config {
   };
   /** Who may use the server (absent: open on loopback, sign-in required elsewhere, no way to sign in). */
   access?: AccessConfig;
+  /** Where blueprint runs push their branches and open PRs (GitHub repos; local repos need nothing). */
+  github?: GitHubHost;
   /** Rate limits and sandbox caps (absent: the defaults in shared/src/limits.ts). */
   limits?: { rates?: RateLimits; sandboxes?: SandboxCaps };
 }
@@ -203,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             }
           : undefined,
     },
+    github: { webUrl: values.TANDEM_GITHUB_URL, apiUrl: values.TANDEM_GITHUB_API_URL, gitUrl: values.TANDEM_GITHUB_GIT_URL ?? values.TANDEM_GITHUB_URL, token: values.GITHUB_TOKEN },
     limits: {
       rates: DEFAULT_RATE_LIMITS,
       sandboxes: { perServer: values.TANDEM_MAX_LIVE_SANDBOXES, perPerson: values.TANDEM_MAX_LIVE_SANDBOXES_PER_PERSON },

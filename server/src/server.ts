@@ -43,6 +43,8 @@ import { createNetworkRepository, type NetworkRepository } from './db/repositori
 import type { HostResolver } from './network/host-resolver.js';
 import { createSessionNetwork, type SessionNetwork } from './network/session-network.js';
 import { createSetupNetwork } from './network/setup-policy.js';
+import { createShipping } from './blueprint/ship/shipping.js';
+import { GITHUB_DEFAULT_API_URL, GITHUB_DEFAULT_WEB_URL } from './auth/github-sign-in.js';
 
 export interface RunningServer {
   url: string;
@@ -109,7 +111,7 @@ async function sandboxRuntime(
     const snapshots = createTemplateSnapshotSource(config.sandbox.e2bTemplate, E2B_SNAPSHOT_FORMAT_VERSION);
     return { runtime: createSessionRuntime({ docHost, sessions, provider: services.provider(provider), snapshots, pool, logger, admit, secrets, services }), health: { state: 'ready', provider: 'e2b' }, sandboxDir: null };
   }
-  const dataDir = config.database.kind === 'pglite' ? config.database.dataDir : path.resolve(process.env.TANDEM_DATA_DIR ?? DEFAULT_DATA_DIR);
+  const dataDir = serverDataDir(config);
   const fix = decideManualFix(probeHostFacts(options.sandboxTools ?? LOCAL_SANDBOX_TOOLS));
   if (fix?.blocksSandboxes) {
     const unavailable = { reason: fix.reason, command: fix.command };
@@ -181,6 +183,11 @@ async function reclaimLeftovers(provider: LocalSandboxProvider, snapshots: Snaps
     consoleLogger.info(`reclaimed what an earlier run left: ${report.removed} sandbox folders (${report.unmounted} mounts), ${unfinished} unfinished and ${collected.length} unused snapshots`);
   }
   for (const folder of report.kept) consoleLogger.info(`kept ${folder}: something is still mounted in it`);
+}
+
+/** Tandem's data dir (the embedded store's, else TANDEM_DATA_DIR): never a repo, never pushed into. */
+function serverDataDir(config: Config): string {
+  return config.database.kind === 'pglite' ? config.database.dataDir : path.resolve(process.env.TANDEM_DATA_DIR ?? DEFAULT_DATA_DIR);
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -258,6 +265,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     secrets: { store: secretsStore, live: sessionSecrets },
     // e2b sandboxes control their network themselves: no Tandem policy to approve or widen there.
     network: sandboxes && config.sandbox.provider === 'local' ? sessionNetwork : null,
+    shipping: createShipping({
+      // A local repo is pushed into only where it could have been snapshotted from.
+      repoPolicy: { roots: config.sandbox.repoRoots, protectedDirs: [serverDataDir(config), ...(sandboxes?.sandboxDir ? [sandboxes.sandboxDir] : [])] },
+      github: config.github ?? { webUrl: GITHUB_DEFAULT_WEB_URL, apiUrl: GITHUB_DEFAULT_API_URL, gitUrl: GITHUB_DEFAULT_WEB_URL },
+    }),
     clientDir: config.clientDir,
     logger,
   });

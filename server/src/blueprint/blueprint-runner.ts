@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type * as Y from 'yjs';
-import { appendTranscriptEntry, readTranscript } from '../../../shared/src/doc/accessors.js';
+import { appendTranscriptEntry, readPlan, readTranscript } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import { writeRun } from '../../../shared/src/doc/run-accessors.js';
 import { MAX_NODE_EXCERPT_CHARS, type RunView } from '../../../shared/src/doc/run-schema.js';
@@ -14,8 +14,11 @@ import type { Blueprint, BlueprintNode } from './blueprint-schema.js';
 import { describeFailures } from './checks/parse-check-output.js';
 import { runChecks } from './checks/run-checks.js';
 import { outputTail } from './checks/parse-check-output.js';
-import { commitWorkspace, type CommitPerson } from './commit-step.js';
+import { commitWorkspace, type CommitBase, type CommitPerson } from './commit-step.js';
 import { decideNext, initialEngineState, maxAttemptsOf, type EngineAction, type EngineEvent, type EngineState } from './decide-next.js';
+import { pullRequestBody } from './ship/pull-request-body.js';
+import { runCiNode, runPullRequestNode, runPushNode, type ShipNodeResult } from './ship/ship-nodes.js';
+import type { ShipPlace } from './ship/shipping.js';
 
 /** The author the engine's own messages to the agent carry (a fix round's failure list). */
 export const BLUEPRINT_AUTHOR = { id: 'tandem-blueprint', name: 'Tandem' } as const;
@@ -31,6 +34,10 @@ export interface BlueprintRunnerDeps {
   /** Stops the active agent run, if any. */
   stopAgent(byName: string): Promise<void>;
   change<T>(apply: (doc: Y.Doc) => T): Promise<T>;
+  /** Where the session's branch is pushed and its PR opened (decided from the repo and the server's settings). */
+  shipPlace(): Promise<ShipPlace>;
+  /** The session's address, for the PR body. */
+  sessionUrl: string;
   logger: { error(message: string, error?: unknown): void };
   onEnded(): void;
 }
@@ -59,6 +66,10 @@ export class BlueprintRunner {
   private readonly startedAt = Date.now();
   private readonly abort = new AbortController();
   private commit: RunView['commit'];
+  /** Where the session started (the push's prerequisite, the PR's base branch). */
+  private base: CommitBase = {};
+  private pushed: RunView['push'];
+  private pullRequest: RunView['pullRequest'];
   private queue: Promise<unknown> = Promise.resolve();
   private readonly ended: Promise<void>;
   private resolveEnded!: () => void;
@@ -112,6 +123,8 @@ export class BlueprintRunner {
       endedAt: this.isActive ? undefined : Date.now(),
       summary: this.state.summary,
       commit: this.commit,
+      push: this.pushed,
+      pullRequest: this.pullRequest,
       nodes: blueprint.nodes.map((spec, index) => {
         const node = this.state.nodes[index]!;
         const record = this.records.get(spec.id) ?? {};
@@ -240,6 +253,7 @@ export class BlueprintRunner {
           { sessionId: this.deps.session.id, goal: this.deps.goal, subject: fill(spec.message, this.deps.goal), author: this.deps.startedBy, coAuthors: await this.steerers() },
           signal,
         );
+        if (outcome.kind !== 'failed' && outcome.baseSha) this.base = { baseSha: outcome.baseSha, baseBranch: outcome.baseBranch };
         switch (outcome.kind) {
           case 'committed':
             this.commit = { sha: outcome.sha, branch: outcome.branch };
@@ -252,6 +266,38 @@ export class BlueprintRunner {
           default:
             return outcome satisfies never;
         }
+      }
+      case 'push': {
+        const result = await runPushNode({ sandbox: await this.deps.sandbox(), place: await this.deps.shipPlace(), commit: this.commit && { ...this.commit, ...this.base }, signal });
+        if (result.pushed) this.pushed = result.pushed;
+        return shipEvent(spec.id, result);
+      }
+      case 'pull-request': {
+        const result = await runPullRequestNode({
+          spec,
+          place: await this.deps.shipPlace(),
+          pushed: this.pushed,
+          baseBranch: this.base.baseBranch,
+          title: fill(spec.pullRequestTitle, this.deps.goal).split('\n')[0]!.slice(0, 200),
+          body: await this.pullRequestBody(),
+        });
+        if (result.pullRequest) this.pullRequest = result.pullRequest;
+        return shipEvent(spec.id, result);
+      }
+      case 'ci': {
+        const result = await runCiNode({
+          spec,
+          place: await this.deps.shipPlace(),
+          pushed: this.pushed,
+          signal,
+          onProgress: (text) => {
+            if (this.records.get(spec.id)?.excerpt === text) return;
+            this.setExcerpt(spec.id, text);
+            void this.queue.then(() => this.publish()).catch(() => {});
+          },
+        });
+        if (result.kind === 'failed' && result.failures) this.setExcerpt(spec.id, result.message);
+        return shipEvent(spec.id, result);
       }
       case 'gate':
         // Gates never run: the engine waits at them for a person.
@@ -270,6 +316,12 @@ export class BlueprintRunner {
     return { type: 'node-finished', nodeId, passed: outcome.state === 'done', message: outcome.state === 'done' ? undefined : outcome.message };
   }
 
+  private async pullRequestBody(): Promise<string> {
+    const plan = await this.deps.change((doc) => readPlan(doc));
+    const steeredBy = (await this.steerers()).map((person) => person.name);
+    return pullRequestBody({ goal: this.deps.goal, plan, run: this.view(), startedBy: this.deps.startedBy.name, steeredBy, sessionUrl: this.deps.sessionUrl });
+  }
+
   /** Everyone who sent the agent a message since this run started, and who acted on its steps, except its starter. */
   private async steerers(): Promise<CommitPerson[]> {
     const transcript = await this.deps.change((doc) => readTranscript(doc));
@@ -285,6 +337,20 @@ export class BlueprintRunner {
 
   private async notice(level: SystemNoticeEntry['level'], text: string): Promise<void> {
     await this.deps.change((doc) => appendTranscriptEntry(doc, { kind: 'system-notice', id: newId('n'), level, text, createdAt: Date.now() }, DocOrigin.Agent));
+  }
+}
+
+/** A ship node's result as the engine's event. */
+function shipEvent(nodeId: string, result: ShipNodeResult): EngineEvent {
+  switch (result.kind) {
+    case 'passed':
+      return { type: 'node-finished', nodeId, passed: true, message: result.message };
+    case 'skipped':
+      return { type: 'node-finished', nodeId, passed: false, skipped: true, message: result.message };
+    case 'failed':
+      return { type: 'node-finished', nodeId, passed: false, message: result.message, failures: result.failures, failureTotal: result.total };
+    default:
+      return result satisfies never;
   }
 }
 

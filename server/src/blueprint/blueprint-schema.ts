@@ -14,6 +14,15 @@ export const MAX_FIX_ROUNDS = 5;
 /** A `run` command or one check is cut off after this long. */
 export const DEFAULT_NODE_COMMAND_TIMEOUT_MS = 5 * 60_000;
 export const MAX_BLUEPRINT_NODES = 20;
+/** CI rounds a run gets (the first plus fix rounds) when the blueprint's CI fix names no bound: the field's consensus of two. */
+export const DEFAULT_CI_ROUNDS = 2;
+/** Most CI rounds any blueprint may ask for (open-swe's cap of three). */
+export const MAX_CI_ROUNDS = 3;
+/** How long a `ci` node waits for the pushed commit's checks to finish, and how often it asks. */
+export const DEFAULT_CI_TIMEOUT_MS = 30 * 60_000;
+export const DEFAULT_CI_POLL_INTERVAL_MS = 15_000;
+/** A commit that no check has reported on after this long has no CI: the node is skipped, not waited on forever. */
+export const DEFAULT_CI_NO_CHECKS_GRACE_MS = 2 * 60_000;
 
 /** The tools an agent node may be given, by name (agent/tools); `read-only` is the ask blueprint's set. */
 export const READ_ONLY_TOOLS = ['read_file', 'list_files', 'grep', 'update_plan'] as const;
@@ -64,7 +73,10 @@ export const fixNodeSchema = z.object({
   kind: z.literal('fix'),
   id: nodeId,
   title,
-  /** The checks node whose failures it fixes (it runs again after each round). */
+  /**
+   * The `checks` or `ci` node whose failures it fixes. After a round, checks run again; for CI the run
+   * goes back to the commit before the CI node (commit, push, CI again).
+   */
   checks: nodeId,
   maxRounds: z.number().int().positive().max(MAX_FIX_ROUNDS).default(DEFAULT_FIX_ROUNDS),
   tools: z.array(z.string()).optional(),
@@ -87,9 +99,42 @@ export const commitNodeSchema = z.object({
   message: z.string().min(1).max(2000).default('{goal}'),
 }).strict();
 
-export const blueprintNodeSchema = z.discriminatedUnion('kind', [agentNodeSchema, runNodeSchema, checksNodeSchema, fixNodeSchema, gateNodeSchema, commitNodeSchema]);
+/** Pushes the committed branch from outside the sandbox (credentials never enter it). */
+export const pushNodeSchema = z.object({ kind: z.literal('push'), id: nodeId, title }).strict();
+
+export const pullRequestNodeSchema = z.object({
+  kind: z.literal('pull-request'),
+  id: nodeId,
+  title,
+  /** The PR's title; `{goal}` is replaced with what the person asked for. */
+  pullRequestTitle: z.string().min(1).max(200).default('{goal}'),
+  draft: z.boolean().default(true),
+}).strict();
+
+export const ciNodeSchema = z.object({
+  kind: z.literal('ci'),
+  id: nodeId,
+  title,
+  timeoutMs: z.number().int().positive().max(3 * 60 * 60_000).default(DEFAULT_CI_TIMEOUT_MS),
+  pollIntervalMs: z.number().int().min(200).max(5 * 60_000).default(DEFAULT_CI_POLL_INTERVAL_MS),
+  noChecksGraceMs: z.number().int().min(0).max(60 * 60_000).default(DEFAULT_CI_NO_CHECKS_GRACE_MS),
+}).strict();
+
+export const blueprintNodeSchema = z.discriminatedUnion('kind', [
+  agentNodeSchema,
+  runNodeSchema,
+  checksNodeSchema,
+  fixNodeSchema,
+  gateNodeSchema,
+  commitNodeSchema,
+  pushNodeSchema,
+  pullRequestNodeSchema,
+  ciNodeSchema,
+]);
 export type BlueprintNode = z.infer<typeof blueprintNodeSchema>;
 export type FixNode = z.infer<typeof fixNodeSchema>;
+export type PullRequestNode = z.infer<typeof pullRequestNodeSchema>;
+export type CiNode = z.infer<typeof ciNodeSchema>;
 
 export const blueprintSchema = z
   .object({
@@ -103,10 +148,21 @@ export const blueprintSchema = z
     blueprint.nodes.forEach((node, index) => {
       if (seen.has(node.id)) context.addIssue({ code: 'custom', path: ['nodes', index, 'id'], message: `node id "${node.id}" is used twice` });
       seen.add(node.id);
+      // Shipping goes in order: something committed before a push, something pushed before a PR or CI.
+      const needs = { push: 'commit', 'pull-request': 'push', ci: 'push' } as const;
+      if (node.kind in needs) {
+        const needed = needs[node.kind as keyof typeof needs];
+        if (!blueprint.nodes.slice(0, index).some((earlier) => earlier.kind === needed)) {
+          context.addIssue({ code: 'custom', path: ['nodes', index, 'kind'], message: `a ${node.kind} node needs a ${needed} node before it` });
+        }
+      }
       if (node.kind !== 'fix') return;
       const checksIndex = blueprint.nodes.findIndex((other) => other.id === node.checks);
-      if (checksIndex < 0 || blueprint.nodes[checksIndex]!.kind !== 'checks' || checksIndex >= index) {
-        context.addIssue({ code: 'custom', path: ['nodes', index, 'checks'], message: `"${node.checks}" must name a checks node before this fix node` });
+      const target = blueprint.nodes[checksIndex];
+      if (!target || (target.kind !== 'checks' && target.kind !== 'ci') || checksIndex >= index) {
+        context.addIssue({ code: 'custom', path: ['nodes', index, 'checks'], message: `"${node.checks}" must name a checks or ci node before this fix node` });
+      } else if (target.kind === 'ci' && node.maxRounds + 1 > MAX_CI_ROUNDS) {
+        context.addIssue({ code: 'custom', path: ['nodes', index, 'maxRounds'], message: `CI runs at most ${MAX_CI_ROUNDS} times, so a CI fix gets at most ${MAX_CI_ROUNDS - 1} rounds` });
       }
     });
   });

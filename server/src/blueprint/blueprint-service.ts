@@ -8,12 +8,17 @@ import { HttpError, notFound } from '../http/http-error.js';
 import type { Sandbox } from '../sandbox/provider.js';
 import { BlueprintRunner } from './blueprint-runner.js';
 import { BUILT_IN_BLUEPRINTS, findBuiltInBlueprint } from './built-in-blueprints.js';
+import type { ShipPlace, Shipping } from './ship/shipping.js';
 
 export interface BlueprintServiceDeps {
   agents: AgentService;
   change<T>(sessionId: string, apply: (doc: Y.Doc) => T): Promise<T>;
   /** The session's sandbox, started if need be. */
   sandboxFor(sessionId: string, repo: string): Promise<Sandbox>;
+  /** Where runs push and open PRs; absent, push steps fail saying shipping is off on this server. */
+  shipping?: Shipping;
+  /** The address people open (TANDEM_PUBLIC_URL); else the origin the run was started from. */
+  publicUrl?: string;
   logger: { error(message: string, error?: unknown): void };
 }
 
@@ -38,13 +43,20 @@ export function createBlueprintService(deps: BlueprintServiceDeps) {
       }));
     },
 
-    async start(session: { id: string; repo: string }, identity: Identity, blueprintName: string, goal: string): Promise<RunView> {
+    async start(session: { id: string; repo: string }, identity: Identity, blueprintName: string, goal: string, origin: string): Promise<RunView> {
       const blueprint = findBuiltInBlueprint(blueprintName);
       if (!blueprint) throw new HttpError(400, ErrorCode.BadRequest, `No blueprint named "${blueprintName}"; there are ${BUILT_IN_BLUEPRINTS.map((known) => known.name).join(', ')}`);
       if (runs.get(session.id)?.isActive) throw conflict('A blueprint run is going in this session; stop it first');
       if (deps.agents.isRunning(session.id)) throw conflict('The agent is running in this session; stop it or wait for it to finish');
       if (!deps.agents.info().configured) throw new HttpError(503, ErrorCode.AgentUnavailable, 'The agent is off on this server (no ANTHROPIC_API_KEY)');
+      let place: Promise<ShipPlace> | undefined;
+      const shipPlace = (): Promise<ShipPlace> =>
+        (place ??= deps.shipping
+          ? deps.shipping.placeFor(session.repo)
+          : Promise.resolve({ kind: 'unreachable', reason: 'Pushing is off on this server' }));
       const runner: BlueprintRunner = new BlueprintRunner({
+        shipPlace,
+        sessionUrl: `${(deps.publicUrl ?? origin).replace(/\/+$/, '')}/s/${encodeURIComponent(session.id)}`,
         session,
         blueprint,
         goal,

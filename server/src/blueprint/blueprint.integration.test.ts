@@ -1,15 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readTranscript } from '../../../shared/src/doc/accessors.js';
-import { readRun } from '../../../shared/src/doc/run-accessors.js';
-import type { RunView } from '../../../shared/src/doc/run-schema.js';
 import type { RunResponse } from '../../../shared/src/protocol/runs.js';
-import type { IdentityResponse } from '../../../shared/src/protocol/http.js';
-import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic, type FakeReply } from '../../test-support/fake-anthropic.js';
+import { BROKEN_ADD, FIXED_ADD, opened, repoWithFailingTest as repoIn, runEnded as ended, scriptModel, STILL_BROKEN_ADD, teamOn } from '../../test-support/blueprint-fixtures.js';
+import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
 import { serverForFile } from '../../test-support/server-per-file.js';
-import { connectPeer, makeTempDir, waitFor, waitForSync, withModelAt } from '../../test-support/test-server.js';
+import { makeTempDir, waitFor, withModelAt } from '../../test-support/test-server.js';
 
 let fake: FakeAnthropic;
 let reposDir = '';
@@ -26,59 +23,9 @@ const shared = serverForFile('blueprint', { sandboxes: true }, (config) => {
   return { ...withModel, sandbox: { ...withModel.sandbox, repoRoots: [...withModel.sandbox.repoRoots, reposDir] } };
 });
 const RUN_TIMEOUT_MS = 90_000;
-
-const BROKEN_ADD = 'export const add = (a, b) => a - b;\n';
-const STILL_BROKEN_ADD = 'export const add = (a, b) => a * b;\n';
-const FIXED_ADD = 'export const add = (a, b) => a + b;\n';
-
-/** A git repo whose one node:test test fails: `add` subtracts. Checked out on `main`. */
-async function repoWithFailingTest(name: string): Promise<string> {
-  const dir = path.join(reposDir, name);
-  await mkdir(path.join(dir, 'src'), { recursive: true });
-  await mkdir(path.join(dir, 'test'), { recursive: true });
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name, type: 'module', scripts: { test: 'node --test' } }, null, 2));
-  await writeFile(path.join(dir, 'src/math.js'), BROKEN_ADD);
-  await writeFile(
-    path.join(dir, 'test/math.test.js'),
-    "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { add } from '../src/math.js';\n\ntest('adds two numbers', () => {\n  assert.equal(add(2, 3), 5);\n});\n",
-  );
-  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
-  git('init', '-q', '-b', 'main');
-  git('-c', 'user.name=Origin', '-c', 'user.email=origin@example.com', 'add', '-A');
-  git('-c', 'user.name=Origin', '-c', 'user.email=origin@example.com', 'commit', '-q', '-m', 'start');
-  return dir;
-}
-
-async function people(title: string, repo: string) {
-  const [ada, bob, vic] = (await Promise.all(['Ada', 'Bob', 'Vic'].map((name) => shared.api.identity(name)))) as [IdentityResponse, IdentityResponse, IdentityResponse];
-  const sessionId = await shared.api.createSession(ada.token, title, repo);
-  await shared.api.join(bob.token, (await shared.api.share(ada.token, sessionId, 'editor')).token);
-  await shared.api.join(vic.token, (await shared.api.share(ada.token, sessionId, 'viewer')).token);
-  const tab = connectPeer(shared.server.url, sessionId, vic.token);
-  shared.peers.push(tab);
-  await waitForSync(tab);
-  const run = () => readRun(tab.doc);
-  const node = (id: string) => run()?.nodes.find((candidate) => candidate.id === id);
-  return { ada, bob, vic, sessionId, tab, run, node };
-}
-
-/** Answers this test's n-th model request with `replies[n]`. */
-function script(replies: Array<FakeReply | (() => FakeReply | Promise<FakeReply>)>) {
-  const offset = fake.requests.length;
-  fake.setScript((_request, index) => {
-    const reply = replies[index - offset] ?? textReply('Nothing more to do.');
-    return typeof reply === 'function' ? reply() : reply;
-  });
-  return { request: (n: number) => fake.requests[offset + n]?.body, count: () => fake.requests.length - offset };
-}
-
-function opened() {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { open, promise };
-}
-
-const ended = (run: RunView | undefined) => run !== undefined && !['running', 'waiting'].includes(run.state);
+const repoWithFailingTest = (name: string) => repoIn(reposDir, name);
+const people = (title: string, repo: string) => teamOn(shared, title, repo);
+const script = (replies: Parameters<typeof scriptModel>[1]) => scriptModel(fake, replies);
 
 it(
   'implement: the first edit leaves the test failing, the check card shows file:line, the fix gets the compact list, the second edit passes, the commit is Ada’s with Bob as co-author',
@@ -100,7 +47,7 @@ it(
     expect(forbidden.status).toBe(403);
     const started = await shared.api.call<RunResponse>('POST', `/sessions/${team.sessionId}/runs`, team.ada.token, { blueprint: 'implement', goal: 'Make add add' });
     expect(started.status).toBe(201);
-    expect(started.body.run.nodes.map((node) => node.id)).toEqual(['implement', 'checks', 'fix', 'commit']);
+    expect(started.body.run.nodes.map((node) => node.id)).toEqual(['implement', 'checks', 'fix', 'commit', 'push', 'pull-request', 'ci', 'fix-ci']);
 
     await waitFor(() => model.count() >= 1, 'the implement node to ask the model', 30_000);
     const steer = await shared.api.call('POST', `/sessions/${team.sessionId}/messages`, team.bob.token, { text: 'Remember: add must add.', delivery: 'steer' });
@@ -125,7 +72,12 @@ it(
       ['checks', 'passed', 2],
       ['fix', 'passed', 1],
       ['commit', 'passed', 1],
+      ['push', 'passed', 1],
+      ['pull-request', 'skipped', 1],
+      ['ci', 'skipped', 1],
+      ['fix-ci', 'skipped', 0],
     ]);
+    expect(team.node('pull-request')?.note).toContain('a pull request needs a GitHub repo');
 
     // The fix round's request carries the compact failure list, not the raw TAP.
     const fixAsk = userTexts(model.request(2)!.messages).find((text) => text.startsWith('[Tandem asks]'))!;
@@ -134,7 +86,7 @@ it(
     expect(fixAsk).toContain('[test adds two numbers]');
     expect(fixAsk).not.toContain('TAP version');
 
-    // The commit: on tandem/<slug>, authored by Ada, Bob as co-author, the session linked; the origin untouched.
+    // The commit: on tandem/<slug>, authored by Ada, Bob as co-author, the session linked.
     expect(run.commit?.branch).toMatch(/^tandem\/make-add-add-/);
     const live = await shared.server.runtime!.ensureStarted(team.sessionId, repo);
     const log = await live.sandbox.exec(`git -c safe.directory='*' log -1 --format='%an <%ae>%n%cn%n%D%n%B'`);
@@ -147,10 +99,14 @@ it(
     expect(message).toContain(`Co-authored-by: Bob <${team.bob.user.id}@users.tandem.invalid>`);
     expect(message).toContain(`Tandem-Session: ${team.sessionId}`);
     expect(message).not.toContain('Co-authored-by: Ada');
-    const originBranch = execFileSync('git', ['-C', repo, 'rev-parse', '--abbrev-ref', 'HEAD'], { encoding: 'utf8' }).trim();
-    expect(originBranch).toBe('main');
-    expect(execFileSync('git', ['-C', repo, 'branch', '--list', 'tandem/*'], { encoding: 'utf8' })).toBe('');
-    expect(execFileSync('git', ['-C', repo, 'show', 'HEAD:src/math.js'], { encoding: 'utf8' })).toBe(BROKEN_ADD);
+    // Pushed into the local repo as that branch; the checked-out branch and its files are untouched.
+    const inOrigin = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
+    expect(run.push).toMatchObject({ branch: run.commit!.branch, sha: run.commit!.sha });
+    expect(inOrigin('rev-parse', `refs/heads/${run.commit!.branch}`)).toBe(run.commit!.sha);
+    expect(inOrigin('show', `${run.commit!.branch}:src/math.js`)).toBe(FIXED_ADD.trim());
+    expect(inOrigin('rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+    expect(inOrigin('show', 'HEAD:src/math.js')).toBe(BROKEN_ADD.trim());
+    expect(inOrigin('status', '--porcelain')).toBe('');
   },
   RUN_TIMEOUT_MS + 30_000,
 );
@@ -173,6 +129,10 @@ it(
       ['checks', 'failed', 3],
       ['fix', 'passed', 2],
       ['commit', 'pending', 0],
+      ['push', 'pending', 0],
+      ['pull-request', 'pending', 0],
+      ['ci', 'pending', 0],
+      ['fix-ci', 'pending', 0],
     ]);
     // implement + two fix rounds asked the model; the third round's reply was never requested.
     expect(model.count()).toBe(3);

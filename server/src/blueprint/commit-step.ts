@@ -22,9 +22,15 @@ export interface CommitRequest {
   coAuthors: CommitPerson[];
 }
 
+/** The commit and branch the session started from: the push sends what came after, the PR targets the branch. */
+export interface CommitBase {
+  baseSha?: string;
+  baseBranch?: string;
+}
+
 export type CommitOutcome =
-  | { kind: 'committed'; sha: string; branch: string; message: string }
-  | { kind: 'nothing-to-commit'; branch: string }
+  | ({ kind: 'committed'; sha: string; branch: string; message: string } & CommitBase)
+  | ({ kind: 'nothing-to-commit'; branch: string } & CommitBase)
   | { kind: 'failed'; reason: string };
 
 export const COMMIT_BRANCH_PREFIX = 'tandem/';
@@ -82,15 +88,37 @@ export async function commitWorkspace(sandbox: Sandbox, request: CommitRequest, 
     });
   const inside = await git('rev-parse --is-inside-work-tree');
   if (inside.exitCode !== 0) return { kind: 'failed', reason: 'The workspace is not a git repository, so there is nothing to commit on.' };
+  const base = await rememberBase(git, branch);
   const checkout = await git(`checkout -q -B ${branch}`);
   if (checkout.exitCode !== 0) return { kind: 'failed', reason: `git checkout failed: ${(checkout.stderr || checkout.stdout).trim()}` };
   const add = await git('add -A');
   if (add.exitCode !== 0) return { kind: 'failed', reason: `git add failed: ${(add.stderr || add.stdout).trim()}` };
   const staged = await git('diff --cached --quiet');
-  if (staged.exitCode === 0) return { kind: 'nothing-to-commit', branch };
+  if (staged.exitCode === 0) return { kind: 'nothing-to-commit', branch, ...base };
   const message = commitMessage(request);
   const commit = await git('commit -q -F -', message);
   if (commit.exitCode !== 0) return { kind: 'failed', reason: `git commit failed: ${(commit.stderr || commit.stdout).trim()}` };
   const head = await git('rev-parse HEAD');
-  return { kind: 'committed', sha: head.stdout.trim(), branch, message };
+  return { kind: 'committed', sha: head.stdout.trim(), branch, message, ...base };
+}
+
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$/;
+
+/**
+ * The session's starting point, kept in the workspace's git config from the first commit on, since
+ * HEAD moves onto the run's branch then. It is read back as untrusted text (shape-checked), and a
+ * wrong value only makes the push send more or fail, never reach elsewhere.
+ */
+async function rememberBase(git: (args: string) => Promise<{ exitCode: number | null; stdout: string }>, branch: string): Promise<CommitBase> {
+  const recordedSha = (await git('config --get tandem.baseSha')).stdout.trim();
+  const recordedBranch = (await git('config --get tandem.baseBranch')).stdout.trim();
+  if (SHA.test(recordedSha)) return { baseSha: recordedSha, baseBranch: BRANCH.test(recordedBranch) ? recordedBranch : undefined };
+  const head = (await git('rev-parse --verify -q HEAD')).stdout.trim();
+  if (!SHA.test(head)) return {};
+  const current = (await git('symbolic-ref --short -q HEAD')).stdout.trim();
+  const baseBranch = BRANCH.test(current) && current !== branch ? current : undefined;
+  await git(`config tandem.baseSha ${head}`);
+  if (baseBranch) await git(`config tandem.baseBranch ${baseBranch}`);
+  return { baseSha: head, baseBranch };
 }

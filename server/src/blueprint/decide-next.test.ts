@@ -4,7 +4,17 @@ import { blueprintSchema, type Blueprint } from './blueprint-schema.js';
 import { findBuiltInBlueprint } from './built-in-blueprints.js';
 import { decideNext, initialEngineState, maxAttemptsOf, type EngineAction, type EngineEvent, type EngineState } from './decide-next.js';
 
-const implement = findBuiltInBlueprint('implement')!;
+/** The local loop (implement → checks → fix → commit); the shipping nodes have tests of their own below. */
+const implement = blueprintSchema.parse({
+  name: 'local-implement',
+  nodes: [
+    { kind: 'agent', id: 'implement', title: 'Implement' },
+    { kind: 'checks', id: 'checks', title: 'Checks' },
+    { kind: 'fix', id: 'fix', title: 'Fix failing checks', checks: 'checks' },
+    { kind: 'commit', id: 'commit', title: 'Commit' },
+  ],
+});
+const shipped = findBuiltInBlueprint('implement')!;
 const failure: CheckFailure = { tool: 'node-test', check: 'test', file: 'test/math.test.js', line: 5, column: 10, test: 'adds', message: '-1 !== 5' };
 
 /** Feeds events one after another, failing the test on a refusal; returns every state and action. */
@@ -130,9 +140,45 @@ describe('the blueprint engine', () => {
       ],
     });
     expect(bad.success).toBe(false);
-    expect(bad.error?.issues.map((issue) => issue.message)).toEqual(expect.arrayContaining(['"checks" must name a checks node before this fix node', 'node id "checks" is used twice']));
+    expect(bad.error?.issues.map((issue) => issue.message)).toEqual(expect.arrayContaining(['"checks" must name a checks or ci node before this fix node', 'node id "checks" is used twice']));
     expect(blueprintSchema.safeParse({ name: 'x', nodes: [{ kind: 'checks', id: 'c', title: 'C' }, { kind: 'fix', id: 'f', title: 'F', checks: 'c', maxRounds: 50 }] }).success).toBe(false);
     expect(findBuiltInBlueprint('implement')!.nodes[2]).toMatchObject({ kind: 'fix', maxRounds: 2 });
     expect(findBuiltInBlueprint('ask')!.nodes.map((node) => node.kind)).toEqual(['agent']);
+    // Shipping goes in order, and CI rounds are capped.
+    const unordered = blueprintSchema.safeParse({ name: 'y', nodes: [{ kind: 'push', id: 'push', title: 'Push' }, { kind: 'commit', id: 'commit', title: 'Commit' }] });
+    expect(unordered.error?.issues.map((issue) => issue.message)).toEqual(['a push node needs a commit node before it']);
+    const greedy = blueprintSchema.safeParse({
+      name: 'z',
+      nodes: [{ kind: 'commit', id: 'c', title: 'C' }, { kind: 'push', id: 'p', title: 'P' }, { kind: 'ci', id: 'ci', title: 'CI' }, { kind: 'fix', id: 'f', title: 'F', checks: 'ci', maxRounds: 3 }],
+    });
+    expect(greedy.error?.issues.map((issue) => issue.message)).toEqual(['CI runs at most 3 times, so a CI fix gets at most 2 rounds']);
+  });
+});
+
+describe('shipping: commit → push → draft PR → CI, with a bounded CI fix', () => {
+  const local = [finished('implement', true), finished('checks', true), finished('commit', true), finished('push', true)];
+
+  it('a local repo: the PR and CI steps skip themselves and the run passes', () => {
+    const skippedStep = (nodeId: string, message: string): EngineEvent => ({ type: 'node-finished', nodeId, passed: false, skipped: true, message });
+    const run = play(shipped, [{ type: 'start' }, ...local, skippedStep('pull-request', 'local repo'), skippedStep('ci', 'local repo')]);
+    expect(run.state.state).toBe('passed');
+    expect(run.statuses()).toMatchObject({ push: 'passed #1', 'pull-request': 'skipped #1', ci: 'skipped #1', 'fix-ci': 'skipped' });
+    expect(run.state.nodes.find((node) => node.id === 'fix-ci')?.note).toBe('Not needed: CI was skipped.');
+  });
+
+  it('CI fails once: the fix goes back through commit, push and PR to a second CI round that passes', () => {
+    const run = play(shipped, [{ type: 'start' }, ...local, finished('pull-request', true), finished('ci', false, [failure]), finished('fix-ci', true), finished('commit', true), finished('push', true), finished('pull-request', true), finished('ci', true)]);
+    const ran = run.actions.map((action) => (action.kind === 'run' ? `${action.nodeId}#${action.attempt}` : action.kind));
+    expect(ran.slice(5)).toEqual(['ci#1', 'fix-ci#1', 'commit#2', 'push#2', 'pull-request#2', 'ci#2', 'end']);
+    expect(run.state.state).toBe('passed');
+    expect(maxAttemptsOf(shipped, shipped.nodes.find((node) => node.id === 'push')!)).toBe(2);
+  });
+
+  it('CI fails twice: the run hands back with CI’s failures; a third CI round never starts', () => {
+    const run = play(shipped, [{ type: 'start' }, ...local, finished('pull-request', true), finished('ci', false, [failure]), finished('fix-ci', true), finished('commit', true), finished('push', true), finished('pull-request', true), finished('ci', false, [failure])]);
+    expect(run.actions.at(-1)).toMatchObject({ kind: 'end', state: 'handed-back' });
+    expect(run.state.summary).toContain('CI still fails after 1 fix round');
+    expect(run.actions.filter((action) => action.kind === 'run' && action.nodeId === 'ci')).toHaveLength(2);
+    expect(maxAttemptsOf(shipped, shipped.nodes.find((node) => node.id === 'ci')!)).toBe(2);
   });
 });

@@ -33,7 +33,8 @@ export interface EngineState {
 
 export type EngineEvent =
   | { type: 'start' }
-  | { type: 'node-finished'; nodeId: string; passed: boolean; failures?: CheckFailure[]; failureTotal?: number; message?: string }
+  /** `skipped`: the node had nothing to do here (no commit to push, no CI on a local repo); the run goes on. */
+  | { type: 'node-finished'; nodeId: string; passed: boolean; skipped?: boolean; failures?: CheckFailure[]; failureTotal?: number; message?: string }
   | { type: 'approve'; nodeId: string; by: string }
   | { type: 'skip'; nodeId: string; by: string }
   | { type: 'retry'; nodeId: string; by: string }
@@ -60,14 +61,25 @@ export function initialEngineState(blueprint: Blueprint): EngineState {
   };
 }
 
-/** Attempts a node may take before the engine stops on its own: a checks node runs once plus once per fix round. */
+/**
+ * Attempts a node may take before the engine stops on its own: a checks or CI node runs once plus
+ * once per fix round, and so do the nodes a CI fix sends the run back through (commit, push, …).
+ */
 export function maxAttemptsOf(blueprint: Blueprint, node: BlueprintNode): number {
   if (node.kind === 'fix') return node.maxRounds;
-  if (node.kind === 'checks') {
+  if (node.kind === 'checks' || node.kind === 'ci') {
     const fix = fixNodeFor(blueprint, node.id);
     return 1 + (fix?.maxRounds ?? 0);
   }
-  return 1;
+  const index = blueprint.nodes.indexOf(node);
+  const ciBehind = blueprint.nodes.find((candidate, ciIndex) => candidate.kind === 'ci' && ciIndex > index && reshipStartOf(blueprint, ciIndex) <= index);
+  return ciBehind ? 1 + (fixNodeFor(blueprint, ciBehind.id)?.maxRounds ?? 0) : 1;
+}
+
+/** Where a CI fix sends the run back to: the last commit before the CI node (commit, push, CI again), else the CI node. */
+export function reshipStartOf(blueprint: Blueprint, ciIndex: number): number {
+  for (let index = ciIndex - 1; index >= 0; index -= 1) if (blueprint.nodes[index]!.kind === 'commit') return index;
+  return ciIndex;
 }
 
 function fixNodeFor(blueprint: Blueprint, checksId: string): FixNode | undefined {
@@ -108,8 +120,9 @@ function advance(blueprint: Blueprint, state: EngineState, index: number): Engin
       if (checks?.status !== 'failed') {
         // A fix that ran keeps its status; one that never had to run is passed over.
         if (node.attempt > 0) continue;
+        const what = blueprint.nodes.find((candidate) => candidate.id === spec.checks)?.kind === 'ci' ? 'CI' : 'the checks';
         node.status = 'skipped';
-        node.note = checks?.status === 'passed' ? 'Not needed: the checks passed.' : 'Not needed: the checks were skipped.';
+        node.note = checks?.status === 'passed' ? `Not needed: ${what} passed.` : `Not needed: ${what} ${what === 'CI' ? 'was' : 'were'} skipped.`;
         continue;
       }
     }
@@ -124,9 +137,11 @@ function advance(blueprint: Blueprint, state: EngineState, index: number): Engin
   return end(state, 'passed', 'Every node of the blueprint passed.');
 }
 
-function handBack(state: EngineState, checks: NodeState, rounds: number): EngineAction {
+function handBack(state: EngineState, checks: NodeState, rounds: number, what: 'The checks' | 'CI'): EngineAction {
   const listed = checks.failures.slice(0, MAX_SUMMARY_FAILURES);
-  const why = rounds > 0 ? `The checks still fail after ${rounds} fix round${rounds === 1 ? '' : 's'} (the most this blueprint allows).` : 'The checks fail and this blueprint has no fix step.';
+  const fails = what === 'CI' ? 'fails' : 'fail';
+  const why =
+    rounds > 0 ? `${what} still ${fails} after ${rounds} fix round${rounds === 1 ? '' : 's'} (the most this blueprint allows).` : `${what} ${fails} and this blueprint has no fix step for it.`;
   return end(state, 'handed-back', `${why} Over to you. Left to fix (${checks.failureTotal}):\n${describeFailures(listed, checks.failureTotal)}`);
 }
 
@@ -139,20 +154,21 @@ function onNodeFinished(blueprint: Blueprint, state: EngineState, event: Extract
   const spec = blueprint.nodes[index]!;
   node.failures = event.failures ?? [];
   node.failureTotal = event.failureTotal ?? node.failures.length;
-  node.status = event.passed ? 'passed' : 'failed';
+  node.status = event.skipped ? 'skipped' : event.passed ? 'passed' : 'failed';
   if (event.message) node.note = event.message;
-  if (event.passed) {
-    if (spec.kind === 'fix') {
-      // A fix round is judged by its checks, run again.
+  if (event.passed || event.skipped) {
+    if (spec.kind === 'fix' && event.passed) {
+      // A fix round is judged by its checks, run again; a CI fix by a new commit, push and CI round.
       const checksIndex = blueprint.nodes.findIndex((candidate) => candidate.id === spec.checks);
-      return { kind: 'next', state, action: startNode(state, checksIndex) };
+      const restart = blueprint.nodes[checksIndex]!.kind === 'ci' ? reshipStartOf(blueprint, checksIndex) : checksIndex;
+      return { kind: 'next', state, action: startNode(state, restart) };
     }
     return { kind: 'next', state, action: advance(blueprint, state, index + 1) };
   }
-  if (spec.kind === 'checks') {
+  if (spec.kind === 'checks' || spec.kind === 'ci') {
     const fix = fixNodeFor(blueprint, spec.id);
     const rounds = fix ? (state.fixRounds[fix.id] ?? 0) : 0;
-    if (!fix || rounds >= fix.maxRounds) return { kind: 'next', state, action: handBack(state, node, rounds) };
+    if (!fix || rounds >= fix.maxRounds) return { kind: 'next', state, action: handBack(state, node, rounds, spec.kind === 'ci' ? 'CI' : 'The checks') };
     state.fixRounds[fix.id] = rounds + 1;
     const fixIndex = blueprint.nodes.indexOf(fix);
     state.nodes[fixIndex]!.note = undefined;
@@ -207,7 +223,7 @@ export function decideNext(blueprint: Blueprint, previous: EngineState, event: E
       node.note = `Retried by ${event.by}`;
       const spec = blueprint.nodes[index]!;
       // A person who retries the checks gives their fix loop its rounds again.
-      if (spec.kind === 'checks') {
+      if (spec.kind === 'checks' || spec.kind === 'ci') {
         const fix = fixNodeFor(blueprint, spec.id);
         if (fix) state.fixRounds[fix.id] = 0;
       }

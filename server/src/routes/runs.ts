@@ -21,7 +21,7 @@ export function runRoutes(service: SessionService, runs: BlueprintService) {
       const { blueprint, goal } = await parseJsonBody(c, startRunBodySchema);
       // The same rights (and rate limit) as sending the agent a message.
       const access = await service.requireMessageRights(c.req.param('sessionId'), identity);
-      const body: RunResponse = { run: await runs.start(access.session, identity, blueprint, goal) };
+      const body: RunResponse = { run: await runs.start(access.session, identity, blueprint, goal, new URL(c.req.url).origin) };
       return c.json(body, 201);
     })
     .post('/:sessionId/runs/current/nodes/:nodeId/:action', async (c) => {

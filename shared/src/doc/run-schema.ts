@@ -33,7 +33,7 @@ export const checkFailureSchema = z.object({
 });
 export type CheckFailure = z.infer<typeof checkFailureSchema>;
 
-export const RUN_NODE_KINDS = ['agent', 'run', 'checks', 'fix', 'gate', 'commit'] as const;
+export const RUN_NODE_KINDS = ['agent', 'run', 'checks', 'fix', 'gate', 'commit', 'push', 'pull-request', 'ci'] as const;
 export type RunNodeKind = (typeof RUN_NODE_KINDS)[number];
 
 export const RUN_NODE_STATUSES = ['pending', 'running', 'passed', 'failed', 'skipped', 'waiting'] as const;
@@ -72,5 +72,9 @@ export const runViewSchema = z.object({
   summary: z.string().optional().catch(undefined),
   /** The commit the run made, once it made one. */
   commit: z.object({ sha: z.string(), branch: z.string() }).optional().catch(undefined),
+  /** Where the branch was pushed (a local repo's path or a GitHub repo), once it was. */
+  push: z.object({ sha: z.string(), branch: z.string(), remote: z.string() }).optional().catch(undefined),
+  /** The draft pull request the run opened, for everyone to open. */
+  pullRequest: z.object({ number: z.number().int(), url: z.string(), draft: z.boolean() }).optional().catch(undefined),
 });
 export type RunView = z.infer<typeof runViewSchema>;

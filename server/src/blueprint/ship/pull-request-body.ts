@@ -1,0 +1,47 @@
+import type { RunView } from '../../../../shared/src/doc/run-schema.js';
+import type { PlanStep } from '../../../../shared/src/doc/schema.js';
+
+/** What a draft PR's body says: the goal, the plan, the checks the run passed locally, who steered, the session. */
+export interface PullRequestBodyInput {
+  goal: string;
+  plan: PlanStep[];
+  run: Pick<RunView, 'nodes' | 'blueprint'>;
+  startedBy: string;
+  steeredBy: string[];
+  sessionUrl: string;
+}
+
+/** GitHub refuses a body over 65,536 characters; stay well under it. */
+export const MAX_PULL_REQUEST_BODY_CHARS = 60_000;
+const MAX_GOAL_CHARS = 4_000;
+const MAX_PLAN_STEPS = 30;
+
+const PLAN_MARK: Record<PlanStep['status'], string> = { done: '[x]', pending: '[ ]', in_progress: '[ ]', failed: '[ ]', skipped: '[-]' };
+const CHECK_WORD: Record<string, string> = { passed: '✅ passed', failed: '❌ failed', skipped: '⏭️ skipped', pending: '… not run', running: '… running', waiting: '… waiting' };
+
+/** Text from people or the model, quoted so it cannot open HTML or mention teams by accident. */
+const quote = (text: string) => text.replace(/</g, '&lt;').replace(/@(?=\w)/g, '@\u200b');
+
+export function pullRequestBody(input: PullRequestBodyInput): string {
+  const goal = input.goal.length > MAX_GOAL_CHARS ? `${input.goal.slice(0, MAX_GOAL_CHARS)}…` : input.goal;
+  const sections = [`## Goal\n\n${quote(goal)}`];
+  if (input.plan.length > 0) {
+    const steps = input.plan.slice(0, MAX_PLAN_STEPS).map((step) => `- ${PLAN_MARK[step.status]} ${quote(step.title)}`);
+    if (input.plan.length > MAX_PLAN_STEPS) steps.push(`- … and ${input.plan.length - MAX_PLAN_STEPS} more`);
+    sections.push(`## Plan\n\n${steps.join('\n')}`);
+  }
+  const checks = input.run.nodes.filter((node) => node.kind === 'checks');
+  if (checks.length > 0) {
+    const rows = checks.map((node) => {
+      const failures = node.failures.length > 0 ? ` (${node.failures.length} failure${node.failures.length === 1 ? '' : 's'} left)` : '';
+      return `| ${quote(node.title)} | ${CHECK_WORD[node.status] ?? node.status}${failures} | ${node.attempt} of ${node.maxAttempts} |`;
+    });
+    sections.push(`## Local checks\n\n| check | result | runs |\n|---|---|---|\n${rows.join('\n')}`);
+  }
+  const people = [`Started by ${quote(input.startedBy)}`];
+  if (input.steeredBy.length > 0) people.push(`steered by ${input.steeredBy.map(quote).join(', ')}`);
+  sections.push(`## Who\n\n${people.join('; ')}.`);
+  sections.push(`---\nMade in a [Tandem session](${input.sessionUrl}) with the \`${input.run.blueprint}\` blueprint.`);
+  const body = sections.join('\n\n');
+  return body.length > MAX_PULL_REQUEST_BODY_CHARS ? `${body.slice(0, MAX_PULL_REQUEST_BODY_CHARS - 1)}…` : body;
+}

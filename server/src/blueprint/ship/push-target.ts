@@ -1,0 +1,22 @@
+/**
+ * Where a run's branch goes: the seam between the push node and the places a repo can live. Two
+ * implementations: a local repo on this machine (the branch is fetched into it, never onto its
+ * checked-out branch) and a GitHub repo (pushed with the server's token).
+ */
+export interface PushRequest {
+  branch: string;
+  /** The commit the session started from (the bundle's prerequisite) and the bundle itself. */
+  baseSha: string;
+  bundle: Buffer;
+  tipSha: string;
+  signal?: AbortSignal;
+}
+
+export type PushOutcome = { kind: 'pushed'; remote: string } | { kind: 'failed'; reason: string };
+
+export interface PushTarget {
+  readonly kind: 'local-repo' | 'github';
+  /** How people see the place ("the local repo /home/ada/app", "github.com/acme/app"). */
+  readonly remote: string;
+  push(request: PushRequest): Promise<PushOutcome>;
+}

@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { readRun } from '../../shared/src/doc/run-accessors.js';
+import type { RunView } from '../../shared/src/doc/run-schema.js';
+import type { IdentityResponse } from '../../shared/src/protocol/http.js';
+import { textReply, type FakeAnthropic, type FakeReply } from './fake-anthropic.js';
+import type { ServerForFile } from './server-per-file.js';
+import { connectPeer, waitForSync } from './test-server.js';
+
+/** What the blueprint tests' repos hold: `add` broken two ways, and fixed. */
+export const BROKEN_ADD = 'export const add = (a, b) => a - b;\n';
+export const STILL_BROKEN_ADD = 'export const add = (a, b) => a * b;\n';
+export const FIXED_ADD = 'export const add = (a, b) => a + b;\n';
+
+export const gitIn = (dir: string, ...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
+
+/** A git repo in `parent/name` whose one node:test test fails (`add` subtracts), checked out on `main`. */
+export async function repoWithFailingTest(parent: string, name: string): Promise<string> {
+  const dir = path.join(parent, name);
+  await mkdir(path.join(dir, 'src'), { recursive: true });
+  await mkdir(path.join(dir, 'test'), { recursive: true });
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name, type: 'module', scripts: { test: 'node --test' } }, null, 2));
+  await writeFile(path.join(dir, 'src/math.js'), BROKEN_ADD);
+  await writeFile(
+    path.join(dir, 'test/math.test.js'),
+    "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { add } from '../src/math.js';\n\ntest('adds two numbers', () => {\n  assert.equal(add(2, 3), 5);\n});\n",
+  );
+  gitIn(dir, 'init', '-q', '-b', 'main');
+  gitIn(dir, '-c', 'user.name=Origin', '-c', 'user.email=origin@example.com', 'add', '-A');
+  gitIn(dir, '-c', 'user.name=Origin', '-c', 'user.email=origin@example.com', 'commit', '-q', '-m', 'start');
+  return dir;
+}
+
+/** Ada's session on `repo`, Bob an editor and Vic a viewer by link, watched from Vic's synced tab. */
+export async function teamOn(shared: ServerForFile, title: string, repo: string) {
+  const [ada, bob, vic] = (await Promise.all(['Ada', 'Bob', 'Vic'].map((name) => shared.api.identity(name)))) as [IdentityResponse, IdentityResponse, IdentityResponse];
+  const sessionId = await shared.api.createSession(ada.token, title, repo);
+  await shared.api.join(bob.token, (await shared.api.share(ada.token, sessionId, 'editor')).token);
+  await shared.api.join(vic.token, (await shared.api.share(ada.token, sessionId, 'viewer')).token);
+  const tab = connectPeer(shared.server.url, sessionId, vic.token);
+  shared.peers.push(tab);
+  await waitForSync(tab);
+  const run = () => readRun(tab.doc);
+  const node = (id: string) => run()?.nodes.find((candidate) => candidate.id === id);
+  return { ada, bob, vic, sessionId, tab, run, node };
+}
+
+/** Answers the test's n-th model request (counted from now) with `replies[n]`. */
+export function scriptModel(fake: FakeAnthropic, replies: Array<FakeReply | (() => FakeReply | Promise<FakeReply>)>) {
+  const offset = fake.requests.length;
+  fake.setScript((_request, index) => {
+    const reply = replies[index - offset] ?? textReply('Nothing more to do.');
+    return typeof reply === 'function' ? reply() : reply;
+  });
+  return { request: (n: number) => fake.requests[offset + n]?.body, count: () => fake.requests.length - offset };
+}
+
+/** A promise a test opens when it has seen what it waits for. */
+export function opened() {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { open, promise };
+}
+
+export const runEnded = (run: RunView | undefined) => run !== undefined && !['running', 'waiting'].includes(run.state);

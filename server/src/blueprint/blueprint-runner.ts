@@ -226,8 +226,11 @@ export class BlueprintRunner {
       }
       case 'fix': {
         const checks = this.state.nodes.find((node) => node.id === spec.checks)!;
+        const ci = this.nodeSpec(spec.checks)?.kind === 'ci';
         const text = [
-          `The checks failed (fix round ${attempt} of ${spec.maxRounds}). Fix these failures; the checks run again when you finish.`,
+          ci
+            ? `CI failed on the pushed commit (fix round ${attempt} of ${spec.maxRounds}). Fix these failures; Tandem commits, pushes and waits for CI again when you finish.`
+            : `The checks failed (fix round ${attempt} of ${spec.maxRounds}). Fix these failures; the checks run again when you finish.`,
           describeFailures(checks.failures, checks.failureTotal),
         ].join('\n');
         const first: PersonMessage = { id: newId('m'), authorId: BLUEPRINT_AUTHOR.id, authorName: BLUEPRINT_AUTHOR.name, text, delivery: 'prompt' };

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{client,server,shared}/**/*.test.{ts,tsx}'],
+    include: ['{client,server,shared,eval}/**/*.test.{ts,tsx}'],
     environment: 'node',
     testTimeout: 20_000,
     // A server start opens PGlite and boots sandboxes: on a busy 2-core machine that can take a minute.

@@ -23,7 +23,7 @@ export function createSystemResolver(lookupAll: (host: string) => Promise<Array<
       if (candidates.length === 0) return { ok: false, reason: `${host} has no address` };
       for (const { address } of candidates) {
         const decision = decideAddress(address);
-        if (!decision.allowed) return { ok: false, reason: `${host} resolves to ${decision.reason}, which sandboxes may never reach` };
+        if (!decision.allowed) return { ok: false, reason: `${host} resolves to ${address}; ${decision.reason}, which sandboxes may never reach` };
       }
       return { ok: true, address: candidates[0]!.address, port };
     },

@@ -52,7 +52,7 @@ function expectAllRefusedButAllowed(results: Map<string, string>) {
     expect(results.get(label), label).toMatch(/^403 Tandem's network policy refused the connection to /);
   }
   expect(results.get('metadata')).toContain('169.254.169.254:80: 169.254.169.254 is a cloud metadata address');
-  expect(results.get('localhost-name')).toContain('localhost resolves to 127.0.0.1 is a loopback address');
+  expect(results.get('localhost-name')).toContain('localhost resolves to 127.0.0.1; 127.0.0.1 is a loopback address');
   expect(results.get('allowed')).toBe('200 hello from the allowed host');
   expect(results.get('env-proxy')).toBe('hello from the allowed host');
   expect(results.get('direct-server-port')).toBe('unreachable');

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type * as Y from 'yjs';
+import { readAgentState } from '../../../../shared/src/doc/accessors.js';
 import { readRun } from '../../../../shared/src/doc/run-accessors.js';
 import type { CheckFailure, RunNodeStatus, RunNodeView, RunState, RunView } from '../../../../shared/src/doc/run-schema.js';
 import type { RunNodeAction } from '../../../../shared/src/protocol/runs.js';
@@ -43,6 +44,19 @@ function useElapsed(node: RunNodeView): string | null {
   return null;
 }
 
+const compactTokens = (tokens: number) => (tokens >= 10_000 ? `${Math.round(tokens / 1000)}k` : tokens >= 1000 ? `${(tokens / 1000).toFixed(1)}k` : String(tokens));
+
+/** What the running agent step has left of its budget: turns, output tokens, and what it cost so far. */
+function AgentBudget({ doc }: { doc: Y.Doc }) {
+  const agent = useDocValue(doc, readAgentState, ['meta']);
+  if (!agent || agent.state !== 'running' || agent.maxTurns === 0) return null;
+  return (
+    <div className="run-node-budget muted small" data-testid="run-node-budget" title="What this step may still spend before the engine stops it">
+      turn {agent.turns} of {agent.maxTurns} · {compactTokens(agent.outputTokens)} of {compactTokens(agent.maxOutputTokens)} output tokens · ${agent.costUsd.toFixed(2)}
+    </div>
+  );
+}
+
 function FailureCard({ failure, onOpenFile }: { failure: CheckFailure; onOpenFile: (path: string) => void }) {
   const where = failure.file ? `${failure.file}${failure.line ? `:${failure.line}` : ''}${failure.column ? `:${failure.column}` : ''}` : null;
   return (
@@ -63,7 +77,7 @@ function FailureCard({ failure, onOpenFile }: { failure: CheckFailure; onOpenFil
   );
 }
 
-function NodeRow({ node, run, sessionId, canEdit, onOpenFile }: { node: RunNodeView; run: RunView; sessionId: string; canEdit: boolean; onOpenFile: (path: string) => void }) {
+function NodeRow({ doc, node, run, sessionId, canEdit, onOpenFile }: { doc: Y.Doc; node: RunNodeView; run: RunView; sessionId: string; canEdit: boolean; onOpenFile: (path: string) => void }) {
   const elapsed = useElapsed(node);
   const { busy, error, run: act } = useAction('That did not work; try again.');
   const ended = run.state === 'handed-back' || run.state === 'failed';
@@ -103,6 +117,7 @@ function NodeRow({ node, run, sessionId, canEdit, onOpenFile }: { node: RunNodeV
           </span>
         )}
       </div>
+      {node.status === 'running' && (node.kind === 'agent' || node.kind === 'fix') && <AgentBudget doc={doc} />}
       {node.note && <div className="run-node-note muted small">{node.note}</div>}
       {error && <div className="error-text small">{error}</div>}
       {node.failures.length > 0 && node.status !== 'passed' && (
@@ -119,6 +134,41 @@ function NodeRow({ node, run, sessionId, canEdit, onOpenFile }: { node: RunNodeV
         </details>
       )}
     </li>
+  );
+}
+
+/** Only a web address becomes a link: the doc is a view, and a javascript: URL must never be clickable. */
+const isWebAddress = (url: string) => /^https?:\/\//i.test(url);
+
+/** Where the run's work went: the commit, the push and the draft PR, the same on every screen. */
+function ShippedLine({ run }: { run: RunView }) {
+  if (!run.commit) return null;
+  const pullRequest = run.pullRequest;
+  return (
+    <div className="run-shipped small" data-testid="run-commit">
+      <span>
+        Committed <code>{run.commit.sha.slice(0, 10)}</code> on <code>{run.commit.branch}</code>
+      </span>
+      {run.push && (
+        <span data-testid="run-push">
+          · pushed to <code>{run.push.remote}</code>
+        </span>
+      )}
+      {pullRequest && (
+        <span data-testid="run-pull-request">
+          ·{' '}
+          {isWebAddress(pullRequest.url) ? (
+            <a className="run-pull-request-link" href={pullRequest.url} target="_blank" rel="noreferrer noopener">
+              {pullRequest.draft ? 'Draft PR' : 'PR'} #{pullRequest.number} ↗
+            </a>
+          ) : (
+            <span>
+              {pullRequest.draft ? 'Draft PR' : 'PR'} #{pullRequest.number}
+            </span>
+          )}
+        </span>
+      )}
+    </div>
   );
 }
 
@@ -151,7 +201,7 @@ export function RunPanelBody({ doc, sessionId, canEdit, onOpenFile }: { doc: Y.D
       {error && <div className="error-text small">{error}</div>}
       <ol className="run-nodes">
         {run.nodes.map((node) => (
-          <NodeRow key={node.id} node={node} run={run} sessionId={sessionId} canEdit={canEdit} onOpenFile={onOpenFile} />
+          <NodeRow key={node.id} doc={doc} node={node} run={run} sessionId={sessionId} canEdit={canEdit} onOpenFile={onOpenFile} />
         ))}
       </ol>
       {run.summary && run.state !== 'passed' && (
@@ -159,11 +209,7 @@ export function RunPanelBody({ doc, sessionId, canEdit, onOpenFile }: { doc: Y.D
           <pre>{run.summary}</pre>
         </div>
       )}
-      {run.commit && (
-        <div className="run-commit small" data-testid="run-commit">
-          Committed <code>{run.commit.sha.slice(0, 10)}</code> on <code>{run.commit.branch}</code>
-        </div>
-      )}
+      <ShippedLine run={run} />
     </section>
   );
 }

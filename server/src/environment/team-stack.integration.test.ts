@@ -81,6 +81,8 @@ describe.skipIf(!registry.reachable)('examples/team-stack in a session', () => {
     const fetched = record.body.attempts.find((attempt) => attempt.phase === 'setup' && attempt.host === NPM_REGISTRY_HOST && attempt.allowed);
     expect(fetched, JSON.stringify(record.body.attempts)).toBeDefined();
     expect(fetched!.bytesIn).toBeGreaterThan(1_000);
+    // The package's metadata and tarball, not npm's own update check (about 3 MB).
+    expect(fetched!.bytesIn).toBeLessThan(500_000);
 
     const ownerTerminal = openTerminal(shared.server.url, sessionId, ada.token);
     await waitFor(() => ownerTerminal.state.ready, 'the terminal', 20_000);
@@ -96,6 +98,8 @@ describe.skipIf(!registry.reachable)('examples/team-stack in a session', () => {
     expect(ownerTerminal.state.output).toContain(`token: ${MARKER}`);
     expect(ownerTerminal.state.output).not.toMatch(/curl-exit:0/);
     await waitFor(() => readNetworkDenials(tab.doc).some((denial) => denial.host === NPM_REGISTRY_HOST), 'the session’s refusal in the doc', 10_000);
+    // That was the session's only try: npm test reached for nothing (no update check asking everyone to open the registry).
+    expect(readNetworkDenials(tab.doc)).toEqual([expect.objectContaining({ host: NPM_REGISTRY_HOST, port: 443, attempts: 1 })]);
 
     // A late joiner's scrollback, the doc as a tab has it and every doc update the store kept: no value.
     const late = openTerminal(shared.server.url, sessionId, bob.token);

@@ -73,8 +73,21 @@ function relayCommand(program: RelayProgram, socketPath: string, port: number): 
 export function proxyEnvironment(port = SANDBOX_PROXY_PORT): Record<string, string> {
   const proxy = `http://127.0.0.1:${port}`;
   const direct = 'localhost,127.0.0.1,::1';
-  // NODE_USE_ENV_PROXY: node's own fetch honours the variables too (Node 24+; older ones ignore it).
-  return { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, ALL_PROXY: proxy, NO_PROXY: direct, no_proxy: direct, NODE_USE_ENV_PROXY: '1' };
+  return {
+    HTTP_PROXY: proxy,
+    HTTPS_PROXY: proxy,
+    http_proxy: proxy,
+    https_proxy: proxy,
+    ALL_PROXY: proxy,
+    NO_PROXY: direct,
+    no_proxy: direct,
+    // Node's own fetch honours the variables too (Node 24+; older ones ignore it).
+    NODE_USE_ENV_PROXY: '1',
+    // npm's update check fetches the registry's whole `npm` document (about 3 MB) from every npm
+    // command: setup would spend its bandwidth on it, and in a session each `npm test` would be
+    // refused and ask everyone "denied — allow for this session?".
+    NPM_CONFIG_UPDATE_NOTIFIER: 'false',
+  };
 }
 
 export interface SandboxNetwork {

@@ -6,7 +6,9 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readMeta, readNetworkDenials } from '../../../shared/src/doc/accessors.js';
+import type { OpenTerminalResponse } from '../../../shared/src/protocol/http.js';
 import type { NetworkAttemptsResponse } from '../../../shared/src/protocol/network.js';
+import type { SecretListResponse } from '../../../shared/src/protocol/secrets.js';
 import { terminalPath } from '../../../shared/src/protocol/terminal.js';
 import { docUpdates } from '../db/schema.js';
 import { NPM_REGISTRY_HOST, probeNpmRegistry } from '../../test-support/npm-registry.js';
@@ -40,8 +42,8 @@ afterAll(() => rm(repoRoot, { recursive: true, force: true }));
 // eslint-disable-next-line no-control-regex
 const withoutColours = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
-function openTerminal(baseUrl: string, sessionId: string, token: string) {
-  const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}${terminalPath(sessionId, 't1')}?token=${token}`);
+function openTerminal(baseUrl: string, sessionId: string, terminalId: string, token: string) {
+  const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}${terminalPath(sessionId, terminalId)}?token=${token}`);
   const state = { output: '', ready: false };
   socket.on('message', (data, isBinary) => {
     if (isBinary) state.output += Buffer.from(data as Buffer).toString('utf8');
@@ -65,16 +67,19 @@ describe.skipIf(!registry.reachable)('examples/team-stack in a session', () => {
     shared.peers.push(tab);
     await waitForSync(tab);
 
-    // The owner sets the secret the repo's config asks for; an editor may not.
-    const put = (token: string) => shared.api.call('PUT', `/sessions/${sessionId}/secrets/TEAM_STACK_TOKEN`, token, { value: TOKEN });
-    expect((await put(bob.token)).status).toBe(403);
-    expect((await put(ada.token)).status).toBe(204);
-
     const postgres = () => readMeta(tab.doc).services.find((service) => service.name === 'postgres');
     await waitFor(() => ['ready', 'failed'].includes(readMeta(tab.doc).sandboxState ?? ''), 'the sandbox to start', READY_TIMEOUT_MS);
     expect(readMeta(tab.doc).sandboxState, readMeta(tab.doc).sandboxMessage).toBe('ready');
     await waitFor(() => postgres()?.state === 'ready' || postgres()?.state === 'failed', 'postgres to be ready', READY_TIMEOUT_MS);
     expect(postgres(), postgres()?.logTail).toMatchObject({ state: 'ready' });
+
+    // The owner is told which secret the repo's config asks for, and sets it; an editor may not.
+    const asked = async () => (await shared.api.call<SecretListResponse>('GET', `/sessions/${sessionId}/secrets`, ada.token)).body.asked;
+    expect(await asked()).toEqual(['TEAM_STACK_TOKEN']);
+    const put = (token: string) => shared.api.call('PUT', `/sessions/${sessionId}/secrets/TEAM_STACK_TOKEN`, token, { value: TOKEN });
+    expect((await put(bob.token)).status).toBe(403);
+    expect((await put(ada.token)).status).toBe(204);
+    expect(await asked()).toEqual([]);
 
     // The package came from the registry through the setup's proxy, recorded with its bytes.
     const record = await shared.api.call<NetworkAttemptsResponse>('GET', `/sessions/${sessionId}/network/attempts`, bob.token);
@@ -84,7 +89,10 @@ describe.skipIf(!registry.reachable)('examples/team-stack in a session', () => {
     // The package's metadata and tarball, not npm's own update check (about 3 MB).
     expect(fetched!.bytesIn).toBeLessThan(500_000);
 
-    const ownerTerminal = openTerminal(shared.server.url, sessionId, ada.token);
+    // The first shell started with the sandbox, before the secret was set: the owner opens another, as the Secrets dialog says.
+    const opened = await shared.api.call<OpenTerminalResponse>('POST', `/sessions/${sessionId}/terminals`, ada.token);
+    expect(opened.status).toBe(201);
+    const ownerTerminal = openTerminal(shared.server.url, sessionId, opened.body.terminalId, ada.token);
     await waitFor(() => ownerTerminal.state.ready, 'the terminal', 20_000);
     ownerTerminal.type('npm test 2>&1; echo "npm-test-exit:$?"\r');
     await waitFor(() => /npm-test-exit:\d+/.test(ownerTerminal.state.output), 'npm test to finish', 60_000);
@@ -102,7 +110,7 @@ describe.skipIf(!registry.reachable)('examples/team-stack in a session', () => {
     expect(readNetworkDenials(tab.doc)).toEqual([expect.objectContaining({ host: NPM_REGISTRY_HOST, port: 443, attempts: 1 })]);
 
     // A late joiner's scrollback, the doc as a tab has it and every doc update the store kept: no value.
-    const late = openTerminal(shared.server.url, sessionId, bob.token);
+    const late = openTerminal(shared.server.url, sessionId, opened.body.terminalId, bob.token);
     await waitFor(() => late.state.output.includes('curl-exit:'), 'the scrollback', 20_000);
     expect(late.state.output).toContain(MARKER);
     for (const [what, text] of [

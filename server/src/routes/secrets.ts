@@ -46,7 +46,9 @@ export function secretRoutes(deps: { service: SessionService; store: SecretsStor
     .get('/:sessionId/secrets', async (c) => {
       const access = await deps.service.requireAccess(c.req.param('sessionId'), requireIdentity(c.get('identity')));
       if (!canEditSession(access.role)) throw forbidden("Viewers cannot see a session's secrets");
-      const body: SecretListResponse = { repo: access.session.repo, secrets: await deps.store.list(access.session.repo), canManage: canManageSharing(access.role) };
+      const secrets = await deps.store.list(access.session.repo);
+      const asked = deps.live.askedFor(access.session.id).filter((name) => !secrets.some((secret) => secret.name === name));
+      const body: SecretListResponse = { repo: access.session.repo, secrets, canManage: canManageSharing(access.role), asked };
       return c.json(body);
     })
     .put('/:sessionId/secrets/:name', async (c) => {

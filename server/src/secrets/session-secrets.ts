@@ -16,6 +16,8 @@ interface Attached {
   env: Record<string, string>;
   redactor: SecretRedactor;
   missing: string[];
+  /** Every name the environment file asks for, in any phase. */
+  asked: string[];
 }
 
 /** The repo's environment file as its snapshot has it (what the session started from), or null. */
@@ -47,6 +49,8 @@ export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: S
     const given: SecretValue[] = values.filter((secret) => chosen.has(secret.name));
     entry.env = Object.fromEntries(given.map((secret) => [secret.name, secret.value]));
     entry.missing = choice.missing;
+    const declared = environment?.secrets;
+    entry.asked = [...new Set([...(declared?.setup ?? []), ...(declared?.services ?? []), ...(declared?.session ?? [])])];
     // Every value of the repo is redacted, given or not: a value may reach the sandbox some other way (a file, a pasted line).
     entry.redactor.add(values);
     deps.logRedactor.add(values);
@@ -54,7 +58,7 @@ export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: S
 
   return {
     async attach(sessionId: string, repo: string, sandbox: Sandbox): Promise<LiveSessionSecrets> {
-      const entry: Attached = { repo, sandbox, env: {}, redactor: new SecretRedactor(), missing: [] };
+      const entry: Attached = { repo, sandbox, env: {}, redactor: new SecretRedactor(), missing: [], asked: [] };
       await load(entry);
       attached.set(sessionId, entry);
       return {
@@ -70,6 +74,10 @@ export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: S
     },
     redactorFor(sessionId: string): SecretRedactor | undefined {
       return attached.get(sessionId)?.redactor;
+    },
+    /** The names a live session's environment file asks for (none while its sandbox is not running). */
+    askedFor(sessionId: string): string[] {
+      return attached.get(sessionId)?.asked ?? [];
     },
     /**
      * What a repo's setup script gets: only the secrets its environment file names for `setup` (none

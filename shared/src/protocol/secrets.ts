@@ -51,6 +51,12 @@ export interface SecretListResponse {
   secrets: SecretSummary[];
   /** Whether the caller may add, replace and delete the repo's secrets (the session owner). */
   canManage: boolean;
+  /**
+   * Names the repo's `.tandem/environment.json` asks for (for setup, services or sessions) that no
+   * secret here has: what an owner still has to set. Read from the running sandbox's snapshot, so
+   * empty while it starts.
+   */
+  asked: string[];
 }
 
 export interface RotateSecretsKeyResponse {

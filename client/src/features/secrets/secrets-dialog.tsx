@@ -21,6 +21,7 @@ export function SecretsDialog({ sessionId, onClose }: { sessionId: string; onClo
   const [secrets, setSecrets] = useState<SecretSummary[]>([]);
   const [repo, setRepo] = useState('');
   const [canManage, setCanManage] = useState(false);
+  const [asked, setAsked] = useState<string[]>([]);
   const [loaded, setLoaded] = useState(false);
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
@@ -35,6 +36,7 @@ export function SecretsDialog({ sessionId, onClose }: { sessionId: string; onClo
       setSecrets(response.secrets);
       setRepo(response.repo);
       setCanManage(response.canManage);
+      setAsked(response.asked);
       setLoaded(true);
     }, reportError);
   }, [sessionId]);
@@ -69,6 +71,7 @@ export function SecretsDialog({ sessionId, onClose }: { sessionId: string; onClo
       setSaved(null);
       load();
     }, reportError);
+  /** Puts a name in the form, ready for its value: to replace a secret, or to set one the repo asks for. */
   const startReplace = (secretName: string) => {
     setName(secretName);
     setValue('');
@@ -96,7 +99,22 @@ export function SecretsDialog({ sessionId, onClose }: { sessionId: string; onClo
         <section className="share-list">
           <h3 className="section-label">Set for this repo</h3>
           <ul className="secret-list" data-testid="secret-list">
-            {loaded && secrets.length === 0 && <li className="muted empty-line">No secrets yet.</li>}
+            {loaded && secrets.length === 0 && asked.length === 0 && <li className="muted empty-line">No secrets yet.</li>}
+            {asked.map((askedName) => (
+              <li key={`asked:${askedName}`} className="secret-asked" data-testid="secret-asked">
+                <code className="secret-name">{askedName}</code>
+                <span className="secret-meta muted">
+                  not set · the repo's <code>.tandem/environment.json</code> asks for it
+                </span>
+                {canManage && (
+                  <span className="secret-actions">
+                    <button className="button small primary" onClick={() => startReplace(askedName)} aria-label={`Set ${askedName}`}>
+                      Set
+                    </button>
+                  </span>
+                )}
+              </li>
+            ))}
             {secrets.map((secret) => (
               <li key={`${secret.scope}:${secret.name}`} data-scope={secret.scope} className={saved === secret.name && secret.scope === 'repo' ? 'is-fresh' : undefined}>
                 <code className="secret-name">{secret.name}</code>

@@ -16,7 +16,7 @@ test('a refused connection shows live to everyone as "denied — allow for this 
   }).toPass({ timeout: 20_000 });
 
   const prompt = bob.getByTestId('network-denied');
-  await expect(prompt).toContainText('The agent tried to reach docs.example.org:80: denied — Allow for this session?');
+  await expect(prompt).toContainText('The sandbox tried to reach docs.example.org:80: denied — Allow for this session?');
   await expect(ada.getByTestId('network-denied')).toContainText('docs.example.org:80');
   await bob.screenshot({ path: '/tmp/shots/network-denied.png' });
 

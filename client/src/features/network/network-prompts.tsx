@@ -28,7 +28,7 @@ function DenialPrompt({ sessionId, denial, canEdit, onDismiss }: { sessionId: st
       <span className="network-prompt-icon" aria-hidden>⊘</span>
       <div className="network-prompt-text">
         <div>
-          The agent tried to reach <strong className="network-host">{address}</strong>: denied
+          The sandbox tried to reach <strong className="network-host">{address}</strong>: denied
           {denial.attempts > 1 ? <span className="muted"> ({denial.attempts} tries)</span> : null}
           {canEdit ? ' — Allow for this session?' : '.'}
         </div>

@@ -19,6 +19,7 @@ import { SessionEndedError, type SessionRuntime } from './session/session-runtim
 import type { AgentService } from './agent/agent-service.js';
 import { createBlueprintService } from './blueprint/blueprint-service.js';
 import type { Shipping } from './blueprint/ship/shipping.js';
+import type { BlueprintRunsRepository } from './db/repositories/blueprint-runs.js';
 import { runRoutes } from './routes/runs.js';
 import type { HealthResponse, ServerInfoResponse } from '../../shared/src/protocol/http.js';
 import { SandboxUnavailableError } from './session/unavailable-runtime.js';
@@ -55,6 +56,8 @@ export interface AppDeps {
   secrets?: { store: SecretsStore; live: SessionSecrets };
   /** Where blueprint runs push and open PRs (absent: push steps say pushing is off). */
   shipping?: Shipping;
+  /** Blueprint runs' state across restarts (absent: runs live in this process only). */
+  blueprintRuns?: BlueprintRunsRepository;
   clientDir: string;
   logger: AppLogger;
 }
@@ -72,6 +75,7 @@ export function createApp(deps: AppDeps) {
     },
     shipping: deps.shipping,
     publicUrl: access.access.publicUrl,
+    runStore: deps.blueprintRuns,
     logger: deps.logger,
   });
   const api = new Hono<AppEnv>()
@@ -121,5 +125,6 @@ export function createApp(deps: AppDeps) {
     deps.logger.error(`unhandled error on ${c.req.method} ${c.req.path}`, error);
     return errorResponse(c, 500, ErrorCode.Internal, 'Something went wrong on the server; try again, and check the server log');
   });
-  return app;
+  // The server goes on with stored runs once it listens, and leaves them to the store when it stops.
+  return Object.assign(app, { blueprintRuns: runs });
 }

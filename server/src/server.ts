@@ -40,6 +40,7 @@ import { SecretRedactor } from './secrets/secret-redactor.js';
 import { redactingLogger } from './secrets/redacting-logger.js';
 import { createSessionSecrets, type SessionSecrets } from './secrets/session-secrets.js';
 import { createNetworkRepository, type NetworkRepository } from './db/repositories/network.js';
+import { createBlueprintRunsRepository } from './db/repositories/blueprint-runs.js';
 import type { HostResolver } from './network/host-resolver.js';
 import { createSessionNetwork, type SessionNetwork } from './network/session-network.js';
 import { createSetupNetwork } from './network/setup-policy.js';
@@ -270,6 +271,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       repoPolicy: { roots: config.sandbox.repoRoots, protectedDirs: [serverDataDir(config), ...(sandboxes?.sandboxDir ? [sandboxes.sandboxDir] : [])] },
       github: config.github ?? { webUrl: GITHUB_DEFAULT_WEB_URL, apiUrl: GITHUB_DEFAULT_API_URL, gitUrl: GITHUB_DEFAULT_WEB_URL },
     }),
+    blueprintRuns: createBlueprintRunsRepository(database.db),
     clientDir: config.clientDir,
     logger,
   });
@@ -282,6 +284,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     created.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
+  // Runs that were running or waiting when the server last stopped go on (a gate waits, a deterministic step reruns).
+  const restoring = app.blueprintRuns.restoreActive().catch((error: unknown) => logger.error('blueprint runs could not be restored', error));
 
   return {
     url: `http://${config.host}:${port}`,
@@ -293,6 +297,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     secrets: secretsStore,
     sandboxDir: sandboxes?.sandboxDir ?? null,
     async close() {
+      await restoring;
+      await app.blueprintRuns.close();
       await agents.close();
       await runtime?.close();
       await docHost.close();

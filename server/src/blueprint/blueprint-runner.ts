@@ -16,6 +16,10 @@ import { runChecks } from './checks/run-checks.js';
 import { outputTail } from './checks/parse-check-output.js';
 import { commitWorkspace, type CommitBase, type CommitPerson } from './commit-step.js';
 import { decideNext, initialEngineState, maxAttemptsOf, type EngineAction, type EngineEvent, type EngineState } from './decide-next.js';
+import { decideNodeEdit, editableParamsOf, type NodeEditDecision } from './node-edits.js';
+import { decideRestore } from './restore-run.js';
+import type { NodeRecord, RunRecord } from './run-record.js';
+import type { EditRunNodeBody } from '../../../shared/src/protocol/runs.js';
 import { pullRequestBody } from './ship/pull-request-body.js';
 import { runCiNode, runPullRequestNode, runPushNode, type ShipNodeResult } from './ship/ship-nodes.js';
 import type { ShipPlace } from './ship/shipping.js';
@@ -40,13 +44,10 @@ export interface BlueprintRunnerDeps {
   sessionUrl: string;
   logger: { error(message: string, error?: unknown): void };
   onEnded(): void;
-}
-
-/** What the executor learned about a node while running it (the engine decides its status). */
-interface NodeRecord {
-  startedAt?: number;
-  durationMs?: number;
-  excerpt?: string;
+  /** A run read back from the store after a restart (its blueprint is `blueprint`); absent for a new run. */
+  restored?: RunRecord;
+  /** Keeps the run's state in the store, on every change (so a restarted server can go on with it). */
+  persist?(record: RunRecord): Promise<void>;
 }
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(6).toString('base64url')}`;
@@ -58,12 +59,14 @@ const fill = (template: string, goal: string) => template.replaceAll('{goal}', g
  * doc's `run` root. Events are handled one at a time, in order.
  */
 export class BlueprintRunner {
-  readonly id = newId('run');
+  readonly id: string;
   private state: EngineState;
   private readonly records = new Map<string, NodeRecord>();
   /** People who approved, skipped or retried a step (they steered the run as much as a message does). */
   private readonly actors = new Map<string, CommitPerson>();
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
+  /** Set at server shutdown: nothing more is decided, written or recorded, so the store keeps the run going. */
+  private suspended = false;
   private readonly abort = new AbortController();
   private commit: RunView['commit'];
   /** Where the session started (the push's prerequisite, the PR's base branch). */
@@ -75,8 +78,73 @@ export class BlueprintRunner {
   private resolveEnded!: () => void;
 
   constructor(private readonly deps: BlueprintRunnerDeps) {
-    this.state = initialEngineState(deps.blueprint);
+    const restored = deps.restored;
+    this.id = restored?.id ?? newId('run');
+    this.startedAt = restored?.startedAt ?? Date.now();
+    this.state = restored?.engine ?? initialEngineState(deps.blueprint);
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+    if (restored) {
+      for (const [nodeId, record] of Object.entries(restored.nodeRecords)) this.records.set(nodeId, { ...record });
+      for (const person of restored.actors) this.actors.set(person.id, person);
+      this.commit = restored.commit;
+      this.base = { ...restored.ship.base };
+      this.pushed = restored.ship.pushed;
+      this.pullRequest = restored.ship.pullRequest;
+    }
+  }
+
+  /** The run as the store keeps it. */
+  record(): RunRecord {
+    return {
+      id: this.id,
+      sessionId: this.deps.session.id,
+      repo: this.deps.session.repo,
+      blueprint: this.deps.blueprint,
+      goal: this.deps.goal,
+      startedBy: this.deps.startedBy,
+      startedAt: this.startedAt,
+      sessionUrl: this.deps.sessionUrl,
+      engine: this.state,
+      nodeRecords: Object.fromEntries([...this.records].map(([nodeId, record]) => [nodeId, { ...record }])),
+      actors: [...this.actors.values()],
+      commit: this.commit,
+      ship: { base: { ...this.base }, pushed: this.pushed, pullRequest: this.pullRequest },
+    };
+  }
+
+  /** A restarted server goes on with a stored run (see decideRestore): a gate waits, a deterministic step runs again, an agent step fails for a retry. */
+  resume(): Promise<void> {
+    const next = this.queue.then(async () => {
+      const decision = decideRestore(this.deps.blueprint, this.state);
+      this.state = decision.state;
+      await this.publish();
+      if (decision.notice) await this.notice('warning', decision.notice);
+      await this.execute(decision.action);
+    });
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /** A person's new parameters for a step not yet run (see decideNodeEdit): the engine uses them when it gets there. */
+  editNode(nodeId: string, edit: EditRunNodeBody, person: CommitPerson): Promise<NodeEditDecision> {
+    const next = this.queue.then(async () => {
+      const decision = decideNodeEdit(this.deps.blueprint, this.state, nodeId, edit);
+      if (this.suspended || decision.kind === 'refused' || decision.changes.length === 0) return decision;
+      // The run's own copy of its blueprint (never a built-in's), so the engine and the store see the new values.
+      this.deps.blueprint.nodes[decision.index] = decision.node;
+      this.actors.set(person.id, person);
+      await this.publish();
+      await this.notice('info', `${person.name} edited “${decision.node.title}”: ${decision.changes.join('; ')}.`);
+      return decision;
+    });
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /** Server shutdown: the step in progress is abandoned without recording an end, so the next server goes on with the run. */
+  suspend(): void {
+    this.suspended = true;
+    this.abort.abort();
   }
 
   get isActive(): boolean {
@@ -96,6 +164,7 @@ export class BlueprintRunner {
     const outcome = await this.dispatch({ type: action, nodeId, by: person.name });
     if (outcome.kind === 'done') {
       this.actors.set(person.id, person);
+      await this.queue.then(() => this.publish()).catch(() => {});
       const title = this.nodeSpec(nodeId)?.title ?? nodeId;
       const verb = { approve: 'approved', skip: 'skipped', retry: 'retried' }[action];
       await this.notice('info', `${person.name} ${verb} “${title}”.`);
@@ -140,6 +209,7 @@ export class BlueprintRunner {
           excerpt: record.excerpt,
           failures: node.failures,
           note: node.note,
+          params: editableParamsOf(spec),
         };
       }),
     };
@@ -152,6 +222,7 @@ export class BlueprintRunner {
   /** Decides and applies one event after every earlier one. */
   private dispatch(event: EngineEvent): Promise<{ kind: 'done' } | { kind: 'refused'; reason: string }> {
     const next = this.queue.then(async () => {
+      if (this.suspended) return { kind: 'refused' as const, reason: 'The server is shutting down; the run goes on when it is back.' };
       const decision = decideNext(this.deps.blueprint, this.state, event);
       if (decision.kind === 'refused') return decision;
       this.state = decision.state;
@@ -164,6 +235,9 @@ export class BlueprintRunner {
   }
 
   private async publish(): Promise<void> {
+    if (this.suspended) return;
+    // The store first: it is what a restarted server goes on from.
+    await this.deps.persist?.(this.record());
     const view = this.view();
     await this.deps.change((doc) => writeRun(doc, view, DocOrigin.Agent));
   }
@@ -339,6 +413,7 @@ export class BlueprintRunner {
   }
 
   private async notice(level: SystemNoticeEntry['level'], text: string): Promise<void> {
+    if (this.suspended) return;
     await this.deps.change((doc) => appendTranscriptEntry(doc, { kind: 'system-notice', id: newId('n'), level, text, createdAt: Date.now() }, DocOrigin.Agent));
   }
 }

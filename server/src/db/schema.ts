@@ -1,4 +1,4 @@
-import { bigint, bigserial, boolean, customType, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /** bytea as Uint8Array: PGlite returns Uint8Array, node-postgres a Buffer (also a Uint8Array). */
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
@@ -204,4 +204,40 @@ export const sessionNetworkHosts = pgTable(
     openedAt: createdAt(),
   },
   (table) => [primaryKey({ columns: [table.sessionId, table.host] })],
+);
+
+/**
+ * Blueprint runs, one row each, written on every change of state so a restarted server can go on
+ * with a run (or say why it cannot). The columns are the run's parts as the engine keeps them; the
+ * server reads them back through zod (server/src/blueprint/run-record.ts).
+ */
+export const blueprintRuns = pgTable(
+  'blueprint_runs',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    repo: text('repo').notNull(),
+    /** The run's state (running, waiting, passed, …): what restart looks for. */
+    state: text('state').notNull(),
+    /** The run's own copy of its blueprint, with people's edits to steps not yet run. */
+    blueprint: jsonb('blueprint').notNull(),
+    goal: text('goal').notNull(),
+    startedById: text('started_by_id').notNull(),
+    startedByName: text('started_by_name').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
+    sessionUrl: text('session_url').notNull(),
+    /** decide-next's EngineState. */
+    engine: jsonb('engine').notNull(),
+    /** Per node: when it started, how long it took, its output excerpt. */
+    nodeRecords: jsonb('node_records').notNull(),
+    /** People who approved, skipped, retried or edited a step (co-authors of the commit). */
+    actors: jsonb('actors').notNull(),
+    commit: jsonb('commit'),
+    /** The base the session started from, what was pushed, the PR opened. */
+    ship: jsonb('ship').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [index('blueprint_runs_session_idx').on(table.sessionId, table.startedAt), index('blueprint_runs_state_idx').on(table.state)],
 );

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { canEditSession } from '../../../shared/src/roles.js';
-import { runNodeActionSchema, startRunBodySchema, type BlueprintListResponse, type RunResponse } from '../../../shared/src/protocol/runs.js';
+import { editRunNodeBodySchema, runNodeActionSchema, startRunBodySchema, type BlueprintListResponse, type RunResponse } from '../../../shared/src/protocol/runs.js';
 import type { BlueprintService } from '../blueprint/blueprint-service.js';
 import { forbidden, HttpError } from '../http/http-error.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
@@ -12,8 +12,8 @@ import { ErrorCode } from '../../../shared/src/protocol/errors.js';
 export function runRoutes(service: SessionService, runs: BlueprintService) {
   return new Hono<AppEnv>()
     .get('/:sessionId/blueprints', async (c) => {
-      await service.requireAccess(c.req.param('sessionId'), requireIdentity(c.get('identity')));
-      const body: BlueprintListResponse = { blueprints: runs.list() };
+      const access = await service.requireAccess(c.req.param('sessionId'), requireIdentity(c.get('identity')));
+      const body: BlueprintListResponse = await runs.list(access.session);
       return c.json(body);
     })
     .post('/:sessionId/runs', async (c) => {
@@ -31,6 +31,15 @@ export function runRoutes(service: SessionService, runs: BlueprintService) {
       const access = await service.requireAccess(c.req.param('sessionId'), identity);
       if (!canEditSession(access.role)) throw forbidden('Viewers cannot approve, skip or retry steps');
       const body: RunResponse = { run: await runs.act(access.session.id, identity, action.data, c.req.param('nodeId')) };
+      return c.json(body);
+    })
+    // New parameters for a step that has not run yet (editors only); 409 once it has run.
+    .patch('/:sessionId/runs/current/nodes/:nodeId', async (c) => {
+      const identity = requireIdentity(c.get('identity'));
+      const access = await service.requireAccess(c.req.param('sessionId'), identity);
+      if (!canEditSession(access.role)) throw forbidden('Viewers cannot edit steps');
+      const edit = await parseJsonBody(c, editRunNodeBodySchema);
+      const body: RunResponse = { run: await runs.edit(access.session.id, identity, c.req.param('nodeId'), edit) };
       return c.json(body);
     })
     .post('/:sessionId/runs/current/stop', async (c) => {

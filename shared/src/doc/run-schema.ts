@@ -39,6 +39,15 @@ export type RunNodeKind = (typeof RUN_NODE_KINDS)[number];
 export const RUN_NODE_STATUSES = ['pending', 'running', 'passed', 'failed', 'skipped', 'waiting'] as const;
 export type RunNodeStatus = (typeof RUN_NODE_STATUSES)[number];
 
+/** A step's editable parameters, by kind: an agent's goal, a fix's rounds, a run's command, a commit's message. */
+export const runNodeParamsSchema = z.object({
+  goal: z.string().optional(),
+  maxRounds: z.number().int().optional(),
+  command: z.string().optional(),
+  message: z.string().optional(),
+});
+export type RunNodeParams = z.infer<typeof runNodeParamsSchema>;
+
 export const runNodeViewSchema = z.object({
   id: z.string(),
   kind: z.enum(RUN_NODE_KINDS),
@@ -53,6 +62,8 @@ export const runNodeViewSchema = z.object({
   failures: z.array(checkFailureSchema).catch([]),
   /** Who approved, skipped or retried it, and other one-line facts (the commit made). */
   note: z.string().optional().catch(undefined),
+  /** The parameters an editor may change before the step runs (see runNodeParamsSchema). */
+  params: runNodeParamsSchema.optional().catch(undefined),
 });
 export type RunNodeView = z.infer<typeof runNodeViewSchema>;
 

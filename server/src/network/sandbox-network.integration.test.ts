@@ -18,7 +18,6 @@ import { SANDBOX_PROXY_PORT } from './sandbox-network.js';
  * every other name goes through the production resolver, which refuses loopback.
  */
 
-const SERVER_PORT_STANDIN = 8787;
 /** Each probe prints "<label> <http status or 000> <first line of the body>". */
 function probes(serverPort: number): string {
   const proxy = `--noproxy '' -x http://127.0.0.1:${SANDBOX_PROXY_PORT}`;
@@ -65,6 +64,7 @@ const setupAttempts: ProxyAttempt[] = [];
 let provider: ReturnType<typeof createLocalSandboxProvider>;
 let snapshots: ReturnType<typeof createSnapshotStore>;
 let setupOutput: string;
+let serverPort = 0;
 
 // `localhost` is named, so the refusal comes from the address check, not from the policy.
 const rules = (phase: NetworkPolicy['phase']): NetworkPolicy => ({
@@ -90,7 +90,10 @@ beforeAll(async () => {
   });
   const repo = path.join(dir, 'repo');
   await mkdir(path.join(repo, '.tandem'), { recursive: true });
-  await writeFile(path.join(repo, '.tandem/probes.sh'), probes(SERVER_PORT_STANDIN));
+  // The server's port: one that really listens on the host's loopback (the allowed test server's), so a
+  // sandbox sharing the host's network would connect to it directly.
+  serverPort = (allowedServer.address() as AddressInfo).port;
+  await writeFile(path.join(repo, '.tandem/probes.sh'), probes(serverPort));
   await writeFile(path.join(repo, '.tandem/setup.sh'), 'bash .tandem/probes.sh > .tandem/setup-probes.txt 2>&1\n');
   const snapshot = await snapshots.build(repo);
   setupOutput = await readFile(path.join(snapshots.treeDir(snapshot), '.tandem/setup-probes.txt'), 'utf8');
@@ -107,7 +110,7 @@ describe('a sandbox network', () => {
   it("keeps a setup script off the host's network: only what the setup policy names, through the proxy", () => {
     expectAllRefusedButAllowed(parse(setupOutput));
     const denied = setupAttempts.filter((attempt) => !attempt.allowed).map((attempt) => `${attempt.host}:${attempt.port}`);
-    expect(denied).toEqual(expect.arrayContaining(['127.0.0.1:8787', '127.0.0.1:5432', '10.0.0.1:80', '169.254.169.254:80', 'localhost:80', 'example.org:443']));
+    expect(denied).toEqual(expect.arrayContaining([`127.0.0.1:${serverPort}`, '127.0.0.1:5432', '10.0.0.1:80', '169.254.169.254:80', 'localhost:80', 'example.org:443']));
     expect(setupAttempts.every((attempt) => attempt.phase === 'setup')).toBe(true);
   });
 

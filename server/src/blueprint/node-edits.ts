@@ -49,7 +49,8 @@ export function decideNodeEdit(blueprint: Blueprint, state: EngineState, nodeId:
   if (!spec || !node) return { kind: 'refused', status: 404, reason: 'The run has no such step.' };
   if (ENDED.has(state.state)) return { kind: 'refused', status: 409, reason: `The run has ${state.state === 'passed' ? 'finished' : 'been stopped'}; start a new one to change its steps.` };
   if (node.attempt > 0 || node.status !== 'pending') {
-    return { kind: 'refused', status: 409, reason: `“${spec.title}” has ${node.status === 'running' ? 'started' : 'run already'} (${node.status}); only steps that have not run yet can be edited.` };
+    const where = node.status === 'running' ? 'is running' : node.status === 'waiting' ? 'is waiting for approval' : node.status === 'skipped' ? 'was skipped' : `has run already (${node.status})`;
+    return { kind: 'refused', status: 409, reason: `“${spec.title}” ${where}; only steps that have not run yet can be edited.` };
   }
   const allowed = EDITABLE[spec.kind];
   const asked = Object.keys(edit) as EditableField[];

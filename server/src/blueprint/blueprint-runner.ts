@@ -346,7 +346,10 @@ export class BlueprintRunner {
       }
       case 'push': {
         const result = await runPushNode({ sandbox: await this.deps.sandbox(), place: await this.deps.shipPlace(), commit: this.commit && { ...this.commit, ...this.base }, signal });
-        if (result.pushed) this.pushed = result.pushed;
+        if (result.pushed) {
+          this.pushed = result.pushed;
+          await this.notice('info', result.message);
+        }
         return shipEvent(spec.id, result);
       }
       case 'pull-request': {
@@ -358,7 +361,10 @@ export class BlueprintRunner {
           title: fill(spec.pullRequestTitle, this.deps.goal).split('\n')[0]!.slice(0, 200),
           body: await this.pullRequestBody(),
         });
-        if (result.pullRequest) this.pullRequest = result.pullRequest;
+        if (result.pullRequest) {
+          this.pullRequest = result.pullRequest;
+          await this.notice('info', result.message);
+        }
         return shipEvent(spec.id, result);
       }
       case 'ci': {

@@ -123,6 +123,9 @@ export function createSessionNetwork(deps: SessionNetworkDeps) {
       await deps.store.approve(session.repo, hash, ownerId);
       await refresh(sessionId);
       const hosts = entry.environment.file.environment.network?.session ?? [];
+      const setupHosts = entry.environment.file.environment.network?.setup ?? [];
+      // Setup runs when a snapshot is built, before any session of it: the widening applies from the next build.
+      const setupNote = setupHosts.length ? ` Its setup script may reach ${setupHosts.join(', ')} from the next snapshot build on.` : '';
       await deps.docHost.change(sessionId, (doc) =>
         appendTranscriptEntry(
           doc,
@@ -130,7 +133,7 @@ export function createSessionNetwork(deps: SessionNetworkDeps) {
             kind: 'system-notice',
             id: `n_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`,
             level: 'info',
-            text: `${ownerName} approved the repo's ${ENVIRONMENT_FILE_PATH}: the sandbox may now reach ${hosts.length ? hosts.join(', ') : 'nothing more'} for this session.`,
+            text: `${ownerName} approved the repo's ${ENVIRONMENT_FILE_PATH}: the sandbox may now reach ${hosts.length ? hosts.join(', ') : 'nothing more'} for this session.${setupNote}`,
             createdAt: Date.now(),
           },
           DocOrigin.Sandbox,

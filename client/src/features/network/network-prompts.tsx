@@ -61,13 +61,27 @@ function ApprovalPrompt({ sessionId, isOwner }: { sessionId: string; isOwner: bo
       cancelled = true;
     };
   }, [sessionId]);
-  if (!isOwner || !approval?.file || approval.approved || approval.network.session.length === 0) return null;
+  if (!isOwner || !approval?.file || approval.approved) return null;
+  const { setup, session } = approval.network;
+  if (setup.length === 0 && session.length === 0) return null;
   return (
     <div className="network-prompt network-approval" data-testid="environment-approval">
       <span className="network-prompt-icon" aria-hidden>⚑</span>
       <div className="network-prompt-text">
         <div>
-          This repo's <code>{approval.file.path}</code> asks that sessions may reach <strong>{approval.network.session.join(', ')}</strong>. Nothing of it applies until you approve this exact file.
+          This repo's <code>{approval.file.path}</code> asks that
+          {session.length > 0 && (
+            <>
+              {' '}sessions may reach <strong>{session.join(', ')}</strong>
+            </>
+          )}
+          {session.length > 0 && setup.length > 0 && ' and'}
+          {setup.length > 0 && (
+            <>
+              {' '}its setup script may reach <strong>{setup.join(', ')}</strong> (from the next snapshot build)
+            </>
+          )}
+          . Nothing of it applies until you approve this exact file.
         </div>
         <details>
           <summary className="muted">Show the file</summary>

@@ -2,7 +2,7 @@ import { readAgentState } from '../shared/src/doc/accessors.js';
 import { readRun } from '../shared/src/doc/run-accessors.js';
 import type { RunView } from '../shared/src/doc/run-schema.js';
 import type { AgentState } from '../shared/src/doc/schema.js';
-import type { BlueprintListResponse, RunResponse } from '../shared/src/protocol/runs.js';
+import type { RunResponse } from '../shared/src/protocol/runs.js';
 import { estimateCostUsd } from '../server/src/model/pricing.js';
 import type { RunningServer } from '../server/src/server.js';
 import { connectPeer, waitFor, type apiClient } from '../server/test-support/test-server.js';
@@ -57,9 +57,9 @@ export async function runTask(context: TaskRunContext, task: EvalTask, blueprint
     await waitFor(() => tab.provider.synced, 'the session doc to sync', DOC_SYNC_TIMEOUT_MS);
     const started = await api.call<RunResponse | { error: { message: string } }>('POST', `/sessions/${sessionId}/runs`, token, { blueprint, goal: task.goal });
     if (started.status !== 201) {
-      const offered = await api.call<BlueprintListResponse>('GET', `/sessions/${sessionId}/blueprints`, token);
-      const names = offered.body.blueprints?.map((known) => known.name).join(', ') ?? 'none';
-      result.error = `${(started.body as { error: { message: string } }).error.message} (this session offers: ${names})`;
+      const refusal = (started.body as { error: { message: string } }).error.message;
+      // An unknown name: the server's message lists the ones this session offers.
+      result.error = started.status === 400 ? `${refusal} (pick one of them with --blueprint)` : refusal;
       return result;
     }
     try {

@@ -1,8 +1,6 @@
 import { blueprintSchema, type Blueprint } from '../server/src/blueprint/blueprint-schema.js';
 import { findBuiltInBlueprint } from '../server/src/blueprint/built-in-blueprints.js';
-
-/** Where a repo keeps its own blueprints (the server reads them from there, validated like the built-ins). */
-export const REPO_BLUEPRINTS_DIR = '.tandem/blueprints';
+import { REPO_BLUEPRINTS_DIR } from '../server/src/blueprint/repo-blueprints.js';
 
 /**
  * `base` less its local checks→fix loop: every `fix` node that fixes a `checks` node goes, the checks

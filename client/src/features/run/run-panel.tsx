@@ -187,6 +187,11 @@ export function RunPanelBody({ doc, sessionId, canEdit, onOpenFile }: { doc: Y.D
             <span className={`run-state run-state-${run.state}`} data-testid="run-state">
               {RUN_WORD[run.state]}
             </span>
+            {run.pullRequest && isWebAddress(run.pullRequest.url) && (
+              <a className="run-pull-request-chip" href={run.pullRequest.url} target="_blank" rel="noreferrer noopener" data-testid="run-pull-request-chip">
+                {run.pullRequest.draft ? 'Draft PR' : 'PR'} #{run.pullRequest.number} ↗
+              </a>
+            )}
           </div>
           <div className="run-goal muted small" title={run.goal}>
             {run.goal} · started by {run.startedBy}

@@ -20,6 +20,7 @@ import type { AgentInfo, MessageOutcome } from '../../../shared/src/protocol/htt
 import type { Identity } from '../auth/identity-token.js';
 import { forbidden, HttpError, notFound } from '../http/http-error.js';
 import { createModelClient, type ModelConfig } from '../model/model-client.js';
+import { streamTurn } from '../model/stream-turn.js';
 import type { RetryPolicy } from '../model/retry-policy.js';
 import type { Sandbox } from '../sandbox/provider.js';
 import type { DocHost } from '../sync/doc-host.js';
@@ -100,6 +101,13 @@ export function createAgentService(deps: AgentServiceDeps) {
   }
 
   return {
+    /** One small request outside any run (a commit message's draft): its text, through the same SDK client. */
+    async draft(request: { system: string; prompt: string; maxOutputTokens: number; signal: AbortSignal }): Promise<string> {
+      if (!client) throw new HttpError(503, ErrorCode.AgentUnavailable, AGENT_NOT_CONFIGURED_MESSAGE);
+      const turn = await streamTurn(client, { model: deps.model.model, max_tokens: request.maxOutputTokens, system: request.system, messages: [{ role: 'user', content: request.prompt }] }, {}, request.signal, deps.model.streamIdleTimeoutMs);
+      return turn.blocks.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    },
+
     info(): AgentInfo {
       return { configured: client !== null, model: deps.model.model, maxTurns: deps.budget.maxTurns, maxOutputTokens: deps.budget.maxOutputTokens };
     },

@@ -14,6 +14,7 @@ import type { Blueprint, BlueprintNode } from './blueprint-schema.js';
 import { describeFailures } from './checks/parse-check-output.js';
 import { runChecks } from './checks/run-checks.js';
 import { outputTail } from './checks/parse-check-output.js';
+import { DRAFT_PLACEHOLDER, draftCommitMessage } from './commit-draft.js';
 import { commitWorkspace, type CommitBase, type CommitPerson } from './commit-step.js';
 import { decideNext, initialEngineState, maxAttemptsOf, type EngineAction, type EngineEvent, type EngineState } from './decide-next.js';
 import { decideNodeEdit, editableParamsOf, type NodeEditDecision } from './node-edits.js';
@@ -40,6 +41,8 @@ export interface BlueprintRunnerDeps {
   change<T>(apply: (doc: Y.Doc) => T): Promise<T>;
   /** Where the session's branch is pushed and its PR opened (decided from the repo and the server's settings). */
   shipPlace(): Promise<ShipPlace>;
+  /** One small model request outside the agent loop (a commit message's draft); absent, the template's subject is used. */
+  draftText?(request: { system: string; prompt: string; maxOutputTokens: number; signal: AbortSignal }): Promise<string>;
   /** The session's address, for the PR body. */
   sessionUrl: string;
   logger: { error(message: string, error?: unknown): void };
@@ -319,15 +322,17 @@ export class BlueprintRunner {
       }
       case 'checks': {
         const sandbox = await this.deps.sandbox();
-        const result = await runChecks(sandbox, spec.commands, { timeoutMs: spec.timeoutMs, signal });
+        const result = await runChecks(sandbox, spec.commands, { timeoutMs: spec.timeoutMs, signal, memory: this.checksMemory });
         this.setExcerpt(spec.id, result.excerpt);
         return finished(result.passed, { failures: result.failures, failureTotal: result.failureTotal });
       }
       case 'commit': {
         const sandbox = await this.deps.sandbox();
+        const drafted = spec.message.includes(DRAFT_PLACEHOLDER) ? await this.draftCommit(sandbox, signal) : null;
+        const subject = drafted?.subject ?? fill(spec.message.replaceAll(DRAFT_PLACEHOLDER, '{goal}'), this.deps.goal);
         const outcome = await commitWorkspace(
           sandbox,
-          { sessionId: this.deps.session.id, goal: this.deps.goal, subject: fill(spec.message, this.deps.goal), author: this.deps.startedBy, coAuthors: await this.steerers() },
+          { sessionId: this.deps.session.id, goal: this.deps.goal, subject, body: drafted?.body, author: this.deps.startedBy, coAuthors: await this.steerers() },
           signal,
         );
         if (outcome.kind !== 'failed' && outcome.baseSha) this.base = { baseSha: outcome.baseSha, baseBranch: outcome.baseBranch };
@@ -397,6 +402,19 @@ export class BlueprintRunner {
       void this.stop({ name: outcome.message.replace(/ stopped the run\.$/, '') || 'Someone' });
     }
     return { type: 'node-finished', nodeId, passed: outcome.state === 'done', message: outcome.state === 'done' ? undefined : outcome.message };
+  }
+
+  /** The model's draft of the commit message, from the changed files and the agent's last words in this run. */
+  private async draftCommit(sandbox: Sandbox, signal: AbortSignal): Promise<{ subject: string; body: string } | null> {
+    const status = await sandbox.exec(`git -c safe.directory='*' -c core.fsmonitor=false status --short`, { signal, timeoutMs: 30_000, maxOutputBytes: 16_384 });
+    const transcript = await this.deps.change((doc) => readTranscript(doc));
+    const said = transcript.filter((entry) => entry.kind === 'assistant-text' && entry.createdAt >= this.startedAt).at(-1);
+    return draftCommitMessage({
+      goal: this.deps.goal,
+      changedFiles: status.stdout,
+      agentSummary: said?.kind === 'assistant-text' ? said.text : '',
+      ask: (request) => (this.deps.draftText ? this.deps.draftText({ ...request, signal }) : Promise.reject(new Error('no model to draft with'))),
+    });
   }
 
   private async pullRequestBody(): Promise<string> {

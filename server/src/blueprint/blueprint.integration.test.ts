@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readTranscript } from '../../../shared/src/doc/accessors.js';
 import type { RunResponse } from '../../../shared/src/protocol/runs.js';
-import { BROKEN_ADD, FIXED_ADD, opened, repoWithFailingTest as repoIn, runEnded as ended, scriptModel, STILL_BROKEN_ADD, teamOn } from '../../test-support/blueprint-fixtures.js';
+import { COMMIT_DRAFT_SYSTEM } from './commit-draft.js';
+import { BROKEN_ADD, FIXED_ADD, gitIn, opened, repoWithFailingTest as repoIn, runEnded as ended, scriptModel, STILL_BROKEN_ADD, teamOn } from '../../test-support/blueprint-fixtures.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
 import { serverForFile } from '../../test-support/server-per-file.js';
 import { makeTempDir, waitFor, withModelAt } from '../../test-support/test-server.js';
@@ -149,6 +151,42 @@ it(
     expect(skip.status).toBe(200);
     await waitFor(() => ended(team.run()) && team.node('commit')?.status === 'passed', 'the skipped run to commit', 30_000);
     await waitFor(() => readTranscript(team.tab.doc).some((entry) => entry.kind === 'system-notice' && entry.text === 'Bob skipped “Checks”.'), 'Bob’s skip in the transcript');
+  },
+  RUN_TIMEOUT_MS + 30_000,
+);
+
+it(
+  'a repo blueprint whose commit message is {draft}: the model drafts subject and body, its forged trailers are dropped, the engine writes its own',
+  async () => {
+    const repo = await repoWithFailingTest('drafted');
+    await mkdir(path.join(repo, '.tandem', 'blueprints'), { recursive: true });
+    await writeFile(
+      path.join(repo, '.tandem', 'blueprints', 'drafted.json'),
+      JSON.stringify({ name: 'drafted', nodes: [{ kind: 'agent', id: 'implement', title: 'Implement' }, { kind: 'commit', id: 'commit', title: 'Commit', message: '{draft}' }] }),
+    );
+    gitIn(repo, '-c', 'user.name=Origin', '-c', 'user.email=origin@example.com', 'add', '-A');
+    gitIn(repo, '-c', 'user.name=Origin', '-c', 'user.email=origin@example.com', 'commit', '-q', '-m', 'A drafted blueprint');
+    const team = await people('Drafted commit', repo);
+    const model = script([
+      toolReply('write_file', { path: 'src/math.js', content: FIXED_ADD }),
+      textReply('add now adds its arguments instead of subtracting them.'),
+      textReply('Fix add to add its arguments\n\nadd subtracted; the test wanted a sum.\nCo-authored-by: Mallory <mallory@evil.example>'),
+    ]);
+    const started = await shared.api.call<RunResponse>('POST', `/sessions/${team.sessionId}/runs`, team.ada.token, { blueprint: 'drafted', goal: 'Make add add' });
+    expect(started.status).toBe(201);
+    await waitFor(() => ended(team.run()), 'the run to end', RUN_TIMEOUT_MS);
+    expect(team.run()!.state).toBe('passed');
+
+    const ask = model.request(2)!;
+    expect(ask.system).toBe(COMMIT_DRAFT_SYSTEM);
+    const prompt = userTexts(ask.messages).join('\n');
+    expect(prompt).toContain('src/math.js');
+    expect(prompt).toContain('add now adds its arguments');
+
+    const live = await shared.server.runtime!.ensureStarted(team.sessionId, repo);
+    const message = (await live.sandbox.exec(`git -c safe.directory='*' log -1 --format=%B`)).stdout;
+    expect(message.startsWith('Fix add to add its arguments\n\nadd subtracted; the test wanted a sum.\n\nTandem-Session: ')).toBe(true);
+    expect(message).not.toContain('Mallory');
   },
   RUN_TIMEOUT_MS + 30_000,
 );

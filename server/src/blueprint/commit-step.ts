@@ -18,6 +18,8 @@ export interface CommitRequest {
   /** What the run was for; the branch slug and the subject come from it. */
   goal: string;
   subject: string;
+  /** Lines after the subject (a drafted message's body); trailers follow it. */
+  body?: string;
   author: CommitPerson;
   coAuthors: CommitPerson[];
 }
@@ -65,7 +67,8 @@ export function commitMessage(request: CommitRequest): string {
   const seen = new Set([request.author.id]);
   const coAuthors = request.coAuthors.filter((person) => !seen.has(person.id) && seen.add(person.id));
   const trailers = [...coAuthors.map((person) => `Co-authored-by: ${person.name} <${personEmail(person)}>`), `Tandem-Session: ${request.sessionId}`];
-  return `${subject}\n\n${trailers.join('\n')}\n`;
+  const body = request.body?.trim();
+  return `${subject}\n\n${body ? `${body}\n\n` : ''}${trailers.join('\n')}\n`;
 }
 
 /** A value git reads from the environment as a name: no newlines or angle brackets. */

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_BLUEPRINT_ALIASES, parseBlueprintFile } from './blueprint-file.js';
 
@@ -72,4 +74,17 @@ describe('a repo blueprint file', () => {
     expect(problem!.message).toMatch(/alias/i);
     expect(MAX_BLUEPRINT_ALIASES).toBeLessThan(80);
   });
+});
+
+it('every blueprint the example repos ship is valid', () => {
+  const files = readdirSync('examples').flatMap((example) => {
+    const folder = path.join('examples', example, '.tandem/blueprints');
+    try {
+      return readdirSync(folder).map((name) => path.join(folder, name));
+    } catch {
+      return [];
+    }
+  });
+  expect(files).toContain('examples/hello-tandem/.tandem/blueprints/plan-first.yaml');
+  for (const file of files) expect(parseBlueprintFile(file, readFileSync(file, 'utf8')), file).toMatchObject({ kind: 'valid' });
 });

@@ -7,6 +7,7 @@ import type { RunNodeAction } from '../../../../shared/src/protocol/runs.js';
 import { useDocValue } from '../../lib/session-sync.js';
 import { useAction } from '../../lib/use-action.js';
 import { runApi } from './run-api.js';
+import { editableField, NodeParamEditor } from './node-param-editor.js';
 import './run-panel.css';
 
 const STATUS_WORD: Record<RunNodeStatus, string> = {
@@ -90,6 +91,9 @@ function NodeRow({ doc, node, run, sessionId, canEdit, onOpenFile }: { doc: Y.Do
     }
   }
   const showAttempts = node.maxAttempts > 1 || node.attempt > 1;
+  // A step not yet run may have its parameter changed by an editor (the server refuses once it has run).
+  const [editing, setEditing] = useState(false);
+  const editable = canEdit && node.status === 'pending' && node.attempt === 0 && run.state !== 'passed' && run.state !== 'stopped' && editableField(node) !== undefined;
   return (
     <li className={`run-node run-node-${node.status}`} data-testid={`run-node-${node.id}`} data-status={node.status}>
       <div className="run-node-head">
@@ -107,8 +111,13 @@ function NodeRow({ doc, node, run, sessionId, canEdit, onOpenFile }: { doc: Y.Do
           )}
           {elapsed && <span>· {elapsed}</span>}
         </span>
-        {actions.length > 0 && (
+        {(actions.length > 0 || editable) && (
           <span className="run-node-actions">
+            {editable && !editing && (
+              <button type="button" className="button small" onClick={() => setEditing(true)} title="Change this step before it runs">
+                Edit
+              </button>
+            )}
             {actions.map((item) => (
               <button key={item.action} type="button" className={`button small ${item.action === 'approve' ? 'primary' : ''}`} disabled={busy} onClick={() => void act(() => runApi.act(sessionId, node.id, item.action))}>
                 {item.label}
@@ -119,6 +128,7 @@ function NodeRow({ doc, node, run, sessionId, canEdit, onOpenFile }: { doc: Y.Do
       </div>
       {node.status === 'running' && (node.kind === 'agent' || node.kind === 'fix') && <AgentBudget doc={doc} />}
       {node.note && <div className="run-node-note muted small">{node.note}</div>}
+      {editable && editing && <NodeParamEditor sessionId={sessionId} node={node} onDone={() => setEditing(false)} />}
       {error && <div className="error-text small">{error}</div>}
       {node.failures.length > 0 && node.status !== 'passed' && (
         <ul className="run-failures">

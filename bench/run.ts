@@ -1,4 +1,5 @@
 import { benchAgent } from './agent.bench.js';
+import { benchBlueprintEngine } from './blueprint-engine.bench.js';
 import { benchCheckParse } from './check-parse.bench.js';
 import { benchFiles } from './files.bench.js';
 import { benchSessionReady } from './session-ready.bench.js';
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   'agent-token-latency': () => benchAgent('token-latency'),
   files: benchFiles,
   'check-parse': benchCheckParse,
+  'blueprint-engine': benchBlueprintEngine,
 };
 
 const selected = process.argv.slice(2);

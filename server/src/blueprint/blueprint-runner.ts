@@ -12,6 +12,7 @@ import type { AgentTool } from '../agent/tools/tool.js';
 import type { Sandbox } from '../sandbox/provider.js';
 import type { Blueprint, BlueprintNode } from './blueprint-schema.js';
 import { describeFailures } from './checks/parse-check-output.js';
+import { ChecksMemory } from './checks/checks-memory.js';
 import { runChecks } from './checks/run-checks.js';
 import { outputTail } from './checks/parse-check-output.js';
 import { DRAFT_PLACEHOLDER, draftCommitMessage } from './commit-draft.js';
@@ -71,6 +72,8 @@ export class BlueprintRunner {
   /** Set at server shutdown: nothing more is decided, written or recorded, so the store keeps the run going. */
   private suspended = false;
   private readonly abort = new AbortController();
+  /** Where the run started and what each check failed on, so checks that run again look at what changed. */
+  private readonly checksMemory = new ChecksMemory();
   private commit: RunView['commit'];
   /** Where the session started (the push's prerequisite, the PR's base branch). */
   private base: CommitBase = {};

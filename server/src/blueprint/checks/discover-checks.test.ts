@@ -9,9 +9,9 @@ describe('discovering a repo’s checks', () => {
       repo({ 'package.json': JSON.stringify({ scripts: { test: 'vitest run', lint: 'eslint .', typecheck: 'tsc --noEmit', build: 'vite build' } }) }),
     );
     expect(checks).toEqual([
-      { name: 'typecheck', tool: 'tsc', command: 'npm run --silent typecheck -- --pretty false' },
-      { name: 'lint', tool: 'eslint', command: 'npm run --silent lint -- -f json' },
-      { name: 'test', tool: 'vitest', command: 'npm run --silent test -- --reporter=json' },
+      { name: 'typecheck', tool: 'tsc', command: 'npm run --silent typecheck -- --pretty false', script: 'tsc --noEmit' },
+      { name: 'lint', tool: 'eslint', command: 'npm run --silent lint -- -f json', script: 'eslint .' },
+      { name: 'test', tool: 'vitest', command: 'npm run --silent test -- --reporter=json', script: 'vitest run' },
     ]);
   });
 

@@ -6,6 +6,8 @@ export interface CheckCommand {
   name: string;
   command: string;
   tool: CheckTool;
+  /** The package.json script's own text, for a check that runs one (what lets it run on what changed). */
+  script?: string;
 }
 
 /** package.json scripts run as checks, in this order (a type error explains a failing test). */
@@ -40,6 +42,16 @@ const MACHINE_ARGUMENTS: Record<CheckTool, string> = {
   unknown: '',
 };
 
+/** Runs a package.json script with arguments after its own (npm passes what follows `--`). */
+export function packageScriptCommand(name: string, extra: string): string {
+  return `npm run --silent ${name}${extra ? ` -- ${extra}` : ''}`;
+}
+
+/** What a tool needs on its command line to print what its parser reads. */
+export function machineArguments(tool: CheckTool): string {
+  return MACHINE_ARGUMENTS[tool];
+}
+
 /** Prints the JUnit report after pytest's own output, keeping pytest's exit code. */
 const withJunitReport = (command: string) => `rm -f ${PYTEST_JUNIT_PATH}; ${command}; code=$?; cat ${PYTEST_JUNIT_PATH} 2>/dev/null; exit $code`;
 
@@ -57,9 +69,8 @@ export async function discoverChecks(files: RepoFiles): Promise<CheckCommand[]> 
     const script = scripts[name];
     if (!script) continue;
     const tool = toolOfScript(script);
-    const extra = MACHINE_ARGUMENTS[tool];
-    const command = `npm run --silent ${name}${extra ? ` -- ${extra}` : ''}`;
-    checks.push({ name, tool, command: tool === 'pytest' ? withJunitReport(command) : command });
+    const command = packageScriptCommand(name, MACHINE_ARGUMENTS[tool]);
+    checks.push({ name, tool, command: tool === 'pytest' ? withJunitReport(command) : command, script });
   }
   const makefile = await files.read('Makefile');
   if (makefile) {

@@ -33,6 +33,18 @@ describe('structured check failures', () => {
     ]);
   });
 
+  it('reads JSON reports among the tool’s other output: jest’s summary on stderr, a test’s console.log and a warning on stdout', () => {
+    const stdout = `stdout | test/v.test.ts > slug\nstate { ready: true }\n${fixture('vitest.json')}\n`;
+    const stderr = 'FAIL test/v.test.ts\n  ● slug lowercases\n\nTests: 1 failed, 1 passed, 2 total\n';
+    for (const tool of ['vitest', 'jest'] as const) {
+      const [failure, ...rest] = parseCheckOutput({ tool, check: 'test', stdout, stderr, exitCode: 1 }, context).failures;
+      expect(rest).toEqual([]);
+      expect(failure).toMatchObject({ tool, file: 'test/v.test.ts', line: 3, test: 'slug lowercases' });
+    }
+    const lint = parseCheckOutput({ tool: 'eslint', check: 'lint', stdout: fixture('eslint.json'), stderr: '(node:12) [ESLintIgnoreWarning] The ".eslintignore" file is no longer supported.\n', exitCode: 1 }, context);
+    expect(lint.total).toBe(3);
+  });
+
   it('reads node:test TAP: the failed test at the assertion line with the assertion message', () => {
     const [failure, ...rest] = failed('node-test', fixture('node-test.tap'));
     expect(rest).toEqual([]);

@@ -19,6 +19,9 @@ const PARSERS: Record<Exclude<CheckTool, 'unknown'>, OutputParser> = {
   pytest: parseJunit,
 };
 
+/** Tools whose report is JSON printed to stdout. */
+const REPORT_ON_STDOUT: ReadonlySet<CheckTool> = new Set(['eslint', 'vitest', 'jest']);
+
 /** The last lines of an output, capped in lines and characters. */
 export function outputTail(output: string, maxLines = MAX_FALLBACK_TAIL_LINES, maxChars = MAX_FALLBACK_TAIL_CHARS): string {
   const lines = output.trimEnd().split('\n').slice(-maxLines).join('\n');
@@ -41,8 +44,10 @@ export interface CheckOutput {
 export function parseCheckOutput(output: CheckOutput, context: ParseContext): { failures: CheckFailure[]; total: number } {
   const parser = output.tool === 'unknown' ? undefined : PARSERS[output.tool];
   const collector = new FailureCollector(MAX_NODE_FAILURES);
-  // stderr joins only when there is any: copying a 10 MB stdout costs time.
-  if (parser) parser(output.stderr ? `${output.stdout}\n${output.stderr}` : output.stdout, context, collector);
+  // A JSON report is on stdout alone (jest writes its summary to stderr); the other tools' lines may
+  // be on either. stderr joins only when there is any: copying a 10 MB stdout costs time.
+  const text = REPORT_ON_STDOUT.has(output.tool) || !output.stderr ? output.stdout : `${output.stdout}\n${output.stderr}`;
+  if (parser) parser(text, context, collector);
   if (collector.total === 0 && output.exitCode !== 0) {
     const tail = outputTail(`${output.stdout}\n${output.stderr}`) || '(no output)';
     const reason = output.exitCode === null ? 'timed out or was killed' : `exited with code ${output.exitCode}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { capMessage, workspaceRelative, type OutputParser } from './parser.js';
+import { capMessage, reportSpan, workspaceRelative, type OutputParser } from './parser.js';
 
 /** The part of ESLint's `-f json` report a failure needs. */
 const eslintReportSchema = z.array(
@@ -19,11 +19,12 @@ const eslintReportSchema = z.array(
 
 /** ESLint errors (severity 2); warnings do not fail a check, so they are not failures. */
 export const parseEslint: OutputParser = (output, { root }, collector) => {
-  const start = output.indexOf('[');
-  if (start < 0) return;
+  // The report is an array of file results: `[{"filePath"…` (or `[]`).
+  const span = reportSpan(output, '[', /\[\s*(\{\s*"filePath"|\])/);
+  if (!span) return;
   let report: z.infer<typeof eslintReportSchema>;
   try {
-    const parsed = eslintReportSchema.safeParse(JSON.parse(output.slice(start)));
+    const parsed = eslintReportSchema.safeParse(JSON.parse(span));
     if (!parsed.success) return;
     report = parsed.data;
   } catch {

@@ -23,6 +23,18 @@ export class FailureCollector {
 /** Turns one tool's output into structured failures, added to `collector`; none added means it found none it could read. */
 export type OutputParser = (output: string, context: ParseContext, collector: FailureCollector) => void;
 
+/**
+ * The span of a JSON report within a tool's stdout, which may hold other text around it (a test's
+ * console output before, a warning after): from the first `opening` (or the first `preferredStart`,
+ * the report's own first key, when present) to the last `closing`. Undefined when there is none.
+ */
+export function reportSpan(output: string, opening: '{' | '[', preferredStart?: RegExp): string | undefined {
+  const preferred = preferredStart ? output.search(preferredStart) : -1;
+  const start = preferred >= 0 ? preferred : output.indexOf(opening);
+  const end = output.lastIndexOf(opening === '{' ? '}' : ']');
+  return start >= 0 && end > start ? output.slice(start, end + 1) : undefined;
+}
+
 /** A path as the workspace names it: `file://` and the workspace root stripped, `./` dropped. */
 export function workspaceRelative(file: string, root: string): string {
   let path = file.startsWith('file://') ? decodeURIComponent(file.slice('file://'.length)) : file;

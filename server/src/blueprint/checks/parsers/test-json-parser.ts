@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { capMessage, firstWorkspaceFrame, workspaceRelative, type OutputParser } from './parser.js';
+import { capMessage, firstWorkspaceFrame, reportSpan, workspaceRelative, type OutputParser } from './parser.js';
 
 /** The Jest JSON result shape, which vitest's `--reporter=json` writes too; assertions are checked one by one, failed ones only. */
 const testReportSchema = z.object({
@@ -25,11 +25,12 @@ const isFailed = (value: unknown) => typeof value === 'object' && value !== null
 /** vitest (`--reporter=json`) and jest (`--json`) results: each failed test, located by its stack's first frame in the workspace. */
 export function createTestJsonParser(tool: 'vitest' | 'jest'): OutputParser {
   return (output, { root }, collector) => {
-    const start = output.indexOf('{');
-    if (start < 0) return;
+    // Both reports begin with their counts (`{"numFailedTestSuites"…`, `{"numTotalTestSuites"…`).
+    const span = reportSpan(output, '{', /\{\s*"num[A-Z]/);
+    if (!span) return;
     let report: z.infer<typeof testReportSchema>;
     try {
-      const parsed = testReportSchema.safeParse(JSON.parse(output.slice(start)));
+      const parsed = testReportSchema.safeParse(JSON.parse(span));
       if (!parsed.success) return;
       report = parsed.data;
     } catch {

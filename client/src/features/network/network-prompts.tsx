@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type * as Y from 'yjs';
-import { readNetworkDenials } from '../../../../shared/src/doc/accessors.js';
+import { readMeta, readNetworkDenials } from '../../../../shared/src/doc/accessors.js';
 import type { NetworkDenial } from '../../../../shared/src/doc/schema.js';
 import type { EnvironmentApprovalResponse } from '../../../../shared/src/protocol/network.js';
 import { useDocValue } from '../../lib/session-sync.js';
@@ -47,11 +47,16 @@ function DenialPrompt({ sessionId, denial, canEdit, onDismiss }: { sessionId: st
   );
 }
 
-/** The owner's prompt to approve the repo's environment file when it widens the session's network. */
-function ApprovalPrompt({ sessionId, isOwner }: { sessionId: string; isOwner: boolean }) {
+/** The sandbox's state: the environment file is read from the running sandbox's snapshot. */
+const readSandboxState = (doc: Y.Doc) => readMeta(doc).sandboxState;
+
+/** The owner's prompt to approve the repo's environment file when it widens the network of setup or sessions. */
+function ApprovalPrompt({ sessionId, isOwner, sandboxState }: { sessionId: string; isOwner: boolean; sandboxState: string }) {
   const [approval, setApproval] = useState<EnvironmentApprovalResponse | null>(null);
   const { busy, error, run } = useAction('Could not approve; try again.');
   useEffect(() => {
+    // Asked again whenever a sandbox is ready: before that there is no file to show, and a rebuilt snapshot may hold another.
+    if (!isOwner || sandboxState !== 'ready') return;
     let cancelled = false;
     networkApi
       .approval(sessionId)
@@ -60,7 +65,7 @@ function ApprovalPrompt({ sessionId, isOwner }: { sessionId: string; isOwner: bo
     return () => {
       cancelled = true;
     };
-  }, [sessionId]);
+  }, [sessionId, isOwner, sandboxState]);
   if (!isOwner || !approval?.file || approval.approved) return null;
   const { setup, session } = approval.network;
   if (setup.length === 0 && session.length === 0) return null;
@@ -99,11 +104,12 @@ function ApprovalPrompt({ sessionId, isOwner }: { sessionId: string; isOwner: bo
 /** Live network prompts of a session: what the sandbox was refused, and the repo's widening waiting for the owner. */
 export function NetworkPrompts({ doc, sessionId, canEdit, isOwner }: { doc: Y.Doc; sessionId: string; canEdit: boolean; isOwner: boolean }) {
   const denials = useDocValue(doc, readNetworkDenials, ['network']);
+  const sandboxState = useDocValue(doc, readSandboxState, ['meta']);
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
   const { shown, more } = decideShownDenials(denials, dismissed);
   return (
     <div className="network-prompts" data-testid="network-prompts">
-      <ApprovalPrompt sessionId={sessionId} isOwner={isOwner} />
+      <ApprovalPrompt sessionId={sessionId} isOwner={isOwner} sandboxState={sandboxState} />
       {shown.map((denial) => (
         <DenialPrompt
           key={`${denial.host}:${denial.port}`}

@@ -148,3 +148,24 @@ it(
   },
   TEST_TIMEOUT_MS,
 );
+
+it(
+  'a graceful stop (SIGTERM) leaves a running step to the next server instead of stopping the run',
+  async () => {
+    if (!server.log.includes('ready on')) await server.start();
+    const slow = await team(await repoWithBlueprint('slow-again', SLOW.replace('name: slow', 'name: slow-again')), 'Slow, stopped gracefully');
+    expect((await api().call<RunResponse>('POST', `/sessions/${slow.sessionId}/runs`, slow.ada.token, { blueprint: 'slow-again', goal: 'Take a while' })).status).toBe(201);
+    const before = await tabOf(slow.sessionId, slow.ada.token);
+    await waitFor(() => before.node('slow')?.status === 'running', 'the slow step to run', RUN_TIMEOUT_MS);
+    before.tab.destroy();
+
+    await server.stop();
+    await server.start();
+
+    const after = await tabOf(slow.sessionId, slow.ada.token);
+    await waitFor(() => after.run()?.state === 'passed', 'the slow step to rerun and pass', RUN_TIMEOUT_MS);
+    expect(after.notices()).toContain('The server restarted during “Slow step”; it runs again now.');
+    expect(after.notices().some((text) => text.includes('stopped the run'))).toBe(false);
+  },
+  TEST_TIMEOUT_MS,
+);

@@ -345,6 +345,11 @@ export class BlueprintRunner {
             this.setExcerpt(spec.id, outcome.message);
             return finished(true, { message: `Committed ${outcome.sha.slice(0, 10)} on ${outcome.branch}` });
           case 'nothing-to-commit':
+            // The branch may already hold commits of this run (a commit step rerun after a restart): push those.
+            if (!this.commit && outcome.headSha && outcome.baseSha && outcome.headSha !== outcome.baseSha) {
+              this.commit = { sha: outcome.headSha, branch: outcome.branch };
+              return finished(true, { message: `Nothing new to commit; ${outcome.branch} is at ${outcome.headSha.slice(0, 10)}.` });
+            }
             return finished(true, { message: `Nothing changed, so nothing was committed (branch ${outcome.branch}).` });
           case 'failed':
             return finished(false, { message: outcome.reason });

@@ -32,7 +32,8 @@ export interface CommitBase {
 
 export type CommitOutcome =
   | ({ kind: 'committed'; sha: string; branch: string; message: string } & CommitBase)
-  | ({ kind: 'nothing-to-commit'; branch: string } & CommitBase)
+  /** `headSha`: the branch's tip, which may hold this session's earlier commits (a rerun after a restart). */
+  | ({ kind: 'nothing-to-commit'; branch: string; headSha?: string } & CommitBase)
   | { kind: 'failed'; reason: string };
 
 export const COMMIT_BRANCH_PREFIX = 'tandem/';
@@ -97,7 +98,10 @@ export async function commitWorkspace(sandbox: Sandbox, request: CommitRequest, 
   const add = await git('add -A');
   if (add.exitCode !== 0) return { kind: 'failed', reason: `git add failed: ${(add.stderr || add.stdout).trim()}` };
   const staged = await git('diff --cached --quiet');
-  if (staged.exitCode === 0) return { kind: 'nothing-to-commit', branch, ...base };
+  if (staged.exitCode === 0) {
+    const tip = (await git('rev-parse --verify -q HEAD')).stdout.trim();
+    return { kind: 'nothing-to-commit', branch, headSha: SHA.test(tip) ? tip : undefined, ...base };
+  }
   const message = commitMessage(request);
   const commit = await git('commit -q -F -', message);
   if (commit.exitCode !== 0) return { kind: 'failed', reason: `git commit failed: ${(commit.stderr || commit.stdout).trim()}` };

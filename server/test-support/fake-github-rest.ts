@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { json, readBody } from './fake-http.js';
 
 /**
  * A local stand-in for the GitHub REST calls a blueprint run makes (tests only: there is no GitHub
@@ -40,20 +41,6 @@ export interface FakeGitHubRest {
   /** The commits CI was asked about, in order (one entry per distinct sha). */
   ciShas(): string[];
   close(): Promise<void>;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => resolve(body));
-    request.on('error', reject);
-  });
-}
-
-function json(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  response.end(JSON.stringify(body));
 }
 
 export async function startFakeGitHubRest(options: { token: string; repos: Array<{ owner: string; name: string; defaultBranch: string }> }): Promise<FakeGitHubRest> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { json, readBody } from './fake-http.js';
 
 /**
  * A local stand-in for GitHub's OAuth web flow and the two API calls sign-in makes, for tests only
@@ -29,20 +30,6 @@ interface Grant {
   account: FakeGitHubAccount;
   scopes: string[];
   redirectUri: string;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => resolve(body));
-    request.on('error', reject);
-  });
-}
-
-function json(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
 }
 
 export async function startFakeGitHub(): Promise<FakeGitHub> {

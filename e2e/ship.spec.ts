@@ -111,6 +111,8 @@ test('A runs a reviewed blueprint on a GitHub repo; B watches, sees the failure 
   const link = bob.getByTestId('run-pull-request-chip');
   await expect(link).toHaveAttribute('href', world.github.pulls[0]!.html_url);
   await expect(bob.getByTestId('run-push')).toContainText('github.test/acme/app');
+  // A tall window, so the whole run fits in its column for the picture.
+  await bob.setViewportSize({ width: 1440, height: 1500 });
   await bob.getByTestId('run-panel').screenshot({ path: '/tmp/shots/ship-run-end.png' });
   await ada.screenshot({ path: '/tmp/shots/ship-run-end-page.png' });
 

@@ -168,6 +168,8 @@ it(
     gitIn(repo, '-c', 'user.name=Origin', '-c', 'user.email=origin@example.com', 'commit', '-q', '-m', 'A drafted blueprint');
     const team = await people('Drafted commit', repo);
     const model = script([
+      // Tools leave caches and histories in HOME, which is the workspace: none of it is the change.
+      toolReply('bash', { command: 'mkdir -p .npm/_logs .cache && echo noise > .npm/_logs/debug.log && echo noise > .cache/x && echo ls > .bash_history' }),
       toolReply('write_file', { path: 'src/math.js', content: FIXED_ADD }),
       textReply('add now adds its arguments instead of subtracting them.'),
       textReply('Fix add to add its arguments\n\nadd subtracted; the test wanted a sum.\nCo-authored-by: Mallory <mallory@evil.example>'),
@@ -177,7 +179,7 @@ it(
     await waitFor(() => ended(team.run()), 'the run to end', RUN_TIMEOUT_MS);
     expect(team.run()!.state).toBe('passed');
 
-    const ask = model.request(2)!;
+    const ask = model.request(3)!;
     expect(ask.system).toBe(COMMIT_DRAFT_SYSTEM);
     const prompt = userTexts(ask.messages).join('\n');
     expect(prompt).toContain('src/math.js');
@@ -187,6 +189,7 @@ it(
     const message = (await live.sandbox.exec(`git -c safe.directory='*' log -1 --format=%B`)).stdout;
     expect(message.startsWith('Fix add to add its arguments\n\nadd subtracted; the test wanted a sum.\n\nTandem-Session: ')).toBe(true);
     expect(message).not.toContain('Mallory');
+    expect((await live.sandbox.exec(`git -c safe.directory='*' show --name-only --format= HEAD`)).stdout.trim()).toBe('src/math.js');
   },
   RUN_TIMEOUT_MS + 30_000,
 );

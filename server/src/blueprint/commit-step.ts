@@ -95,6 +95,8 @@ export async function commitWorkspace(sandbox: Sandbox, request: CommitRequest, 
   const base = await rememberBase(git, branch);
   const checkout = await git(`checkout -q -B ${branch}`);
   if (checkout.exitCode !== 0) return { kind: 'failed', reason: `git checkout failed: ${(checkout.stderr || checkout.stdout).trim()}` };
+  // The workspace is the sandbox's HOME: tools' caches and histories there are not the change.
+  await sandbox.exec(HOME_NOISE_EXCLUDES, { signal, timeoutMs: GIT_TIMEOUT_MS });
   const add = await git('add -A');
   if (add.exitCode !== 0) return { kind: 'failed', reason: `git add failed: ${(add.stderr || add.stdout).trim()}` };
   const staged = await git('diff --cached --quiet');
@@ -110,6 +112,10 @@ export async function commitWorkspace(sandbox: Sandbox, request: CommitRequest, 
 }
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/** Untracked files tools write into HOME (the workspace), kept out of commits through git's per-repo exclude file. */
+export const HOME_NOISE = ['/.npm/', '/.cache/', '/.bash_history', '/.node_repl_history', '/.python_history', '/.lesshst', '/.wget-hsts'];
+const HOME_NOISE_EXCLUDES = `file=$(git -c safe.directory='*' rev-parse --git-path info/exclude) && mkdir -p "$(dirname "$file")" && touch "$file" && for pattern in ${HOME_NOISE.map((pattern) => `'${pattern}'`).join(' ')}; do grep -qxF "$pattern" "$file" || echo "$pattern" >> "$file"; done`;
 const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$/;
 
 /**

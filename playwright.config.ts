@@ -17,7 +17,9 @@ export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results',
   fullyParallel: false,
-  workers: 1,
+  // Two spec files at a time, each with its own server: the long waits of one (snapshot rebuilds,
+  // restarts) overlap the other's work; a file's tests stay in order in one worker.
+  workers: 2,
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },

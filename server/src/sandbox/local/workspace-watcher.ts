@@ -4,6 +4,11 @@ import { DIRECTORY_FLAGS, MAX_LISTING_DEPTH, openDirectory, through } from './ho
 
 /** Folders one sandbox's watcher follows at most (one inotify watch each; the host's budget is shared by every session). */
 export const MAX_WATCHED_DIRECTORIES = 10_000;
+/**
+ * Entries that appeared, looked at (is it a folder to watch?) at most this many at a time: a sandbox
+ * making files by the thousand queues its work here instead of flooding the server with opens.
+ */
+export const MAX_CONCURRENT_NEW_ENTRY_CHECKS = 4;
 
 export interface TreeWatcherOptions {
   /** A directory the server made (the workspace); everything under it is the sandbox's. */
@@ -28,12 +33,18 @@ export function watchTree(options: TreeWatcherOptions): () => void {
   const maxDirectories = options.maxDirectories ?? MAX_WATCHED_DIRECTORIES;
   const watchers = new Map<string, FSWatcher>();
   const adding = new Set<string>();
+  /** Entries waiting to be looked at, in order, each once. */
+  const waitingNew = new Set<string>();
+  let checking = 0;
   let closed = false;
 
   const join = (directory: string, name: string) => (directory ? `${directory}/${name}` : name);
   const skipped = (relativePath: string) => options.skipTopLevel?.has(relativePath.split('/')[0]!) ?? false;
 
   function forget(relativeDirectory: string): void {
+    // A folder is watched before anything under it, so nothing below an unwatched path is watched:
+    // the common case (a file came or went) costs one lookup, not a pass over every watch.
+    if (!watchers.has(relativeDirectory)) return;
     for (const [watched, watcher] of watchers) {
       if (watched === relativeDirectory || watched.startsWith(`${relativeDirectory}/`)) {
         watcher.close();
@@ -96,7 +107,21 @@ export function watchTree(options: TreeWatcherOptions): () => void {
     // Only a create, delete or rename can turn an entry into a folder or take one away.
     if (entriesChanged) {
       forget(relativePath);
-      await followNew(relativePath);
+      waitingNew.add(relativePath);
+      await checkWaiting();
+    }
+  }
+
+  async function checkWaiting(): Promise<void> {
+    while (!closed && checking < MAX_CONCURRENT_NEW_ENTRY_CHECKS && waitingNew.size > 0) {
+      const next = waitingNew.values().next().value as string;
+      waitingNew.delete(next);
+      checking += 1;
+      try {
+        await followNew(next);
+      } finally {
+        checking -= 1;
+      }
     }
   }
 
@@ -113,6 +138,7 @@ export function watchTree(options: TreeWatcherOptions): () => void {
 
   return () => {
     closed = true;
+    waitingNew.clear();
     for (const watcher of watchers.values()) watcher.close();
     watchers.clear();
   };

@@ -19,6 +19,8 @@ export interface HostGitOptions {
   protocols: string;
   /** Extra configuration passed through the environment (never the command line, which `ps` shows). */
   config?: Record<string, string>;
+  /** Runs git as this user (the owner of the repo it writes into), so what it writes stays theirs. */
+  runAs?: { uid: number; gid: number };
   signal?: AbortSignal;
 }
 
@@ -33,8 +35,13 @@ export function hostGit(args: string[], options: HostGitOptions): Promise<HostGi
     GIT_CONFIG_COUNT: String(extra.length),
     ...Object.fromEntries(extra.flatMap(([key, value], index) => [[`GIT_CONFIG_KEY_${index}`, key], [`GIT_CONFIG_VALUE_${index}`, value]])),
   };
+  // As another user, the server's own git config (in its HOME) is neither readable nor theirs to use.
+  if (options.runAs) Object.assign(env, { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' });
+  const [command, commandArgs] = options.runAs
+    ? ['setpriv', ['--reuid', String(options.runAs.uid), '--regid', String(options.runAs.gid), '--clear-groups', '--', 'git', ...SAFETY_CONFIG, ...args]]
+    : ['git', [...SAFETY_CONFIG, ...args]];
   return new Promise((resolve) => {
-    execFile('git', [...SAFETY_CONFIG, ...args], { env, timeout: HOST_GIT_TIMEOUT_MS, maxBuffer: MAX_GIT_OUTPUT_BYTES, signal: options.signal }, (error, stdout, stderr) => {
+    execFile(command, commandArgs, { env, timeout: HOST_GIT_TIMEOUT_MS, maxBuffer: MAX_GIT_OUTPUT_BYTES, signal: options.signal }, (error, stdout, stderr) => {
       const code = error && typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : error ? 1 : 0;
       resolve({ exitCode: code, stdout: String(stdout), stderr: String(stderr) || (error && code === 1 && !stderr ? error.message : '') });
     });

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { LOCAL_GIT_PROTOCOLS } from '../../sandbox/repo-location.js';
 import { withBundleFile } from './bundle-file.js';
 import { gitComplaint, hostGit } from './host-git.js';
@@ -13,8 +14,12 @@ export function createLocalRepoPushTarget(realPath: string): PushTarget {
     kind: 'local-repo',
     remote: realPath,
     async push(request: PushRequest): Promise<PushOutcome> {
+      // A server running as root writes into a person's repo as that person: the new refs and objects
+      // stay theirs (to delete, gc, push on), and git does not refuse the repo as someone else's.
+      const owner = await stat(realPath);
+      const runAs = process.getuid?.() === 0 && owner.uid !== 0 ? { uid: owner.uid, gid: owner.gid } : undefined;
       return withBundleFile(request.bundle, async (file) => {
-        const options = { protocols: LOCAL_GIT_PROTOCOLS, signal: request.signal };
+        const options = { protocols: LOCAL_GIT_PROTOCOLS, runAs, signal: request.signal };
         const verify = await hostGit(['-C', realPath, 'bundle', 'verify', '-q', file], options);
         if (verify.exitCode !== 0) return { kind: 'failed', reason: `The repo at ${realPath} cannot take these commits: ${gitComplaint(verify)}` };
         const ref = `refs/heads/${request.branch}`;
@@ -30,7 +35,7 @@ export function createLocalRepoPushTarget(realPath: string): PushTarget {
           return { kind: 'failed', reason: `git fetch into ${realPath} failed: ${complaint}` };
         }
         return { kind: 'pushed', remote: realPath };
-      });
+      }, { readableByOthers: runAs !== undefined });
     },
   };
 }

@@ -370,7 +370,6 @@ export class BlueprintRunner {
           spec,
           place: await this.deps.shipPlace(),
           pushed: this.pushed,
-          baseBranch: this.base.baseBranch,
           title: fill(spec.pullRequestTitle, this.deps.goal).split('\n')[0]!.slice(0, 200),
           body: await this.pullRequestBody(),
         });

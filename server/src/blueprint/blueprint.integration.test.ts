@@ -109,6 +109,14 @@ it(
     expect(inOrigin('rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
     expect(inOrigin('show', 'HEAD:src/math.js')).toBe(BROKEN_ADD.trim());
     expect(inOrigin('status', '--porcelain')).toBe('');
+
+    // A second run in the session that changes nothing ships nothing: not the first run's commit again.
+    const again = await shared.api.call<RunResponse>('POST', `/sessions/${team.sessionId}/runs`, team.ada.token, { blueprint: 'fix-tests', goal: 'Check again' });
+    expect(again.status).toBe(201);
+    await waitFor(() => team.run()?.id === again.body.run.id && ended(team.run()), 'the second run to end', RUN_TIMEOUT_MS);
+    expect(team.node('commit')).toMatchObject({ status: 'passed', note: expect.stringContaining('Nothing changed') });
+    expect(team.node('push')).toMatchObject({ status: 'skipped', note: 'Nothing was committed, so there is nothing to push.' });
+    expect(inOrigin('branch', '--list', 'tandem/check-again-*')).toBe('');
   },
   RUN_TIMEOUT_MS + 30_000,
 );

@@ -67,18 +67,19 @@ export function commitMessage(request: CommitRequest): string {
   const subject = firstLine.length > MAX_SUBJECT_CHARS ? `${firstLine.slice(0, MAX_SUBJECT_CHARS - 1)}…` : firstLine;
   const seen = new Set([request.author.id]);
   const coAuthors = request.coAuthors.filter((person) => !seen.has(person.id) && seen.add(person.id));
-  const trailers = [...coAuthors.map((person) => `Co-authored-by: ${person.name} <${personEmail(person)}>`), `Tandem-Session: ${request.sessionId}`];
+  const trailers = [...coAuthors.map((person) => `Co-authored-by: ${safeName(person.name)} <${personEmail(person)}>`), `Tandem-Session: ${request.sessionId}`];
   const body = request.body?.trim();
   return `${subject}\n\n${body ? `${body}\n\n` : ''}${trailers.join('\n')}\n`;
 }
 
-/** A value git reads from the environment as a name: no newlines or angle brackets. */
-const safeName = (name: string) => name.replace(/[<>\n\r]/g, '').trim() || 'Someone';
+/** A person's name as git and trailers read it: one line, no control characters or angle brackets. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
+const safeName = (name: string) => name.replace(/[<>\u0000-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim() || 'Someone';
 
 export async function commitWorkspace(sandbox: Sandbox, request: CommitRequest, signal: AbortSignal): Promise<CommitOutcome> {
   const branch = branchFor(request.sessionId, request.goal);
   const git = (args: string, stdin?: string) =>
-    sandbox.exec(`git -c safe.directory='*' -c core.hooksPath=/dev/null -c commit.gpgsign=false ${args}`, {
+    sandbox.exec(`git -c safe.directory='*' -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgsign=false ${args}`, {
       signal,
       timeoutMs: GIT_TIMEOUT_MS,
       stdin,
@@ -93,6 +94,8 @@ export async function commitWorkspace(sandbox: Sandbox, request: CommitRequest, 
   const inside = await git('rev-parse --is-inside-work-tree');
   if (inside.exitCode !== 0) return { kind: 'failed', reason: 'The workspace is not a git repository, so there is nothing to commit on.' };
   const base = await rememberBase(git, branch);
+  // Only a branch this run made before (a step rerun after a restart) may hold commits it already made.
+  const wasOnBranch = (await git('symbolic-ref --short -q HEAD')).stdout.trim() === branch;
   const checkout = await git(`checkout -q -B ${branch}`);
   if (checkout.exitCode !== 0) return { kind: 'failed', reason: `git checkout failed: ${(checkout.stderr || checkout.stdout).trim()}` };
   // The workspace is the sandbox's HOME: tools' caches and histories there are not the change.
@@ -102,7 +105,7 @@ export async function commitWorkspace(sandbox: Sandbox, request: CommitRequest, 
   const staged = await git('diff --cached --quiet');
   if (staged.exitCode === 0) {
     const tip = (await git('rev-parse --verify -q HEAD')).stdout.trim();
-    return { kind: 'nothing-to-commit', branch, headSha: SHA.test(tip) ? tip : undefined, ...base };
+    return { kind: 'nothing-to-commit', branch, headSha: wasOnBranch && SHA.test(tip) ? tip : undefined, ...base };
   }
   const message = commitMessage(request);
   const commit = await git('commit -q -F -', message);
@@ -115,7 +118,7 @@ const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** Untracked files tools write into HOME (the workspace), kept out of commits through git's per-repo exclude file. */
 export const HOME_NOISE = ['/.npm/', '/.cache/', '/.bash_history', '/.node_repl_history', '/.python_history', '/.lesshst', '/.wget-hsts'];
-const HOME_NOISE_EXCLUDES = `file=$(git -c safe.directory='*' rev-parse --git-path info/exclude) && mkdir -p "$(dirname "$file")" && touch "$file" && for pattern in ${HOME_NOISE.map((pattern) => `'${pattern}'`).join(' ')}; do grep -qxF "$pattern" "$file" || echo "$pattern" >> "$file"; done`;
+const HOME_NOISE_EXCLUDES = `file=$(git -c safe.directory='*' -c core.fsmonitor=false rev-parse --git-path info/exclude) && mkdir -p "$(dirname "$file")" && touch "$file" && for pattern in ${HOME_NOISE.map((pattern) => `'${pattern}'`).join(' ')}; do grep -qxF "$pattern" "$file" || echo "$pattern" >> "$file"; done`;
 const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$/;
 
 /**

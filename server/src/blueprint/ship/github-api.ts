@@ -21,8 +21,6 @@ export interface PullRequestRef {
 export interface PullRequestRequest {
   repo: GitHubRepo;
   branch: string;
-  /** The branch the session started from; the repo's default branch when unknown. */
-  baseBranch?: string;
   title: string;
   body: string;
   draft: boolean;
@@ -41,7 +39,8 @@ export function createGitHubApi(options: { apiUrl: string; token: string }) {
         await octokit.rest.pulls.update({ ...at(request.repo), pull_number: existing.number, body: request.body });
         return { number: existing.number, url: existing.html_url, draft: existing.draft ?? false, created: false };
       }
-      const base = request.baseBranch ?? (await octokit.rest.repos.get(at(request.repo))).data.default_branch;
+      // Snapshots clone the default branch, so that is what the run's branch grew from (never what the workspace claims).
+      const base = (await octokit.rest.repos.get(at(request.repo))).data.default_branch;
       const created = await octokit.rest.pulls.create({ ...at(request.repo), head: request.branch, base, title: request.title, body: request.body, draft: request.draft });
       return { number: created.data.number, url: created.data.html_url, draft: created.data.draft ?? request.draft, created: true };
     },

@@ -33,8 +33,10 @@ export function createGitHubPushTarget(repo: GitHubRepo, host: GitHubHost & { to
           return { kind: 'failed', reason: `Could not read the session's base commit ${request.baseSha.slice(0, 10)} from ${remote} (is GITHUB_TOKEN allowed to read it, and is the commit still there?): ${gitComplaint(base)}` };
         }
         const ref = `refs/heads/${request.branch}`;
-        const fetched = await withBundleFile(request.bundle, (file) => git('fetch', '--quiet', '--no-tags', file, `${ref}:${ref}`));
+        // A bundle is read through git's file transport, whatever the remote's.
+        const fetched = await withBundleFile(request.bundle, (file) => hostGit(['-C', scratch, 'fetch', '--quiet', '--no-tags', file, `${ref}:${ref}`], { ...options, protocols: LOCAL_GIT_PROTOCOLS }));
         if (fetched.exitCode !== 0) return { kind: 'failed', reason: `The run's commits could not be read: ${gitComplaint(fetched)}` };
+        const tip = (await git('rev-parse', '--verify', ref)).stdout.trim();
         const pushed = await git('push', '--quiet', '--porcelain', url, `${ref}:${ref}`);
         if (pushed.exitCode !== 0) {
           const complaint = gitComplaint(pushed);
@@ -43,7 +45,7 @@ export function createGitHubPushTarget(repo: GitHubRepo, host: GitHubHost & { to
           }
           return { kind: 'failed', reason: `git push to ${remote} failed (does GITHUB_TOKEN have contents: write?): ${complaint}` };
         }
-        return { kind: 'pushed', remote };
+        return { kind: 'pushed', remote, sha: tip };
       } finally {
         await rm(scratch, { recursive: true, force: true });
       }

@@ -112,7 +112,7 @@ it(
     expect(github.pulls).toHaveLength(1);
     const pull = github.pulls[0]!;
     expect(pull).toMatchObject({ head: branch, base: 'main', title: 'Make add add', draft: true });
-    expect(pull.body).toContain('## Goal\n\nMake add add');
+    expect(pull.body).toContain('## Goal\n\n```text\nMake add add\n```');
     expect(pull.body).toMatch(/\| Checks \| ✅ passed \| 1 of 3 \|/);
     expect(pull.body).toContain('Started by Ada; steered by Bob.');
     expect(pull.body).toContain(`/s/${team.sessionId}`);

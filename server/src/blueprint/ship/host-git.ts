@@ -24,12 +24,24 @@ export interface HostGitOptions {
   signal?: AbortSignal;
 }
 
-const SAFETY_CONFIG = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'transfer.fsckObjects=true', '-c', 'credential.helper='];
+const SAFETY_CONFIG = [
+  ...['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'transfer.fsckObjects=true', '-c', 'credential.helper='],
+  // Nothing the repo's content or config can start in the background or in its submodules.
+  ...['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', '-c', 'fetch.recurseSubmodules=false', '-c', 'submodule.recurse=false'],
+];
+
+/**
+ * The only variables git gets from the server's environment: never its secrets (GITHUB_TOKEN, the model's
+ * key, the database URL), above all not when git runs as another user, who could read them in /proc.
+ */
+const PASSED_ENV = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'] as const;
 
 export function hostGit(args: string[], options: HostGitOptions): Promise<HostGitResult> {
   const extra = Object.entries(options.config ?? {});
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...Object.fromEntries(PASSED_ENV.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]])),
+    // The server's own git settings (its HOME) apply to its own pushes, never to git run as someone else.
+    HOME: options.runAs ? '/nonexistent' : (process.env.HOME ?? '/nonexistent'),
     GIT_ALLOW_PROTOCOL: options.protocols,
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_COUNT: String(extra.length),

@@ -38,12 +38,31 @@ describe('pushing a run’s branch into a local repo', () => {
     await chown(scratch, NOBODY, NOBODY);
 
     const target = createLocalRepoPushTarget(repo);
-    expect(await target.push({ branch: 'tandem/change-abc123', baseSha, tipSha, bundle })).toEqual({ kind: 'pushed', remote: repo });
+    expect(await target.push({ branch: 'tandem/change-abc123', baseSha, tipSha, bundle })).toEqual({ kind: 'pushed', remote: repo, sha: tipSha });
     expect(gitIn(repo, '-c', `safe.directory=${repo}`, 'rev-parse', 'refs/heads/tandem/change-abc123').trim()).toBe(tipSha);
     expect(execFileSync('find', [path.join(repo, '.git'), '-not', '-uid', String(NOBODY)], { encoding: 'utf8' })).toBe('');
 
     // The person's checked-out branch is never a push target, whatever the branch is called.
     expect(await target.push({ branch: 'main', ...onMain })).toMatchObject({ kind: 'failed', reason: expect.stringContaining('checked out') });
     expect(gitIn(repo, '-c', `safe.directory=${repo}`, 'rev-parse', 'main').trim()).toBe(baseSha);
+  });
+
+  it('refuses a bundle whose objects git would not accept (a tree holding a .git entry), and the repo gets no branch', async () => {
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'tandem-local-push-'));
+    const repo = await repoWithFailingTest(scratch, 'target-repo');
+    const clone = path.join(scratch, 'hostile');
+    execFileSync('git', ['clone', '-q', repo, clone]);
+    const baseSha = gitIn(clone, 'rev-parse', 'HEAD').trim();
+    // A commit whose tree has an entry named .git: checked out, it would be the repo's own config.
+    const blob = execFileSync('git', ['-C', clone, 'hash-object', '-w', '--stdin'], { input: '[core]\n\tfsmonitor = touch /tmp/pwned\n', encoding: 'utf8' }).trim();
+    const tree = execFileSync('git', ['-C', clone, 'mktree'], { input: `100644 blob ${blob}\t.git\n`, encoding: 'utf8' }).trim();
+    const commit = execFileSync('git', ['-C', clone, '-c', 'user.name=Eve', '-c', 'user.email=eve@example.com', 'commit-tree', tree, '-p', baseSha, '-m', 'hostile'], { encoding: 'utf8' }).trim();
+    gitIn(clone, 'update-ref', 'refs/heads/tandem/hostile-abc123', commit);
+    const bundlePath = path.join(scratch, 'hostile.bundle');
+    gitIn(clone, 'bundle', 'create', '-q', bundlePath, 'refs/heads/tandem/hostile-abc123', '--not', baseSha);
+
+    const outcome = await createLocalRepoPushTarget(repo).push({ branch: 'tandem/hostile-abc123', baseSha, tipSha: commit, bundle: await readFile(bundlePath) });
+    expect(outcome).toMatchObject({ kind: 'failed', reason: expect.stringMatching(/dotgit|\.git/i) });
+    expect(gitIn(repo, 'branch', '--list', 'tandem/*')).toBe('');
   });
 });

@@ -12,7 +12,8 @@ export interface PushRequest {
   signal?: AbortSignal;
 }
 
-export type PushOutcome = { kind: 'pushed'; remote: string } | { kind: 'failed'; reason: string };
+/** `sha`: the branch's tip as the server's own git read it after the fetch, never the sandbox's word. */
+export type PushOutcome = { kind: 'pushed'; remote: string; sha: string } | { kind: 'failed'; reason: string };
 
 export interface PushTarget {
   readonly kind: 'local-repo' | 'github';

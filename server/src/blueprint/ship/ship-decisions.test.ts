@@ -42,17 +42,24 @@ describe('judging CI', () => {
 });
 
 describe('the draft PR body', () => {
-  it('quotes people’s text so it cannot open HTML or ping a team', () => {
+  it('quotes people’s and the model’s text: no HTML, no mentions, no forged rows, headings or links', () => {
     const body = pullRequestBody({
-      goal: 'Fix <script>alert(1)</script> for @acme/core',
-      plan: [{ id: 'p1', title: 'Read the code', status: 'done', kind: 'agent', attempts: 1 }],
-      run: { blueprint: 'implement', nodes: [] },
+      goal: 'Fix <script>alert(1)</script> for @acme/core &#64;team\n# Approved by legal\n```',
+      plan: [{ id: 'p1', title: 'Read the code [here](https://evil.example)', status: 'done', kind: 'agent', attempts: 1 }],
+      run: {
+        blueprint: 'implement',
+        nodes: [{ id: 'c', kind: 'checks', title: 'Lint | ✅ passed | 1 of 1 |\n| Security', status: 'failed', attempt: 1, maxAttempts: 1, failures: [] }],
+      },
       startedBy: 'Ada',
-      steeredBy: [],
+      steeredBy: ['Bob\n# Approved'],
       sessionUrl: 'https://tandem.example/s/s_1',
     });
-    expect(body).toContain('Fix &lt;script>alert(1)&lt;/script> for @\u200bacme/core');
-    expect(body).toContain('- [x] Read the code');
+    // In a fence longer than any inside it, the goal is shown as written and nothing in it renders or mentions.
+    expect(body).toContain('````text\nFix <script>alert(1)</script> for @acme/core &#64;team\n# Approved by legal\n```\n````');
+    expect(body).toContain('- [x] Read the code \\[here\\]\\(https://evil.example\\)');
+    // The forged row is one escaped cell of a failed check's row.
+    expect(body).toContain('| Lint \\| ✅ passed \\| 1 of 1 \\| \\| Security | ❌ failed | 1 of 1 |');
+    expect(body).toContain('steered by Bob \\# Approved.');
     expect(body).toContain('[Tandem session](https://tandem.example/s/s_1)');
   });
 });

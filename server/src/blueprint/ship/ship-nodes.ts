@@ -33,14 +33,14 @@ export async function runPushNode(
   if (bundle.kind === 'failed') return { kind: 'failed', message: bundle.reason };
   const outcome = await place.target.push({ branch: commit.branch, baseSha: commit.baseSha, bundle: bundle.bytes, tipSha: bundle.tipSha, signal: input.signal });
   if (outcome.kind === 'failed') return { kind: 'failed', message: outcome.reason };
-  return { kind: 'passed', message: `Pushed ${commit.branch} (${bundle.tipSha.slice(0, 10)}) to ${outcome.remote}`, pushed: { sha: bundle.tipSha, branch: commit.branch, remote: outcome.remote } };
+  // What CI is read for is what the server's git says it pushed, not what the sandbox named.
+  return { kind: 'passed', message: `Pushed ${commit.branch} (${outcome.sha.slice(0, 10)}) to ${outcome.remote}`, pushed: { sha: outcome.sha, branch: commit.branch, remote: outcome.remote } };
 }
 
 export async function runPullRequestNode(input: {
   spec: PullRequestNode;
   place: ShipPlace;
   pushed: { sha: string; branch: string } | undefined;
-  baseBranch?: string;
   title: string;
   body: string;
 }): Promise<ShipNodeResult & { pullRequest?: { number: number; url: string; draft: boolean } }> {
@@ -49,7 +49,7 @@ export async function runPullRequestNode(input: {
   if (place.kind === 'unreachable') return { kind: 'skipped', message: place.reason };
   if (!input.pushed) return { kind: 'skipped', message: 'Nothing was pushed, so there is no pull request to open.' };
   try {
-    const pullRequest = await place.api.openDraftPullRequest({ repo: place.repo, branch: input.pushed.branch, baseBranch: input.baseBranch, title: input.title, body: input.body, draft: input.spec.draft });
+    const pullRequest = await place.api.openDraftPullRequest({ repo: place.repo, branch: input.pushed.branch, title: input.title, body: input.body, draft: input.spec.draft });
     const verb = pullRequest.created ? `Opened ${pullRequest.draft ? 'draft ' : ''}pull request` : 'Updated pull request';
     return { kind: 'passed', message: `${verb} #${pullRequest.number}: ${pullRequest.url}`, pullRequest: { number: pullRequest.number, url: pullRequest.url, draft: pullRequest.draft } };
   } catch (error) {

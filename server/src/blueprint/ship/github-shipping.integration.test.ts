@@ -6,25 +6,28 @@ import type { RunResponse } from '../../../../shared/src/protocol/runs.js';
 import { FIXED_ADD, gitIn, opened, repoWithFailingTest, runEnded, scriptModel, teamOn } from '../../../test-support/blueprint-fixtures.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic } from '../../../test-support/fake-anthropic.js';
 import { startFakeGitHubRest, type FakeCheckRun, type FakeGitHubRest } from '../../../test-support/fake-github-rest.js';
+import { startFakeGitHttp, type FakeGitHttp } from '../../../test-support/fake-git-http.js';
 import { serverForFile } from '../../../test-support/server-per-file.js';
 import { makeTempDir, waitFor, withModelAt } from '../../../test-support/test-server.js';
 
 /**
- * A GitHub repo end to end: the branch is pushed with the server's token (a bare repo stands in for
- * GitHub's git host), Octokit opens a draft PR on a fake GitHub REST server, CI is read from its
+ * A GitHub repo end to end: the branch is pushed with the server's token over git's smart HTTP (git's
+ * own http-backend over bare repos stands in for GitHub's git host), Octokit opens a draft PR on a fake GitHub REST server, CI is read from its
  * check runs, a failing CI round becomes structured failures for one bounded fix round.
  */
 const TOKEN = 'ghp_tandemTestToken0123456789';
 let fake: FakeAnthropic;
 let github: FakeGitHubRest;
+let gitHost: FakeGitHttp;
 let reposDir = '';
 beforeAll(async () => {
   fake = await startFakeAnthropic();
   github = await startFakeGitHubRest({ token: TOKEN, repos: [{ owner: 'acme', name: 'app', defaultBranch: 'main' }, { owner: 'acme', name: 'stuck', defaultBranch: 'main' }] });
   reposDir = await makeTempDir('github-shipping');
+  gitHost = await startFakeGitHttp(path.join(reposDir, 'github'));
 });
 afterAll(async () => {
-  await Promise.all([fake.close(), github.close()]);
+  await Promise.all([fake.close(), github.close(), gitHost.close()]);
   await rm(reposDir, { recursive: true, force: true });
 });
 const shared = serverForFile('github-shipping', { sandboxes: true }, (config) => {
@@ -32,7 +35,7 @@ const shared = serverForFile('github-shipping', { sandboxes: true }, (config) =>
   return {
     ...withModel,
     sandbox: { ...withModel.sandbox, repoRoots: [...withModel.sandbox.repoRoots, reposDir] },
-    github: { webUrl: 'https://github.test', apiUrl: github.url, gitUrl: `file://${path.join(reposDir, 'github')}`, token: TOKEN },
+    github: { webUrl: 'https://github.test', apiUrl: github.url, gitUrl: gitHost.url, token: TOKEN },
   };
 });
 const RUN_TIMEOUT_MS = 120_000;
@@ -43,7 +46,8 @@ async function gitHubRepo(name: string): Promise<{ bare: string; url: string }> 
   const bare = path.join(reposDir, 'github', 'acme', `${name}.git`);
   await mkdir(path.dirname(bare), { recursive: true });
   execFileSync('git', ['clone', '-q', '--bare', work, bare]);
-  return { bare, url: `file://${bare}` };
+  execFileSync('git', ['-C', bare, 'config', 'http.receivepack', 'true']);
+  return { bare, url: `${gitHost.url}/acme/${name}.git` };
 }
 
 const failedTestRun = (id: number): FakeCheckRun => ({
@@ -121,6 +125,8 @@ it(
     // CI was read for exactly the two commits; every GitHub call carried the token, which is nowhere in the doc.
     expect(github.ciShas()).toHaveLength(2);
     expect(github.requests.every((request) => request.authorized)).toBe(true);
+    // The push sent the token as HTTP basic auth (x-access-token), the way GitHub takes an installation or personal token.
+    expect(gitHost.authorizations).toContain(`Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`);
     expect(JSON.stringify(team.tab.doc.toJSON())).not.toContain(TOKEN);
   },
   RUN_TIMEOUT_MS + 30_000,

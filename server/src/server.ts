@@ -164,6 +164,10 @@ async function sandboxRuntime(
       async close() {
         manager.stop();
         await runtime.close();
+        // Whatever is still mounted in our sandboxes folder (a warm-pool sandbox finished booting while
+        // the runtime closed) is detached now, not left for the next start.
+        const report = await provider.reclaim().catch(() => null);
+        if (report && !('refused' in report) && report.removed > 0) consoleLogger.info(`stopped: detached ${report.unmounted} mounts of ${report.removed} sandboxes left at shutdown`);
       },
     },
     health: { state: 'ready', provider: 'local' },

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { reclaimLeftoverSandboxes } from '../src/sandbox/local/leftover-sandboxes.js';
 
 /** Finds a free port on loopback so a restarted server can come back on the same address. */
 export async function freeLoopbackPort(): Promise<number> {
@@ -84,6 +85,8 @@ export class TandemServer {
 
   async dispose(): Promise<void> {
     await this.stop();
+    // A sandbox of a server this test killed (-9) may still be mounted here if no later start reclaimed it.
+    await reclaimLeftoverSandboxes(path.join(this.dataDir, 'sandboxes'), new Set()).catch(() => {});
     await rm(this.dataDir, { recursive: true, force: true });
   }
 }

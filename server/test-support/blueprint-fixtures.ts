@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readRun } from '../../shared/src/doc/run-accessors.js';
 import type { RunView } from '../../shared/src/doc/run-schema.js';
 import type { IdentityResponse } from '../../shared/src/protocol/http.js';
-import { textReply, type FakeAnthropic, type FakeReply } from './fake-anthropic.js';
-import type { ServerForFile } from './server-per-file.js';
-import { connectPeer, waitForSync } from './test-server.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { Config } from '../src/config.js';
+import { FAKE_API_KEY, startFakeAnthropic, textReply, type FakeAnthropic, type FakeReply } from './fake-anthropic.js';
+import { serverForFile, type ServerForFile } from './server-per-file.js';
+import { connectPeer, makeTempDir, waitForSync, withModelAt } from './test-server.js';
 
 /** What the blueprint tests' repos hold: `add` broken two ways, and fixed. */
 export const BROKEN_ADD = 'export const add = (a, b) => a - b;\n';
@@ -64,3 +66,32 @@ export function opened() {
 }
 
 export const runEnded = (run: RunView | undefined) => run !== undefined && !['running', 'waiting'].includes(run.state);
+
+export interface BlueprintWorld {
+  /** The fake Messages API the server's agent talks to (set once the file's hooks ran). */
+  fake: FakeAnthropic;
+  /** A temporary folder under the server's repo roots for the file's test repos. */
+  reposDir: string;
+  shared: ServerForFile;
+}
+
+/**
+ * What every blueprint integration file sets up: a fake model, a folder of test repos the server may
+ * use, and one real server with sandboxes, its agent pointed at the fake. `configure` adds to the config.
+ */
+export function blueprintServerForFile(prefix: string, configure: (config: Config, world: BlueprintWorld) => Config = (config) => config): BlueprintWorld {
+  const world = {} as BlueprintWorld;
+  beforeAll(async () => {
+    world.fake = await startFakeAnthropic();
+    world.reposDir = await makeTempDir(`${prefix}-repos`);
+  });
+  afterAll(async () => {
+    await world.fake?.close();
+    if (world.reposDir) await rm(world.reposDir, { recursive: true, force: true });
+  });
+  world.shared = serverForFile(prefix, { sandboxes: true }, (config) => {
+    const withModel = withModelAt(world.fake.url, FAKE_API_KEY)(config);
+    return configure({ ...withModel, sandbox: { ...withModel.sandbox, repoRoots: [...withModel.sandbox.repoRoots, world.reposDir] } }, world);
+  });
+  return world;
+}

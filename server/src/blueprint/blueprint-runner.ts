@@ -338,7 +338,7 @@ export class BlueprintRunner {
           { sessionId: this.deps.session.id, goal: this.deps.goal, subject, body: drafted?.body, author: this.deps.startedBy, coAuthors: await this.steerers() },
           signal,
         );
-        if (outcome.kind !== 'failed' && outcome.baseSha) this.base = { baseSha: outcome.baseSha, baseBranch: outcome.baseBranch };
+        if (outcome.kind !== 'failed' && outcome.baseSha) this.base = { baseSha: outcome.baseSha };
         switch (outcome.kind) {
           case 'committed':
             this.commit = { sha: outcome.sha, branch: outcome.branch };

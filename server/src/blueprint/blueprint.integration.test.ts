@@ -1,33 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readTranscript } from '../../../shared/src/doc/accessors.js';
 import type { RunResponse } from '../../../shared/src/protocol/runs.js';
 import { COMMIT_DRAFT_SYSTEM } from './commit-draft.js';
-import { BROKEN_ADD, FIXED_ADD, gitIn, opened, repoWithFailingTest as repoIn, runEnded as ended, scriptModel, STILL_BROKEN_ADD, teamOn } from '../../test-support/blueprint-fixtures.js';
-import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
-import { serverForFile } from '../../test-support/server-per-file.js';
-import { makeTempDir, waitFor, withModelAt } from '../../test-support/test-server.js';
+import { blueprintServerForFile, BROKEN_ADD, FIXED_ADD, gitIn, opened, repoWithFailingTest as repoIn, runEnded as ended, scriptModel, STILL_BROKEN_ADD, teamOn } from '../../test-support/blueprint-fixtures.js';
+import { textReply, toolReply, userTexts } from '../../test-support/fake-anthropic.js';
+import { waitFor } from '../../test-support/test-server.js';
 
-let fake: FakeAnthropic;
-let reposDir = '';
-beforeAll(async () => {
-  fake = await startFakeAnthropic();
-  reposDir = await makeTempDir('blueprint-repos');
-});
-afterAll(async () => {
-  await fake.close();
-  await rm(reposDir, { recursive: true, force: true });
-});
-const shared = serverForFile('blueprint', { sandboxes: true }, (config) => {
-  const withModel = withModelAt(fake.url, FAKE_API_KEY)(config);
-  return { ...withModel, sandbox: { ...withModel.sandbox, repoRoots: [...withModel.sandbox.repoRoots, reposDir] } };
-});
+const world = blueprintServerForFile('blueprint');
+const shared = world.shared;
 const RUN_TIMEOUT_MS = 90_000;
-const repoWithFailingTest = (name: string) => repoIn(reposDir, name);
+const repoWithFailingTest = (name: string) => repoIn(world.reposDir, name);
 const people = (title: string, repo: string) => teamOn(shared, title, repo);
-const script = (replies: Parameters<typeof scriptModel>[1]) => scriptModel(fake, replies);
+const script = (replies: Parameters<typeof scriptModel>[1]) => scriptModel(world.fake, replies);
 
 it(
   'implement: the first edit leaves the test failing, the check card shows file:line, the fix gets the compact list, the second edit passes, the commit is Ada’s with Bob as co-author',

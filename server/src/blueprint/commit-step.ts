@@ -24,10 +24,9 @@ export interface CommitRequest {
   coAuthors: CommitPerson[];
 }
 
-/** The commit and branch the session started from: the push sends what came after, the PR targets the branch. */
+/** The commit the session started from: the push sends what came after it. */
 export interface CommitBase {
   baseSha?: string;
-  baseBranch?: string;
 }
 
 export type CommitOutcome =
@@ -93,7 +92,7 @@ export async function commitWorkspace(sandbox: Sandbox, request: CommitRequest, 
     });
   const inside = await git('rev-parse --is-inside-work-tree');
   if (inside.exitCode !== 0) return { kind: 'failed', reason: 'The workspace is not a git repository, so there is nothing to commit on.' };
-  const base = await rememberBase(git, branch);
+  const base = await rememberBase(git);
   // Only a branch this run made before (a step rerun after a restart) may hold commits it already made.
   const wasOnBranch = (await git('symbolic-ref --short -q HEAD')).stdout.trim() === branch;
   const checkout = await git(`checkout -q -B ${branch}`);
@@ -119,22 +118,17 @@ const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 /** Untracked files tools write into HOME (the workspace), kept out of commits through git's per-repo exclude file. */
 export const HOME_NOISE = ['/.npm/', '/.cache/', '/.bash_history', '/.node_repl_history', '/.python_history', '/.lesshst', '/.wget-hsts'];
 const HOME_NOISE_EXCLUDES = `file=$(git -c safe.directory='*' -c core.fsmonitor=false rev-parse --git-path info/exclude) && mkdir -p "$(dirname "$file")" && touch "$file" && for pattern in ${HOME_NOISE.map((pattern) => `'${pattern}'`).join(' ')}; do grep -qxF "$pattern" "$file" || echo "$pattern" >> "$file"; done`;
-const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$/;
 
 /**
  * The session's starting point, kept in the workspace's git config from the first commit on, since
  * HEAD moves onto the run's branch then. It is read back as untrusted text (shape-checked), and a
  * wrong value only makes the push send more or fail, never reach elsewhere.
  */
-async function rememberBase(git: (args: string) => Promise<{ exitCode: number | null; stdout: string }>, branch: string): Promise<CommitBase> {
+async function rememberBase(git: (args: string) => Promise<{ exitCode: number | null; stdout: string }>): Promise<CommitBase> {
   const recordedSha = (await git('config --get tandem.baseSha')).stdout.trim();
-  const recordedBranch = (await git('config --get tandem.baseBranch')).stdout.trim();
-  if (SHA.test(recordedSha)) return { baseSha: recordedSha, baseBranch: BRANCH.test(recordedBranch) ? recordedBranch : undefined };
+  if (SHA.test(recordedSha)) return { baseSha: recordedSha };
   const head = (await git('rev-parse --verify -q HEAD')).stdout.trim();
   if (!SHA.test(head)) return {};
-  const current = (await git('symbolic-ref --short -q HEAD')).stdout.trim();
-  const baseBranch = BRANCH.test(current) && current !== branch ? current : undefined;
   await git(`config tandem.baseSha ${head}`);
-  if (baseBranch) await git(`config tandem.baseBranch ${baseBranch}`);
-  return { baseSha: head, baseBranch };
+  return { baseSha: head };
 }

@@ -1,30 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readTranscript } from '../../../shared/src/doc/accessors.js';
 import { readRun } from '../../../shared/src/doc/run-accessors.js';
 import type { IdentityResponse } from '../../../shared/src/protocol/http.js';
 import type { RunResponse } from '../../../shared/src/protocol/runs.js';
-import { FAKE_API_KEY, startFakeAnthropic, textReply, userTexts, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
-import { serverForFile } from '../../test-support/server-per-file.js';
-import { connectPeer, makeTempDir, waitFor, waitForSync, withModelAt } from '../../test-support/test-server.js';
+import { textReply, userTexts } from '../../test-support/fake-anthropic.js';
+import { blueprintServerForFile } from '../../test-support/blueprint-fixtures.js';
+import { connectPeer, waitFor, waitForSync } from '../../test-support/test-server.js';
 import { MAX_FIX_ROUNDS } from './blueprint-schema.js';
 
-let fake: FakeAnthropic;
-let reposDir = '';
-beforeAll(async () => {
-  fake = await startFakeAnthropic();
-  reposDir = await makeTempDir('node-edit-repos');
-});
-afterAll(async () => {
-  await fake.close();
-  await rm(reposDir, { recursive: true, force: true });
-});
-const shared = serverForFile('node-edits', { sandboxes: true }, (config) => {
-  const withModel = withModelAt(fake.url, FAKE_API_KEY)(config);
-  return { ...withModel, sandbox: { ...withModel.sandbox, repoRoots: [...withModel.sandbox.repoRoots, reposDir] } };
-});
+const world = blueprintServerForFile('node-edits');
+const shared = world.shared;
 const RUN_TIMEOUT_MS = 90_000;
 
 const EDITABLE_YAML = [
@@ -41,7 +29,7 @@ const EDITABLE_YAML = [
 
 /** A repo whose one test fails (and no model reply here fixes it), with the editable blueprint. */
 async function repo(): Promise<string> {
-  const dir = path.join(reposDir, 'editable');
+  const dir = path.join(world.reposDir, 'editable');
   await mkdir(path.join(dir, '.tandem/blueprints'), { recursive: true });
   await mkdir(path.join(dir, 'test'), { recursive: true });
   await writeFile(path.join(dir, '.tandem/blueprints/editable.yaml'), EDITABLE_YAML);
@@ -67,8 +55,8 @@ it(
     await waitForSync(tab);
     const node = (id: string) => readRun(tab.doc)?.nodes.find((candidate) => candidate.id === id);
     const notices = () => readTranscript(tab.doc).flatMap((entry) => (entry.kind === 'system-notice' ? [entry.text] : []));
-    const offset = fake.requests.length;
-    fake.setScript(() => textReply('I looked; nothing to change.'));
+    const offset = world.fake.requests.length;
+    world.fake.setScript(() => textReply('I looked; nothing to change.'));
     const edit = (nodeId: string, body: unknown, token = bob.token) => shared.api.call<RunResponse & { error?: { message: string } }>('PATCH', `/sessions/${sessionId}/runs/current/nodes/${nodeId}`, token, body);
 
     const started = await shared.api.call<RunResponse>('POST', `/sessions/${sessionId}/runs`, ada.token, { blueprint: 'editable', goal: 'Make the test pass' });
@@ -106,13 +94,13 @@ it(
     await waitFor(() => readRun(tab.doc)?.state === 'handed-back', 'the run to hand back after its one fix round', RUN_TIMEOUT_MS);
 
     // The engine used the edited values: the goal the model got, the command run, one fix round only.
-    const implementAsk = userTexts(fake.requests[offset]!.body.messages).join('\n');
+    const implementAsk = userTexts(world.fake.requests[offset]!.body.messages).join('\n');
     expect(implementAsk).toContain('Edited goal: Make the test pass, and keep it small');
     expect(node('build')).toMatchObject({ status: 'passed', excerpt: expect.stringContaining('the edited build') });
     expect(node('build')?.excerpt).not.toContain('original');
     expect(readRun(tab.doc)?.summary).toContain('after 1 fix round');
     expect(node('checks')).toMatchObject({ status: 'failed', attempt: 2, maxAttempts: 2 });
-    expect(fake.requests.length - offset).toBe(2);
+    expect(world.fake.requests.length - offset).toBe(2);
 
     // A step that ran is refused.
     const ran = await edit('build', { command: 'echo again' });

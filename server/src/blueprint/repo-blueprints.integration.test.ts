@@ -1,29 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readRun } from '../../../shared/src/doc/run-accessors.js';
 import type { IdentityResponse } from '../../../shared/src/protocol/http.js';
 import type { BlueprintListResponse, RunResponse } from '../../../shared/src/protocol/runs.js';
-import { FAKE_API_KEY, startFakeAnthropic, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
-import { serverForFile } from '../../test-support/server-per-file.js';
-import { connectPeer, makeTempDir, waitFor, waitForSync, withModelAt } from '../../test-support/test-server.js';
+import { blueprintServerForFile } from '../../test-support/blueprint-fixtures.js';
+import { connectPeer, waitFor, waitForSync } from '../../test-support/test-server.js';
 import { MAX_REPO_BLUEPRINT_FILE_BYTES, MAX_REPO_BLUEPRINT_FILES } from './repo-blueprints.js';
 
-let fake: FakeAnthropic;
-let reposDir = '';
-beforeAll(async () => {
-  fake = await startFakeAnthropic();
-  reposDir = await makeTempDir('repo-blueprints');
-});
-afterAll(async () => {
-  await fake.close();
-  await rm(reposDir, { recursive: true, force: true });
-});
-const shared = serverForFile('repo-blueprints', { sandboxes: true }, (config) => {
-  const withModel = withModelAt(fake.url, FAKE_API_KEY)(config);
-  return { ...withModel, sandbox: { ...withModel.sandbox, repoRoots: [...withModel.sandbox.repoRoots, reposDir] } };
-});
+const world = blueprintServerForFile('repo-blueprints');
+const shared = world.shared;
 const RUN_TIMEOUT_MS = 60_000;
 
 const SMOKE_YAML = [
@@ -54,7 +41,7 @@ const BROKEN_YAML = [
 
 /** A git repo (checked out on main) holding `files`, plus whatever `extra` adds before the commit. */
 async function repoWith(name: string, files: Record<string, string>, extra?: (dir: string) => Promise<void>): Promise<string> {
-  const dir = path.join(reposDir, name);
+  const dir = path.join(world.reposDir, name);
   for (const [file, content] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await writeFile(path.join(dir, file), content);

@@ -70,7 +70,7 @@ export const runRecordSchema = z.object({
   actors: z.array(personSchema),
   commit: runViewSchema.shape.commit,
   ship: z.object({
-    base: z.object({ baseSha: z.string().optional(), baseBranch: z.string().optional() }),
+    base: z.object({ baseSha: z.string().optional() }),
     pushed: runViewSchema.shape.push,
     pullRequest: runViewSchema.shape.pullRequest,
   }),

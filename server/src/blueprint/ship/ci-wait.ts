@@ -2,11 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckFailure } from '../../../../shared/src/doc/run-schema.js';
 import { MAX_NODE_FAILURES } from '../../../../shared/src/doc/run-schema.js';
 import { ciFailuresOf, judgeCi, statusFailureOf } from './ci-reading.js';
-import { MAX_FAILED_JOBS_DETAILED, type GitHubApi } from './github-api.js';
+import type { GitHubApi } from './github-api.js';
 import type { GitHubRepo } from './github-repo.js';
 
 /** Reads of CI that may fail in a row (GitHub hiccups) before the node gives up. */
 export const MAX_CONSECUTIVE_CI_READ_FAILURES = 3;
+/** Failed jobs whose annotations and log are fetched; the rest are listed by name (each costs API calls). */
+export const MAX_FAILED_JOBS_DETAILED = 5;
 
 export type CiOutcome =
   | { kind: 'passed'; summary: string }

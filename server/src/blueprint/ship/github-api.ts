@@ -6,7 +6,6 @@ import type { GitHubRepo } from './github-repo.js';
 /** Check runs read per commit, and failure details fetched per failed job (annotations, log tail). */
 const MAX_CHECK_RUNS = 100;
 const MAX_ANNOTATIONS = 50;
-const MAX_FAILED_JOBS_DETAILED = 5;
 const LOG_TAIL_LINES = 60;
 const LOG_TAIL_CHARS = 4_000;
 
@@ -88,4 +87,3 @@ export function createGitHubApi(options: { apiUrl: string; token: string }) {
   };
 }
 export type GitHubApi = ReturnType<typeof createGitHubApi>;
-export { MAX_FAILED_JOBS_DETAILED };

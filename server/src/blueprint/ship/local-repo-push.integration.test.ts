@@ -38,7 +38,7 @@ describe('pushing a run’s branch into a local repo', () => {
     await chown(scratch, NOBODY, NOBODY);
 
     const target = createLocalRepoPushTarget(repo);
-    expect(await target.push({ branch: 'tandem/change-abc123', baseSha, tipSha, bundle })).toEqual({ kind: 'pushed', remote: repo, sha: tipSha });
+    expect(await target.push({ branch: 'tandem/change-abc123', baseSha, bundle })).toEqual({ kind: 'pushed', remote: repo, sha: tipSha });
     expect(gitIn(repo, '-c', `safe.directory=${repo}`, 'rev-parse', 'refs/heads/tandem/change-abc123').trim()).toBe(tipSha);
     expect(execFileSync('find', [path.join(repo, '.git'), '-not', '-uid', String(NOBODY)], { encoding: 'utf8' })).toBe('');
 
@@ -61,7 +61,7 @@ describe('pushing a run’s branch into a local repo', () => {
     const bundlePath = path.join(scratch, 'hostile.bundle');
     gitIn(clone, 'bundle', 'create', '-q', bundlePath, 'refs/heads/tandem/hostile-abc123', '--not', baseSha);
 
-    const outcome = await createLocalRepoPushTarget(repo).push({ branch: 'tandem/hostile-abc123', baseSha, tipSha: commit, bundle: await readFile(bundlePath) });
+    const outcome = await createLocalRepoPushTarget(repo).push({ branch: 'tandem/hostile-abc123', baseSha, bundle: await readFile(bundlePath) });
     expect(outcome).toMatchObject({ kind: 'failed', reason: expect.stringMatching(/dotgit|\.git/i) });
     expect(gitIn(repo, 'branch', '--list', 'tandem/*')).toBe('');
   });

@@ -8,7 +8,6 @@ export interface PushRequest {
   /** The commit the session started from (the bundle's prerequisite) and the bundle itself. */
   baseSha: string;
   bundle: Buffer;
-  tipSha: string;
   signal?: AbortSignal;
 }
 

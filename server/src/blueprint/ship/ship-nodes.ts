@@ -19,7 +19,6 @@ export interface CommittedBranch {
   sha: string;
   branch: string;
   baseSha?: string;
-  baseBranch?: string;
 }
 
 export async function runPushNode(
@@ -31,7 +30,7 @@ export async function runPushNode(
   if (!commit.baseSha) return { kind: 'failed', message: 'The commit the session started from is unknown (the repo had no commit?), so Tandem cannot tell which commits to push.' };
   const bundle = await bundleBranch(input.sandbox, { branch: commit.branch, baseSha: commit.baseSha }, input.signal);
   if (bundle.kind === 'failed') return { kind: 'failed', message: bundle.reason };
-  const outcome = await place.target.push({ branch: commit.branch, baseSha: commit.baseSha, bundle: bundle.bytes, tipSha: bundle.tipSha, signal: input.signal });
+  const outcome = await place.target.push({ branch: commit.branch, baseSha: commit.baseSha, bundle: bundle.bytes, signal: input.signal });
   if (outcome.kind === 'failed') return { kind: 'failed', message: outcome.reason };
   // What CI is read for is what the server's git says it pushed, not what the sandbox named.
   return { kind: 'passed', message: `Pushed ${commit.branch} (${outcome.sha.slice(0, 10)}) to ${outcome.remote}`, pushed: { sha: outcome.sha, branch: commit.branch, remote: outcome.remote } };

@@ -5,6 +5,7 @@ import { benchFiles } from './files.bench.js';
 import { benchSessionReady } from './session-ready.bench.js';
 import { benchSyncFanout } from './sync-fanout.bench.js';
 import { benchTerminalEcho } from './terminal-echo.bench.js';
+import { benchWorkspaceWatcher } from './workspace-watcher.bench.js';
 
 /** `npm run bench`: every benchmark in turn; each prints a table and writes bench/results/<name>.json. */
 const benches: Record<string, () => Promise<void>> = {
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   files: benchFiles,
   'check-parse': benchCheckParse,
   'blueprint-engine': benchBlueprintEngine,
+  'workspace-watcher': benchWorkspaceWatcher,
 };
 
 const selected = process.argv.slice(2);

@@ -56,6 +56,11 @@ describe('the address check', () => {
     ['0.0.0.0', 'unspecified'],
     ['::', 'unspecified'],
     ['64:ff9b::7f00:1', 'reserved'],
+    // IPv4-compatible IPv6 (::/96) carries an IPv4 address: here the loopback, a private one and the metadata one.
+    ['::7f00:1', 'reserved'],
+    ['::a00:1', 'reserved'],
+    ['::a9fe:a9fe', 'reserved'],
+    ['::127.0.0.1', 'reserved'],
     ['224.0.0.1', 'multicast'],
   ])('refuses %s (%s)', (address, kind) => {
     expect(decideAddress(address)).toMatchObject({ allowed: false, kind });
@@ -70,6 +75,11 @@ describe('the address check', () => {
     const resolver = createSystemResolver(async () => [{ address: '151.101.1.35' }, { address: '127.0.0.1' }]);
     expect(await resolver.resolve('rebind.example', 443)).toMatchObject({ ok: false, reason: expect.stringContaining('loopback') });
     expect(await createSystemResolver().resolve('localhost', 80)).toMatchObject({ ok: false, reason: expect.stringContaining('loopback') });
+  });
+
+  it('refuses a name that resolves to an IPv4-compatible IPv6 address (::7f00:1 is 127.0.0.1)', async () => {
+    const resolver = createSystemResolver(async () => [{ address: '::7f00:1' }]);
+    expect(await resolver.resolve('compat.example', 443)).toMatchObject({ ok: false, reason: expect.stringContaining('::7f00:1 is a reserved address') });
   });
 });
 

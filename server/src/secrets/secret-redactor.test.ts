@@ -15,6 +15,69 @@ describe('SecretRedactor', () => {
   });
 });
 
+const PEM = ['-----BEGIN PRIVATE KEY-----', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj', 'MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu', '-----END PRIVATE KEY-----'].join('\n');
+const LONG = 'sk-live-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** What `base64` prints: 76 columns a line; through a PTY each line ends in \r\n. */
+const wrappedBase64 = (text: string, lineEnd = '\n') => (Buffer.from(text).toString('base64').match(/.{1,76}/g) ?? []).join(lineEnd) + lineEnd;
+
+describe('SecretRedactor: the forms a shell gives for free', () => {
+  const redactor = new SecretRedactor([
+    { name: 'KEY', value: PEM },
+    { name: 'TOKEN', value: LONG },
+  ]);
+  const leaks = (text: string) => [PEM, LONG, ...PEM.split('\n').filter((line) => line.length > 40), Buffer.from(LONG).toString('base64').slice(4, 40)].filter((needle) => text.includes(needle));
+
+  it('catches a multi-line value printed through a PTY (\\n became \\r\\n)', () => {
+    const shown = redactor.redact(`$ echo "$KEY"\r\n${PEM.replace(/\n/g, '\r\n')}\r\n$ `);
+    expect(shown).toBe('$ echo "$KEY"\r\n[secret KEY]\r\n$ ');
+  });
+
+  it('catches base64 wrapped at 76 columns, at each of the three byte offsets, with a newline after', () => {
+    for (const prefix of ['', 'x', 'TOKEN=']) {
+      for (const lineEnd of ['\n', '\r\n']) {
+        const shown = redactor.redact(wrappedBase64(`${prefix}${LONG}\n`, lineEnd));
+        expect(shown, `prefix ${JSON.stringify(prefix)}`).toContain('[secret TOKEN]');
+        expect(leaks(shown)).toEqual([]);
+        // What is left is at most the few characters that also depend on the bytes around the value.
+        expect(shown.replace('[secret TOKEN]', '').replace(/[\r\n]/g, '').length).toBeLessThanOrEqual(16);
+      }
+    }
+  });
+
+  it('catches hex (either case, wrapped as xxd -p does), URL-encoding, JSON escaping and a lower-cased value', () => {
+    const hex = Buffer.from(LONG).toString('hex');
+    expect(redactor.redact((hex.match(/.{1,60}/g) ?? []).join('\n'))).toBe('[secret TOKEN]');
+    expect(redactor.redact(hex.toUpperCase())).toBe('[secret TOKEN]');
+    expect(redactor.redact(`GET /?k=${encodeURIComponent(PEM)}`)).toBe('GET /?k=[secret KEY]');
+    expect(redactor.redact(JSON.stringify({ key: PEM }))).toBe('{"key":"[secret KEY]"}');
+    expect(redactor.redact(`refused ${LONG.toLowerCase()}:443`)).toBe('refused [secret TOKEN]:443');
+  });
+
+  it('leaves ordinary text alone', () => {
+    const text = 'npm test\r\n  5 passing (12ms)\r\n$ ls\r\nREADME.md  src\r\n';
+    expect(redactor.redact(text)).toBe(text);
+  });
+});
+
+describe('StreamRedactor across chunks and lines', () => {
+  it('catches wrapped base64 and a PEM printed in pieces, at every cut, through a PTY', () => {
+    const redactor = new SecretRedactor([
+      { name: 'KEY', value: PEM },
+      { name: 'TOKEN', value: LONG },
+    ]);
+    for (const printed of [wrappedBase64(`x${LONG}`, '\r\n'), `${PEM.replace(/\n/g, '\r\n')}\r\n`]) {
+      for (let cut = 1; cut < printed.length; cut += 7) {
+        const stream = new StreamRedactor(redactor);
+        const shown = stream.push(`$ run\r\n${printed.slice(0, cut)}`) + stream.push(printed.slice(cut)) + stream.push('$ ') + stream.flush();
+        expect(shown, `cut at ${cut}`).not.toContain(printed.slice(8, 40));
+        expect(shown).toMatch(/\[secret (KEY|TOKEN)\]/);
+        expect(shown.endsWith('$ ')).toBe(true);
+      }
+    }
+  });
+});
+
 describe('StreamRedactor', () => {
   it('catches a value split across two chunks, at every split point', () => {
     const redactor = new SecretRedactor([{ name: 'API_TOKEN', value: VALUE }]);

@@ -1,7 +1,12 @@
 /**
  * Takes secret values out of text the server records or relays, replacing each with `[secret NAME]`.
  * One redactor per session, knowing every value its sandbox was given (and keeping them after a
- * secret is deleted: running shells still hold the old value) plus their base64 forms.
+ * secret is deleted: running shells still hold the old value) plus the forms a shell makes of them
+ * for free (see `secretForms`).
+ *
+ * Matching ignores line breaks: text is matched with every `\r` and `\n` taken out, so a multi-line
+ * value printed through a PTY (`\n` → `\r\n`) and base64 or hex wrapped at any width are caught; the
+ * whole span, line breaks included, is replaced.
  */
 
 export interface NamedSecretValue {
@@ -11,19 +16,92 @@ export interface NamedSecretValue {
 
 export const redactionMarker = (name: string) => `[secret ${name}]`;
 
+/** Forms derived from a value (encodings, case) shorter than this are not matched: too likely to occur by chance. */
+export const MIN_DERIVED_FORM_CHARS = 8;
+
+const LINE_BREAKS = /[\r\n]/g;
+const stripLineBreaks = (text: string) => text.replace(LINE_BREAKS, '');
+
+/**
+ * The part of `base64(prefix of `offset` bytes + value + anything)` that depends on the value alone:
+ * the characters whose 6 bits all lie inside the value's bytes. Matching these catches the value's
+ * base64 wherever it starts in the encoded stream (`env | base64`, `printf x$S | base64`) and
+ * whatever follows it (`echo $S | base64` adds a newline).
+ */
+function base64Core(bytes: Buffer, offset: number): string {
+  const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+  const first = Math.ceil((8 * offset) / 6);
+  const end = Math.floor((8 * (offset + bytes.length)) / 6);
+  return encoded.slice(first, end);
+}
+
+/**
+ * What a value may look like in text: itself (any case: a proxy lower-cases a host name), its JSON
+ * string form, its URL-encoding, its hex (either case) and its base64 at each of the three byte
+ * offsets (standard and URL alphabets). Line breaks are taken out (see the module comment).
+ */
+export function secretForms(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  // The whole base64 of the value alone (its last character included), then the cores that hold wherever it starts.
+  const derived = new Set<string>([bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url'), value.toLowerCase(), value.toUpperCase(), JSON.stringify(value).slice(1, -1), encodeURIComponent(value), bytes.toString('hex'), bytes.toString('hex').toUpperCase()]);
+  for (let offset = 0; offset < 3; offset += 1) {
+    const core = base64Core(bytes, offset);
+    derived.add(core);
+    derived.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  const exact = stripLineBreaks(value);
+  const forms = new Set<string>(exact === '' ? [] : [exact]);
+  for (const form of derived) {
+    const stripped = stripLineBreaks(form);
+    if (stripped.length >= MIN_DERIVED_FORM_CHARS) forms.add(stripped);
+  }
+  return [...forms];
+}
+
 interface Pattern {
   text: string;
   name: string;
+  /** KMP failure table of `text`: how long a prefix stays matched after a mismatch. */
+  failure: Int32Array;
 }
 
-function encodings(value: string): string[] {
-  const bytes = Buffer.from(value, 'utf8');
-  const base64 = bytes.toString('base64').replace(/=+$/, '');
-  const base64Url = bytes.toString('base64url');
-  return [value, base64, base64Url];
+function failureTable(text: string): Int32Array {
+  const table = new Int32Array(text.length);
+  let matched = 0;
+  for (let index = 1; index < text.length; index += 1) {
+    while (matched > 0 && text[index] !== text[matched]) matched = table[matched - 1]!;
+    if (text[index] === text[matched]) matched += 1;
+    table[index] = matched;
+  }
+  return table;
+}
+
+/** Text with its line breaks taken out, and where each remaining character was in the original. */
+interface Normalized {
+  text: string;
+  /** origin[i] is the index in the original text of `text[i]`; null when nothing was taken out. */
+  origin: Int32Array | null;
+}
+
+function normalize(text: string): Normalized {
+  if (!/[\r\n]/.test(text)) return { text, origin: null };
+  const kept = stripLineBreaks(text);
+  const origin = new Int32Array(kept.length);
+  let next = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code !== 13 && code !== 10) origin[next++] = index;
+  }
+  return { text: kept, origin };
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export interface SecretMatch {
+  start: number;
+  end: number;
+  name: string;
+}
 
 export class SecretRedactor {
   private patterns: Pattern[] = [];
@@ -39,7 +117,7 @@ export class SecretRedactor {
     let changed = false;
     for (const secret of secrets) {
       if (secret.value === '') continue;
-      for (const text of encodings(secret.value)) {
+      for (const text of secretForms(secret.value)) {
         if (this.byText.has(text)) continue;
         this.byText.set(text, secret.name);
         changed = true;
@@ -47,7 +125,7 @@ export class SecretRedactor {
     }
     if (!changed) return;
     // Longest first: the alternation then takes the longest pattern at each place.
-    this.patterns = [...this.byText].map(([text, name]) => ({ text, name })).sort((a, b) => b.text.length - a.text.length);
+    this.patterns = [...this.byText].map(([text, name]) => ({ text, name, failure: failureTable(text) })).sort((a, b) => b.text.length - a.text.length);
     this.matcher = new RegExp(this.patterns.map((pattern) => escapeRegExp(pattern.text)).join('|'), 'g');
   }
 
@@ -62,32 +140,67 @@ export class SecretRedactor {
 
   redact(text: string): string {
     if (!this.matcher || text === '') return text;
-    return text.replace(this.matcher, (found) => redactionMarker(this.byText.get(found) ?? 'value'));
+    let shown = '';
+    let position = 0;
+    for (const match of this.matches(text)) {
+      shown += text.slice(position, match.start) + redactionMarker(match.name);
+      position = match.end;
+    }
+    return position === 0 ? text : shown + text.slice(position);
   }
 
-  /** Every match in `text`, as [start, end, name]. */
-  matches(text: string): Array<{ start: number; end: number; name: string }> {
+  /** Every match in `text` (line breaks inside a match included in its span), in order. */
+  matches(text: string): SecretMatch[] {
     if (!this.matcher) return [];
-    const found: Array<{ start: number; end: number; name: string }> = [];
-    for (const match of text.matchAll(this.matcher)) found.push({ start: match.index, end: match.index + match[0].length, name: this.byText.get(match[0]) ?? 'value' });
+    const normalized = normalize(text);
+    const found: SecretMatch[] = [];
+    for (const match of normalized.text.matchAll(this.matcher)) {
+      const start = match.index;
+      const end = start + match[0].length;
+      const name = this.byText.get(match[0]) ?? 'value';
+      if (!normalized.origin) found.push({ start, end, name });
+      else found.push({ start: normalized.origin[start]!, end: normalized.origin[end - 1]! + 1, name });
+    }
     return found;
   }
 
-  /** Length of the longest end of `text` that begins some pattern (a value that may go on in the next chunk). */
+  /**
+   * Length of the longest end of `text` that could begin some pattern (a value that may go on in
+   * the next chunk), line breaks inside and after it included.
+   */
   partialMatchAtEnd(text: string): number {
-    const longest = Math.min(this.longestPattern - 1, text.length);
-    for (let length = longest; length > 0; length -= 1) {
-      const tail = text.slice(text.length - length);
-      if (this.patterns.some((pattern) => pattern.text.length > length && pattern.text.startsWith(tail))) return length;
+    if (this.isEmpty || text === '') return 0;
+    const normalized = normalize(text);
+    const tail = normalized.text.slice(-Math.max(this.longestPattern - 1, 0));
+    let longest = 0;
+    for (const pattern of this.patterns) {
+      if (pattern.text.length - 1 <= longest) break;
+      const state = prefixMatchedAtEnd(pattern, tail);
+      if (state > longest) longest = state;
     }
-    return 0;
+    if (longest === 0) return 0;
+    const startInNormalized = normalized.text.length - longest;
+    const startInText = normalized.origin ? normalized.origin[startInNormalized]! : startInNormalized;
+    return text.length - startInText;
   }
 }
 
+/** How much of `pattern` (less than all of it) the end of `text` matches, by KMP. */
+function prefixMatchedAtEnd(pattern: Pattern, text: string): number {
+  const { text: needle, failure } = pattern;
+  let matched = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    while (matched > 0 && (matched === needle.length || char !== needle[matched])) matched = failure[matched - 1]!;
+    if (char === needle[matched]) matched += 1;
+  }
+  return matched === needle.length ? failure[matched - 1]! : matched;
+}
+
 /**
- * A redactor for a stream (terminal output, a running command's output): a value split across two
- * chunks is still caught. The end of a chunk that could begin a value is held back until the next
- * chunk (or `flush`) says whether it does.
+ * A redactor for a stream (terminal output, a running command's output, the model's text): a value
+ * split across chunks, or across lines, is still caught. The end of a chunk that could begin a value
+ * is held back until the next chunk (or `flush`) says whether it does.
  */
 export class StreamRedactor {
   private held = '';

@@ -119,6 +119,63 @@ describe('the egress proxy', () => {
   });
 });
 
+describe('the bandwidth cap across connections', () => {
+  it('is one bucket per sandbox: several connections at once share it, they do not each get it', async () => {
+    // An endless body per request, so every connection would take all the bandwidth it is given.
+    const endless = createServer((_request, response) => {
+      const chunk = Buffer.alloc(64 * 1024, 'y');
+      const pump = () => {
+        while (response.write(chunk));
+        response.once('drain', pump);
+      };
+      response.on('close', () => response.removeAllListeners('drain'));
+      pump();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    const bytesPerSecond = 256 * 1024;
+    const connections = 4;
+    const socketPath = path.join(dir, 'shared-bucket.sock');
+    const proxy = createEgressProxy({
+      socketPath,
+      uid: process.getuid!(),
+      policy: () => policy,
+      resolver: createTestResolver(new Map([['allowed.test', { address: '127.0.0.1', port: (endless.address() as AddressInfo).port }]])),
+      onAttempt: () => {},
+      bytesPerSecond,
+    });
+    await proxy.listen();
+    let received = 0;
+    const requests: Array<ReturnType<typeof request>> = [];
+    const started = Date.now();
+    try {
+      for (let index = 0; index < connections; index += 1) {
+        requests.push(
+          request({ socketPath, path: `http://allowed.test/endless/${index}`, headers: { host: 'allowed.test' } }, (response) => {
+            response.on('data', (chunk: Buffer) => (received += chunk.byteLength));
+          })
+            .on('error', () => {})
+            .end(),
+        );
+      }
+      // Well past the free first second's worth, so a per-connection bucket would show.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const elapsedSeconds = (Date.now() - started) / 1000;
+      const total = received;
+      // Measured over bytes, with the test's own (longer) clock: a loaded machine only lowers the total.
+      // One bucket: its first second's worth plus the refill, plus one chunk in flight per connection.
+      // Per-connection buckets would give about `connections` times the first two terms.
+      const bound = bytesPerSecond * (1 + elapsedSeconds) + connections * 64 * 1024;
+      expect(total, `${total} bytes in ${elapsedSeconds.toFixed(2)} s through a cap of ${bytesPerSecond} bytes/s`).toBeLessThanOrEqual(bound * 1.25);
+      expect(total).toBeGreaterThan(bytesPerSecond / 2);
+    } finally {
+      for (const each of requests) each.destroy();
+      await proxy.close();
+      endless.closeAllConnections();
+      endless.close();
+    }
+  });
+});
+
 describe('the connection cap under a burst', () => {
   it('holds while names are still resolving', async () => {
     const attempts: ProxyAttempt[] = [];

@@ -152,6 +152,45 @@ describe('the server never follows a link the sandbox controls', () => {
     for (const path of ['victim.txt', `folder/${HOST_SECRET_FILE_NAME}`]) expect(liveFileText(attack.tab.doc, path)?.toString() ?? '').not.toContain(secret.text.trim());
   }, 120_000);
 
+  it('renames: into, out of or onto a linked folder is refused with the 400 that names the link, and nothing moves', async () => {
+    const attack = await eveSession('Eve renames through links');
+    const setUp = await attack.sandbox.exec(
+      [
+        'mkdir -p real && echo moved > real/inside.txt && echo mine > mine.txt',
+        'ln -s real linked',
+        `ln -s ${secret.dir} host-linked`,
+        'ln -s /usr usr-linked',
+        'ln -s /nowhere dangling',
+      ].join(' && '),
+    );
+    expect(setUp.exitCode, setUp.stderr).toBe(0);
+    const rename = (from: string, to: string) =>
+      shared.api.call<{ error: { code: string; message: string } }>('POST', `/sessions/${attack.sessionId}/files/rename`, eve.token, { from, to });
+    const cases = [
+      { from: 'mine.txt', to: 'linked/mine.txt', link: 'linked', target: 'real' },
+      { from: 'mine.txt', to: 'host-linked/mine.txt', link: 'host-linked', target: secret.dir },
+      { from: 'mine.txt', to: 'usr-linked/deeper/mine.txt', link: 'usr-linked', target: '/usr' },
+      { from: 'mine.txt', to: 'dangling/mine.txt', link: 'dangling', target: '/nowhere' },
+      { from: 'mine.txt', to: 'linked', link: 'linked', target: 'real' },
+      { from: 'linked/inside.txt', to: 'out.txt', link: 'linked', target: 'real' },
+    ];
+    for (const { from, to, link, target } of cases) {
+      const answer = await rename(from, to);
+      expect(answer.status, `${from} → ${to}: ${JSON.stringify(answer.body)}`).toBe(400);
+      // The same words as every other link refusal: the link, where it was on the way to, and its target.
+      const shown = link === from || link === to ? link : `${link} (on the way to ${from.startsWith(`${link}/`) ? from : to})`;
+      expect(answer.body.error.message).toContain(`${shown} is a symbolic link to ${target}; Tandem never follows links`);
+    }
+    const after = await attack.sandbox.exec('cat mine.txt real/inside.txt && ls real');
+    expect(after.stdout).toBe('mine\nmoved\ninside.txt\n');
+    expect(await secret.inspect()).toMatchObject({ dirEntries: [HOST_SECRET_FILE_NAME] });
+    // A file that is not there is a 404, not a 500; a plain rename still works.
+    expect((await rename('not-there.txt', 'real/not-there.txt')).status).toBe(404);
+    expect((await rename('mine.txt', 'real/mine.txt')).status).toBe(200);
+    // Ended, so Eve's later sessions stay within the sandboxes one person may run.
+    expect((await shared.api.call('POST', `/sessions/${attack.sessionId}/end`, eve.token)).status).toBe(200);
+  }, 120_000);
+
   it('writes: a person’s edits and the server’s own writes during the swaps never reach, create or chown a host file', async () => {
     const before = await secret.inspect();
     const attack = await eveSession('Eve swaps links under writes');

@@ -18,6 +18,7 @@ import { SandboxError, type Sandbox } from '../../sandbox/provider.js';
 import { shellQuote } from '../../sandbox/shell-quote.js';
 import { SyncConnection } from '../sync-connection.js';
 import { classifyContent, createWorkspaceIgnore, guessKind, normalizeWorkspacePath } from './file-kind.js';
+import { renameCommand, readRenameResult } from './rename-command.js';
 import { applyEdits, applyEditsToYText, computeEdits, rebaseEdits } from './text-edits.js';
 
 /** Quiet time after a sandbox change to a path before it is read (editors write in bursts). */
@@ -253,8 +254,10 @@ export class WorkspaceSync {
     const from = this.requirePath(rawFrom);
     const to = this.requirePath(rawTo);
     await this.flushWrite(from);
-    const result = await this.deps.sandbox.exec(`mkdir -p -- "$(dirname -- ${shellQuote(to)})" && mv -- ${shellQuote(from)} ${shellQuote(to)}`, { timeoutMs: 30_000 });
-    if (result.exitCode !== 0) throw new Error(`could not rename ${from}: ${result.stderr.trim()}`);
+    const outcome = readRenameResult(await this.deps.sandbox.exec(renameCommand(from, to), { timeoutMs: 30_000 }), from, to);
+    if (outcome.kind === 'link') throw new FileSyncError(outcome.message, 'invalid-path');
+    if (outcome.kind === 'missing') throw new FileSyncError(`${from} does not exist`, 'not-found');
+    if (outcome.kind === 'failed') throw new Error(`could not rename ${from}: ${outcome.detail}`);
     const wasLive = liveFileText(this.doc, from) !== undefined;
     await this.enqueue(from, () => this.pullFromSandbox(from));
     await this.enqueue(to, () => this.pullFromSandbox(to, wasLive));

@@ -50,13 +50,15 @@ describe("a session's network policy", () => {
     await store.approve(repo, baseHash, OWNER.id);
     await store.approve(repo, widerHash, OWNER.id);
     const doc = new Y.Doc();
-    const network = createSessionNetwork({
+    const deps: Omit<Parameters<typeof createSessionNetwork>[0], 'redact'> = {
       store,
       sessions: { findById: async () => ({ repo, ownerId: OWNER.id }) },
       users: { findById: async () => ({ name: OWNER.name }) },
       docHost: { change: async (_id, apply) => apply(doc), apply: async (_id, apply) => apply(doc) },
       logger: { error: () => {} },
-    });
+    };
+    // The session's redactor, where the network has one (nothing here is secret).
+    const network = createSessionNetwork(Object.assign(deps, { redact: (_sessionId: string, text: string) => text }));
     const sandbox = await harness.open();
     try {
       // An editor's terminal (or the agent) rewrites the file in the live workspace.

@@ -36,7 +36,7 @@ import { createInProcessFanoutBus, type DocFanout } from './sync/fanout.js';
 import { createEnvironmentSecretsRepository } from './db/repositories/environment-secrets.js';
 import { createSecretsKeyring } from './secrets/secrets-keyring.js';
 import { createSecretsStore, type SecretsStore } from './secrets/secrets-store.js';
-import { SecretRedactor } from './secrets/secret-redactor.js';
+import { redactingTextGuard, SecretRedactor } from './secrets/secret-redactor.js';
 import { redactingLogger } from './secrets/redacting-logger.js';
 import { createSessionSecrets, type SessionSecrets } from './secrets/session-secrets.js';
 import { createNetworkRepository, type NetworkRepository } from './db/repositories/network.js';
@@ -135,7 +135,12 @@ async function sandboxRuntime(
       return given ? { ...result, stdout: given.redactor.redact(result.stdout), stderr: given.redactor.redact(result.stderr) } : result;
     },
   });
-  const setupNetwork = network && createSetupNetwork({ store: network.store, configuredHosts: config.sandbox.setupHosts ?? null, logger });
+  const setupNetwork = network && createSetupNetwork({
+      store: network.store,
+      configuredHosts: config.sandbox.setupHosts ?? null,
+      redact: (text) => secrets?.serverRedactor.redact(text) ?? text,
+      logger,
+    });
   const provider = createLocalSandboxProvider({
     dir: path.join(root.treesDir, 'sandboxes'),
     snapshots,
@@ -215,6 +220,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     store: createDrizzleDocStore(database.db),
     fanout: options.fanout ?? createInProcessFanoutBus().join(),
     logger,
+    // Everything the server writes into a session's doc (transcript, plan, run, network, meta) without its secret values.
+    textGuard: (sessionId) => redactingTextGuard(sessionSecrets.redactorFor(sessionId)),
   });
   const sessionsRepository = createSessionsRepository(database.db);
   const toolOutputs = createToolOutputsRepository(database.db);
@@ -230,7 +237,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     docHost,
   });
   const networkStore = createNetworkRepository(database.db);
-  const sessionNetwork = createSessionNetwork({ store: networkStore, sessions: sessionsRepository, users: createUsersRepository(database.db), docHost, logger });
+  const sessionNetwork = createSessionNetwork({
+    store: networkStore,
+    sessions: sessionsRepository,
+    users: createUsersRepository(database.db),
+    docHost,
+    redact: (sessionId, text) => sessionSecrets.redactorFor(sessionId).redact(text),
+    logger,
+  });
   const sandboxes =
     options.sandboxes === false ? null : await sandboxRuntime(config, docHost, sessionsRepository, logger, options, admit, sessionSecrets, { store: networkStore, session: sessionNetwork });
   const runtime = sandboxes?.runtime ?? null;
@@ -244,7 +258,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return {
         sandbox: live.sandbox,
         // What a tool returns (a file read, a search) goes to the doc, the store and the model: without the session's secret values.
-        redact: (text: string) => sessionSecrets.redactorFor(sessionId)?.redact(text) ?? text,
+        redact: (text: string) => sessionSecrets.redactorFor(sessionId).redact(text),
         // The agent's file tools go through the doc, like people's edits.
         files: {
           read: (path) => files.readText(path),
@@ -254,7 +268,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       };
     },
     recordStatus: (sessionId, status) => sessionsRepository.setStatus(sessionId, status),
-    storeToolOutput: (sessionId, toolUseId, output) => toolOutputs.save(sessionId, toolUseId, sessionSecrets.redactorFor(sessionId)?.redact(output) ?? output),
+    redact: (sessionId, text) => sessionSecrets.redactorFor(sessionId).redact(text),
+    storeToolOutput: (sessionId, toolUseId, output) => toolOutputs.save(sessionId, toolUseId, sessionSecrets.redactorFor(sessionId).redact(output)),
     readToolOutput: (sessionId, toolUseId) => toolOutputs.find(sessionId, toolUseId),
     logger,
   });

@@ -62,6 +62,8 @@ export interface AgentRunDeps {
   liveOutputFlushIntervalMs?: number;
   /** A model stream quiet this long is cut and retried. */
   streamIdleTimeoutMs?: number;
+  /** The session's redactor: applied to every model request (the doc and the store have their own gate). */
+  redact?: (text: string) => string;
   /** Keeps a tool call's whole output in the store (the doc holds a capped copy). */
   storeToolOutput?: (toolUseId: string, output: string) => Promise<void>;
   /** Reads a tool call's whole output back from the store, to remember earlier runs as the model saw them. */
@@ -364,7 +366,7 @@ export class AgentRun {
           },
           this.streamHandlers(batchers, written),
           signal,
-          this.deps.streamIdleTimeoutMs,
+          { idleTimeoutMs: this.deps.streamIdleTimeoutMs, redact: this.deps.redact },
         );
         await this.finishTextEntries(batchers);
         this.state.inputTokens += turn.inputTokens;

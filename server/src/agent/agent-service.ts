@@ -48,6 +48,8 @@ export interface AgentServiceDeps {
   logger: { error(message: string, error?: unknown): void };
   textFlushIntervalMs?: number;
   streamIdleTimeoutMs?: number;
+  /** Takes a session's secret values out of text bound for the model. */
+  redact?: (sessionId: string, text: string) => string;
   recordStatus?: (sessionId: string, status: SessionStatus) => Promise<void>;
   storeToolOutput?: (sessionId: string, toolUseId: string, output: string) => Promise<void>;
   readToolOutput?: (sessionId: string, toolUseId: string) => Promise<string | undefined>;
@@ -85,6 +87,7 @@ export function createAgentService(deps: AgentServiceDeps) {
         change: (apply) => applyLive(session.id, apply),
         textFlushIntervalMs: deps.textFlushIntervalMs,
         streamIdleTimeoutMs: deps.model.streamIdleTimeoutMs,
+        redact: deps.redact && ((text) => deps.redact!(session.id, text)),
         recordStatus: deps.recordStatus && ((status) => deps.recordStatus!(session.id, status)),
         storeToolOutput: deps.storeToolOutput && ((toolUseId, output) => deps.storeToolOutput!(session.id, toolUseId, output)),
         readToolOutput: deps.readToolOutput && ((toolUseId) => deps.readToolOutput!(session.id, toolUseId)),
@@ -102,9 +105,15 @@ export function createAgentService(deps: AgentServiceDeps) {
 
   return {
     /** One small request outside any run (a commit message's draft): its text, through the same SDK client. */
-    async draft(request: { system: string; prompt: string; maxOutputTokens: number; signal: AbortSignal }): Promise<string> {
+    async draft(sessionId: string, request: { system: string; prompt: string; maxOutputTokens: number; signal: AbortSignal }): Promise<string> {
       if (!client) throw new HttpError(503, ErrorCode.AgentUnavailable, AGENT_NOT_CONFIGURED_MESSAGE);
-      const turn = await streamTurn(client, { model: deps.model.model, max_tokens: request.maxOutputTokens, system: request.system, messages: [{ role: 'user', content: request.prompt }] }, {}, request.signal, deps.model.streamIdleTimeoutMs);
+      const turn = await streamTurn(
+        client,
+        { model: deps.model.model, max_tokens: request.maxOutputTokens, system: request.system, messages: [{ role: 'user', content: request.prompt }] },
+        {},
+        request.signal,
+        { idleTimeoutMs: deps.model.streamIdleTimeoutMs, redact: deps.redact && ((text) => deps.redact!(sessionId, text)) },
+      );
       return turn.blocks.map((block) => (block.type === 'text' ? block.text : '')).join('');
     },
 

@@ -89,7 +89,7 @@ export function createBlueprintService(deps: BlueprintServiceDeps) {
         : Promise.resolve({ kind: 'unreachable', reason: 'Pushing is off on this server' }));
     const runner: BlueprintRunner = new BlueprintRunner({
       shipPlace,
-      draftText: (request) => deps.agents.draft(request),
+      draftText: (request) => deps.agents.draft(session.id, request),
       sessionUrl: run.sessionUrl,
       session,
       blueprint: run.blueprint,

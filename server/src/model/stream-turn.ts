@@ -41,17 +41,35 @@ function parseToolInput(json: string): unknown {
   }
 }
 
+export interface TurnOptions {
+  idleTimeoutMs?: number;
+  /** Takes what must not leave the server (the session's secret values) out of every string of the request. */
+  redact?: (text: string) => string;
+}
+
+/** Every string of a request (system, messages, tool inputs and results) passed through `redact`. */
+function redactRequest<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactRequest(item, redact)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactRequest(item, redact)])) as T;
+  }
+  return value;
+}
+
 /**
  * Streams one Messages API request through the real SDK and assembles its content blocks as they
- * arrive. An abort through `signal` ends the stream early and returns what had arrived.
+ * arrive. An abort through `signal` ends the stream early and returns what had arrived. Every request
+ * of the server goes through here, so `redact` is applied to all of it.
  */
 export async function streamTurn(
   client: Anthropic,
-  request: MessageCreateParamsNonStreaming,
+  unredacted: MessageCreateParamsNonStreaming,
   handlers: TurnHandlers,
   signal: AbortSignal,
-  idleTimeoutMs = DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  { idleTimeoutMs = DEFAULT_STREAM_IDLE_TIMEOUT_MS, redact }: TurnOptions = {},
 ): Promise<TurnResult> {
+  const request = redact ? redactRequest(unredacted, redact) : unredacted;
   const result: TurnResult = { blocks: [], stopReason: null, inputTokens: 0, outputTokens: 0, aborted: false };
   const idle = new AbortController();
   let idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);

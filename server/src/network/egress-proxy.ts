@@ -34,6 +34,14 @@ export interface ProxyAttempt {
   atMs: number;
 }
 
+/**
+ * An attempt as the server may keep and show it: the host is whatever the sandbox asked for (a
+ * secret used as a host name), so it and the reason quoting it pass the redactor.
+ */
+export function redactAttempt(attempt: ProxyAttempt, redact: (text: string) => string): ProxyAttempt {
+  return { ...attempt, host: redact(attempt.host), reason: redact(attempt.reason) };
+}
+
 export interface EgressProxyOptions {
   socketPath: string;
   /** The sandbox uid that alone may connect to the socket. */

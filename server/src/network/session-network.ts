@@ -8,7 +8,7 @@ import { ENVIRONMENT_FILE_PATH, parseRepoEnvironment, RepoEnvironmentError, type
 import { SandboxError, type Sandbox } from '../sandbox/provider.js';
 import type { DocHost } from '../sync/doc-host.js';
 import type { HostRule, NetworkPolicy } from './connection-policy.js';
-import type { ProxyAttempt } from './egress-proxy.js';
+import { redactAttempt, type ProxyAttempt } from './egress-proxy.js';
 
 /**
  * The executor of a session's network: computes the policy from the store (the repo's approved
@@ -47,6 +47,8 @@ export interface SessionNetworkDeps {
   sessions: { findById(id: string): Promise<{ repo: string; ownerId: string } | undefined | null> };
   users: { findById(id: string): Promise<{ name: string } | undefined | null> };
   docHost: Pick<DocHost, 'change' | 'apply'>;
+  /** The session's redactor: the store keeps no secret value a sandbox used as a host name. */
+  redact: (sessionId: string, text: string) => string;
   logger: { error(message: string, error?: unknown): void };
 }
 
@@ -63,7 +65,8 @@ export function createSessionNetwork(deps: SessionNetworkDeps) {
     return decideSessionPolicy(environment, approved, opened);
   }
 
-  function record(sessionId: string, attempt: ProxyAttempt): void {
+  function record(sessionId: string, asked: ProxyAttempt): void {
+    const attempt = redactAttempt(asked, (text) => deps.redact(sessionId, text));
     deps.store
       .recordAttempt({ ...attempt, scope: sessionScope(sessionId), sessionId })
       .catch((error: unknown) => deps.logger.error(`session ${sessionId}: a network attempt could not be recorded`, error));

@@ -3,7 +3,7 @@ import { setupScope } from '../db/repositories/network.js';
 import { readRepoEnvironment } from '../environment/repo-environment.js';
 import { defaultSetupPolicy } from '../sandbox/local/local-provider.js';
 import type { NetworkPolicy } from './connection-policy.js';
-import type { ProxyAttempt } from './egress-proxy.js';
+import { redactAttempt, type ProxyAttempt } from './egress-proxy.js';
 
 /**
  * The setup policy of a snapshot build: the operator's hosts (or the ecosystem registries), widened
@@ -11,7 +11,13 @@ import type { ProxyAttempt } from './egress-proxy.js';
  * file. Setup runs before any session of the new snapshot exists, so an approval given later takes
  * effect at the next build.
  */
-export function createSetupNetwork(deps: { store: NetworkRepository; configuredHosts: readonly string[] | null; logger: { error(message: string, error?: unknown): void } }) {
+export function createSetupNetwork(deps: {
+  store: NetworkRepository;
+  configuredHosts: readonly string[] | null;
+  /** Knows every secret value setup runs were given. */
+  redact: (text: string) => string;
+  logger: { error(message: string, error?: unknown): void };
+}) {
   return {
     async setupPolicy(treeDir: string, repo: string | undefined): Promise<NetworkPolicy> {
       const file = await readRepoEnvironment(treeDir).catch(() => null);
@@ -21,7 +27,7 @@ export function createSetupNetwork(deps: { store: NetworkRepository; configuredH
     onSetupAttempt(repo: string | undefined, attempt: ProxyAttempt): void {
       if (repo === undefined) return;
       deps.store
-        .recordAttempt({ ...attempt, scope: setupScope(repo), sessionId: null })
+        .recordAttempt({ ...redactAttempt(attempt, deps.redact), scope: setupScope(repo), sessionId: null })
         .catch((error: unknown) => deps.logger.error(`setup of ${repo}: a network attempt could not be recorded`, error));
     },
   };

@@ -9,6 +9,8 @@
  * whole span, line breaks included, is replaced.
  */
 
+import type { DocTextGuard } from '../../../shared/src/doc/text-guard.js';
+
 export interface NamedSecretValue {
   name: string;
   value: string;
@@ -229,10 +231,19 @@ export class StreamRedactor {
     return this.held !== '';
   }
 
+  get heldLength(): number {
+    return this.held.length;
+  }
+
   /** The held-back end (the stream ended or paused: it was no value after all, or only part of one). */
   flush(): string {
     const rest = this.held;
     this.held = '';
     return this.redactor.redact(rest);
   }
+}
+
+/** The doc's text guard made of a session's redactor (see shared/src/doc/text-guard.ts). */
+export function redactingTextGuard(redactor: SecretRedactor): DocTextGuard {
+  return { text: (value) => redactor.redact(value), stream: () => new StreamRedactor(redactor) };
 }

@@ -7,6 +7,12 @@ import { StreamRedactor, type SecretRedactor } from './secret-redactor.js';
  * (a prompt, a typed key): a value written in one go never pauses this long mid-way.
  */
 export const REDACTION_HOLD_MS = 200;
+/**
+ * A held-back end this short (a typed key that happens to begin one of a value's forms) is shown
+ * sooner: a value written in one go arrives in the next read, well within this, and echo stays quick.
+ */
+export const REDACTION_SHORT_HOLD_MS = 20;
+export const SHORT_HOLD_MAX_CHARS = 3;
 
 /** What a session's sandbox is given, read at each command or shell (a warm sandbox was booted before its session was known). */
 export interface SandboxSecrets {
@@ -25,10 +31,13 @@ function quietFlushing(redactor: SecretRedactor, emit: (text: string) => void) {
       const shown = stream.push(chunk);
       if (shown) emit(shown);
       if (stream.holding) {
-        timer = setTimeout(() => {
-          const rest = stream.flush();
-          if (rest) emit(rest);
-        }, REDACTION_HOLD_MS);
+        timer = setTimeout(
+          () => {
+            const rest = stream.flush();
+            if (rest) emit(rest);
+          },
+          stream.heldLength <= SHORT_HOLD_MAX_CHARS ? REDACTION_SHORT_HOLD_MS : REDACTION_HOLD_MS,
+        );
         timer.unref();
       }
     },

@@ -231,7 +231,8 @@ it('a service gets only the secrets its environment file names for services, and
   socket.on('message', (data, isBinary) => {
     if (isBinary) log += Buffer.from(data as Buffer).toString('utf8');
   });
-  await waitFor(() => log.includes('api:'), 'the service log', 30_000);
+  // Its own output line (the `[tandem] starting` line quotes the command, `api:` included).
+  await waitFor(() => /\napi:/.test(log), 'the service log', 30_000);
   socket.close();
   expect(log).toContain('svc:[secret SERVICE_TOKEN]');
   expect(log).toContain(sha256Line(SERVICE_VALUE));

@@ -40,6 +40,19 @@ async function readEnvironment(sandbox: Sandbox): Promise<RepoEnvironment | null
  */
 export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: SecretRedactor; logger: { error(message: string, error?: unknown): void } }) {
   const attached = new Map<string, Attached>();
+  /**
+   * Each session's redactor, the one its doc, store rows, model requests and shells share. It outlives
+   * the sandbox (an ended session's doc is still written to) and only ever learns values.
+   */
+  const redactors = new Map<string, SecretRedactor>();
+  const redactorOf = (sessionId: string): SecretRedactor => {
+    let redactor = redactors.get(sessionId);
+    if (!redactor) {
+      redactor = new SecretRedactor();
+      redactors.set(sessionId, redactor);
+    }
+    return redactor;
+  };
 
   async function load(entry: Attached): Promise<void> {
     const values = await deps.store.valuesFor(entry.repo);
@@ -58,7 +71,7 @@ export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: S
 
   return {
     async attach(sessionId: string, repo: string, sandbox: Sandbox): Promise<LiveSessionSecrets> {
-      const entry: Attached = { repo, sandbox, env: {}, redactor: new SecretRedactor(), missing: [], asked: [] };
+      const entry: Attached = { repo, sandbox, env: {}, redactor: redactorOf(sessionId), missing: [], asked: [] };
       await load(entry);
       attached.set(sessionId, entry);
       return {
@@ -72,9 +85,10 @@ export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: S
     detach(sessionId: string): void {
       attached.delete(sessionId);
     },
-    redactorFor(sessionId: string): SecretRedactor | undefined {
-      return attached.get(sessionId)?.redactor;
-    },
+    /** Knows every value any session or setup run here was given (the log's redactor). */
+    serverRedactor: deps.logRedactor,
+    /** The session's redactor: every value its repo's secrets ever had since this server saw the session start. */
+    redactorFor: redactorOf,
     /** The names a live session's environment file asks for (none while its sandbox is not running). */
     askedFor(sessionId: string): string[] {
       return attached.get(sessionId)?.asked ?? [];

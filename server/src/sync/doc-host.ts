@@ -1,4 +1,5 @@
 import type * as Y from 'yjs';
+import { setDocTextGuard, type DocTextGuard } from '../../../shared/src/doc/text-guard.js';
 import { CloseCode } from '../../../shared/src/protocol/errors.js';
 import { loadPersistedDoc, type PersisterLogger } from './doc-persister.js';
 import type { DocStore } from './doc-store.js';
@@ -14,6 +15,8 @@ export interface DocHostOptions {
   fanout: DocFanout;
   logger: PersisterLogger;
   idleUnloadMs?: number;
+  /** What every server-side write of text into a session's doc passes (its secret redactor). */
+  textGuard?: (sessionId: string) => DocTextGuard;
 }
 
 /** Handlers the transport calls for one accepted connection. */
@@ -130,6 +133,7 @@ export class DocHost {
 
   private async open(sessionId: string): Promise<Room> {
     const room = new Room(sessionId, this.options.fanout);
+    if (this.options.textGuard) setDocTextGuard(room.doc, this.options.textGuard(sessionId));
     try {
       room.attach(await loadPersistedDoc(this.options.store, sessionId, room.doc, this.options.logger));
     } catch (error) {

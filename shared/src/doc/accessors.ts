@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import type { z } from 'zod';
 import type { DocOrigin } from './origins.js';
+import { flushStream, guardStreamChunk, guardText, guardValue } from './text-guard.js';
 import {
   fileInfoMap,
   fileInfoSchema,
@@ -38,7 +39,7 @@ export function readMeta(doc: Y.Doc): SessionMeta {
 export function writeMeta(doc: Y.Doc, patch: Partial<SessionMeta>, origin: DocOrigin): void {
   doc.transact(() => {
     const map = metaMap(doc);
-    for (const [key, value] of Object.entries(patch)) {
+    for (const [key, value] of Object.entries(guardValue(doc, patch))) {
       if (value !== undefined) map.set(key, value);
     }
   }, origin);
@@ -75,7 +76,7 @@ function mapFrom(record: Record<string, unknown>): Y.Map<unknown> {
 }
 
 export function appendTranscriptEntry(doc: Y.Doc, entry: TranscriptEntry, origin: DocOrigin): void {
-  doc.transact(() => transcriptArray(doc).push([mapFrom(entry)]), origin);
+  doc.transact(() => transcriptArray(doc).push([mapFrom(guardValue(doc, entry))]), origin);
 }
 
 export function appendUserMessage(doc: Y.Doc, message: Omit<UserMessageEntry, 'kind'>, origin: DocOrigin): void {
@@ -93,7 +94,7 @@ function findPlanStep(doc: Y.Doc, stepId: string): Y.Map<unknown> | undefined {
 }
 
 export function addPlanStep(doc: Y.Doc, step: Pick<PlanStep, 'id' | 'title'> & Partial<PlanStep>, origin: DocOrigin): void {
-  const full: PlanStep = { status: 'pending', kind: 'agent', attempts: 0, ...step };
+  const full: PlanStep = guardValue(doc, { status: 'pending', kind: 'agent', attempts: 0, ...step });
   doc.transact(() => planArray(doc).push([mapFrom(full)]), origin);
 }
 
@@ -106,7 +107,7 @@ export function updatePlanStep(
   const step = findPlanStep(doc, stepId);
   if (!step) return false;
   doc.transact(() => {
-    for (const [key, value] of Object.entries(patch)) {
+    for (const [key, value] of Object.entries(guardValue(doc, patch))) {
       if (value !== undefined) step.set(key, value);
     }
   }, origin);
@@ -162,13 +163,20 @@ export function appendAssistantText(doc: Y.Doc, entry: { id: string; runId: stri
 export function appendAssistantDelta(doc: Y.Doc, entryId: string, delta: string, origin: DocOrigin): boolean {
   const text = findTranscriptEntry(doc, entryId)?.get('text');
   if (!(text instanceof Y.Text)) return false;
-  doc.transact(() => text.insert(text.length, delta), origin);
+  const shown = guardStreamChunk(doc, text, delta);
+  if (shown !== '') doc.transact(() => text.insert(text.length, shown), origin);
   return true;
 }
 
 export function finishAssistantText(doc: Y.Doc, entryId: string, origin: DocOrigin): void {
   const entry = findTranscriptEntry(doc, entryId);
-  if (entry) doc.transact(() => entry.set('streaming', false), origin);
+  if (!entry) return;
+  const text = entry.get('text');
+  const held = text instanceof Y.Text ? flushStream(text) : '';
+  doc.transact(() => {
+    if (held !== '' && text instanceof Y.Text) text.insert(text.length, held);
+    entry.set('streaming', false);
+  }, origin);
 }
 
 /** Removes a transcript entry (an assistant reply discarded before a retry). */
@@ -192,7 +200,7 @@ export function updateToolCall(
   const entry = findTranscriptEntry(doc, entryId);
   if (!entry) return false;
   doc.transact(() => {
-    for (const [key, value] of Object.entries(patch)) {
+    for (const [key, value] of Object.entries(guardValue(doc, patch))) {
       if (value !== undefined) entry.set(key, value);
     }
   }, origin);
@@ -203,8 +211,10 @@ export function updateToolCall(
  * Appends to a running tool call's live output, keeping only its last `maxChars` characters (cut at
  * a line start when one is near), so a long command shows its latest lines without growing the doc.
  */
-export function appendLiveToolOutput(doc: Y.Doc, entryId: string, chunk: string, maxChars: number, origin: DocOrigin): boolean {
+export function appendLiveToolOutput(doc: Y.Doc, entryId: string, piece: string, maxChars: number, origin: DocOrigin): boolean {
   const entry = findTranscriptEntry(doc, entryId);
+  // The sandbox's output streams are redacted as they arrive (a value split across pieces is caught there).
+  const chunk = guardText(doc, piece);
   if (!entry || chunk === '') return false;
   doc.transact(() => {
     let text = entry.get('liveOutput');
@@ -242,7 +252,7 @@ export function readQueue(doc: Y.Doc): QueuedMessage[] {
 }
 
 export function enqueueMessage(doc: Y.Doc, message: QueuedMessage, origin: DocOrigin): void {
-  doc.transact(() => queueArray(doc).push([mapFrom(message)]), origin);
+  doc.transact(() => queueArray(doc).push([mapFrom(guardValue(doc, message))]), origin);
 }
 
 /** Takes the queued messages `pick` chooses out of the queue, in queue order. */
@@ -332,7 +342,9 @@ export function readNetworkDenials(doc: Y.Doc): NetworkDenial[] {
 }
 
 /** Records a refusal (or one more of it); the oldest entries go past MAX_NETWORK_DENIALS_IN_DOC. */
-export function recordNetworkDenial(doc: Y.Doc, denial: Omit<NetworkDenial, 'attempts' | 'allowedBy'>, origin: DocOrigin): void {
+export function recordNetworkDenial(doc: Y.Doc, refusal: Omit<NetworkDenial, 'attempts' | 'allowedBy'>, origin: DocOrigin): void {
+  // The host is whatever the sandbox asked for: a secret used as a host name is shown as its marker, in the key too.
+  const denial = guardValue(doc, refusal);
   doc.transact(() => {
     const map = networkMap(doc);
     const key = denialKey(denial.host, denial.port);
@@ -355,10 +367,11 @@ export function recordNetworkDenial(doc: Y.Doc, denial: Omit<NetworkDenial, 'att
 }
 
 /** Marks every refusal of `host` as opened for the session by `by`. */
-export function markNetworkHostAllowed(doc: Y.Doc, host: string, by: string, origin: DocOrigin): void {
+export function markNetworkHostAllowed(doc: Y.Doc, openedHost: string, by: string, origin: DocOrigin): void {
+  const host = guardText(doc, openedHost);
   doc.transact(() => {
     networkMap(doc).forEach((entry) => {
-      if (entry instanceof Y.Map && entry.get('host') === host) entry.set('allowedBy', by);
+      if (entry instanceof Y.Map && entry.get('host') === host) entry.set('allowedBy', guardText(doc, by));
     });
   }, origin);
 }

@@ -2,6 +2,7 @@ import type * as Y from 'yjs';
 import type { DocOrigin } from './origins.js';
 import { runViewSchema, type RunView } from './run-schema.js';
 import { runMap } from './schema.js';
+import { guardValue } from './text-guard.js';
 
 /** The key of the current run in the `run` root (one run per session at a time; a new run replaces it). */
 const CURRENT_RUN_KEY = 'current';
@@ -16,5 +17,5 @@ export function readRun(doc: Y.Doc): RunView | undefined {
 
 /** Replaces the run's view (a plain value: small, capped, written whole a few times per step). */
 export function writeRun(doc: Y.Doc, run: RunView, origin: DocOrigin): void {
-  doc.transact(() => runMap(doc).set(CURRENT_RUN_KEY, JSON.parse(JSON.stringify(run)) as RunView), origin);
+  doc.transact(() => runMap(doc).set(CURRENT_RUN_KEY, guardValue(doc, JSON.parse(JSON.stringify(run)) as RunView)), origin);
 }

@@ -127,4 +127,11 @@ describe('redactingLogger', () => {
     expect(lines[0]).toContain('exit 1: [secret API_TOKEN]');
     expect(lines[0]).not.toContain(VALUE);
   });
+
+  it('takes values out of every level it has, not only errors', () => {
+    const lines: string[] = [];
+    const logger = redactingLogger({ error: () => undefined, info: (message: string) => void lines.push(message) }, new SecretRedactor([{ name: 'API_TOKEN', value: VALUE }]));
+    logger.info(`rebuilding ${VALUE}`);
+    expect(lines).toEqual(['rebuilding [secret API_TOKEN]']);
+  });
 });

@@ -14,8 +14,9 @@ import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import { metaMap } from '../../../shared/src/doc/schema.js';
 import { CloseCode } from '../../../shared/src/protocol/errors.js';
 import type { EndSessionResponse, SessionResponse } from '../../../shared/src/protocol/http.js';
-import { terminalPath, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
+import { terminalPath, type TerminalClientMessage, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
 import { createSessionsRepository } from '../db/repositories/sessions.js';
+import { DEFAULT_TERMINAL_SIZE } from '../terminal/size-policy.js';
 import {
   addLiveFileKey,
   claimEndSnapshot,
@@ -31,6 +32,7 @@ import {
   rewriteMeta,
   sendRawUpdate,
 } from '../../test-support/attacks/doc-forgery.js';
+import { ASK_THE_SHELL_ITS_SIZE, SHELL_SIZE_LINE, SHRINK_TO_THE_MINIMUM, shellSizeIn } from '../../test-support/attacks/terminal-size.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople, type SessionWithPeople } from '../../test-support/server-per-file.js';
@@ -302,6 +304,57 @@ describe('revoking a link closes every socket it opened', () => {
   });
 });
 
+describe('a viewer cannot change the shared terminal', () => {
+  it('a viewer’s resize frames never size the PTY: the editors’ screens decide, and with only viewers it keeps the last editor size', async () => {
+    const people = await sessionWithPeople(shared, 'Shrunk shell', 'ada');
+    const ada = openTerminal(people.sessionId, people.ada.token);
+    const vic = openTerminal(people.sessionId, people.vic.token);
+    for (const terminal of [ada, vic]) await waitFor(() => terminal.ready(), 'terminal ready', SANDBOX_START_MS);
+    const shellSize = async (terminal: ReturnType<typeof openTerminal>) => {
+      const before = terminal.state.output.length;
+      terminal.type(`${ASK_THE_SHELL_ITS_SIZE}\r`);
+      await waitFor(() => SHELL_SIZE_LINE.test(terminal.state.output.slice(before)), 'the shell to tell its size', 10_000);
+      return shellSizeIn(terminal.state.output.slice(before));
+    };
+    const sizesSentTo = (terminal: ReturnType<typeof openTerminal>) =>
+      terminal.state.messages.filter((message): message is Extract<TerminalServerMessage, { type: 'size' }> => message.type === 'size');
+    const lastSizeSentTo = (terminal: ReturnType<typeof openTerminal>) => {
+      const last = sizesSentTo(terminal).at(-1);
+      return last && `${last.cols}x${last.rows}`;
+    };
+
+    // Before any editor has a screen: the default size, whatever a viewer sends.
+    vic.send(SHRINK_TO_THE_MINIMUM);
+    expect(await shellSize(ada)).toEqual(DEFAULT_TERMINAL_SIZE);
+
+    ada.send({ type: 'resize', cols: 120, rows: 40 });
+    await waitFor(() => lastSizeSentTo(vic) === '120x40', 'the viewer to learn the editor’s size');
+    vic.send(SHRINK_TO_THE_MINIMUM);
+    vic.send({ type: 'resize', cols: 30, rows: 200 });
+    expect(await shellSize(ada)).toEqual({ cols: 120, rows: 40 });
+
+    // A second editor's smaller screen counts; the viewer is told the size it will see (and scrolls or scales to it).
+    const bob = openTerminal(people.sessionId, people.bob.token);
+    await waitFor(() => bob.ready(), 'terminal ready', SANDBOX_START_MS);
+    bob.send({ type: 'resize', cols: 90, rows: 25 });
+    await waitFor(() => lastSizeSentTo(vic) === '90x25', 'the viewer to learn the new size');
+    expect(await shellSize(ada)).toEqual({ cols: 90, rows: 25 });
+
+    // Bob leaves (Ada's screen alone decides again), then Ada: the viewer alone still cannot size the
+    // PTY, which keeps the last editor size.
+    bob.close();
+    await waitFor(() => lastSizeSentTo(vic) === '120x40', 'the PTY to follow Ada again');
+    ada.close();
+    await waitFor(() => ada.state.closeCode !== 0, 'Ada’s terminal to close');
+    vic.send(SHRINK_TO_THE_MINIMUM);
+    const back = openTerminal(people.sessionId, people.ada.token);
+    await waitFor(() => back.ready(), 'terminal ready', SANDBOX_START_MS);
+    expect(back.state.messages[0]).toMatchObject({ type: 'ready', cols: 120, rows: 40 });
+    expect(await shellSize(back)).toEqual({ cols: 120, rows: 40 });
+    for (const terminal of [ada, bob, vic, back]) expect(sizesSentTo(terminal).every((message) => message.cols >= 90 && message.rows >= 25)).toBe(true);
+  });
+});
+
 describe('what people may change still goes through', () => {
   it('an editor’s plan step and keystrokes in a live file reach the owner and the sandbox', async () => {
     const people = await sessionWithPeople(shared, 'Legit edits', 'ada');
@@ -356,5 +409,8 @@ function openTerminal(sessionId: string, token: string) {
     type: (data: string) => {
       if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'input', data }));
     },
+    /** A raw client frame, as any client may send it. */
+    send: (message: TerminalClientMessage) => socket.send(JSON.stringify(message)),
+    close: () => socket.close(),
   };
 }

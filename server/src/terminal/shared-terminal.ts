@@ -1,7 +1,7 @@
 import type { TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
 import type { Sandbox, SandboxPty } from '../sandbox/provider.js';
 import { Scrollback } from './scrollback.js';
-import { decideTerminalSize, type TerminalSize } from './size-policy.js';
+import { DEFAULT_TERMINAL_SIZE, decideTerminalSize, type TerminalSize } from './size-policy.js';
 
 export interface TerminalViewer {
   readonly canType: boolean;
@@ -22,7 +22,7 @@ export class SharedTerminal {
   private pty: SandboxPty | null = null;
   private readonly scrollback = new Scrollback();
   private readonly viewers = new Map<TerminalViewer, TerminalSize | null>();
-  private size: TerminalSize = decideTerminalSize([]);
+  private size: TerminalSize = DEFAULT_TERMINAL_SIZE;
   private closed = false;
   private resolveFirstOutput: () => void = () => {};
   /** Resolves when the shell first prints (its prompt): the terminal is ready. */
@@ -70,6 +70,7 @@ export class SharedTerminal {
     return true;
   }
 
+  /** A screen's size; only editors' screens size the PTY (see decideTerminalSize). */
   resize(viewer: TerminalViewer, size: TerminalSize): void {
     if (!this.viewers.has(viewer)) return;
     this.viewers.set(viewer, size);
@@ -86,9 +87,10 @@ export class SharedTerminal {
   }
 
   private applySize(): void {
-    const screens = [...this.viewers.values()].filter((size): size is TerminalSize => size !== null);
-    if (screens.length === 0) return;
-    const next = decideTerminalSize(screens);
+    const next = decideTerminalSize(
+      [...this.viewers].map(([viewer, size]) => ({ size, canType: viewer.canType })),
+      this.size,
+    );
     if (next.cols === this.size.cols && next.rows === this.size.rows) return;
     this.size = next;
     try {

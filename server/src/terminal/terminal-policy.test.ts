@@ -3,11 +3,18 @@ import { Scrollback } from './scrollback.js';
 import { DEFAULT_TERMINAL_SIZE, decideTerminalSize } from './size-policy.js';
 
 describe('decideTerminalSize', () => {
-  it('takes the smallest columns and rows among the screens', () => {
-    expect(decideTerminalSize([{ cols: 120, rows: 40 }, { cols: 80, rows: 50 }])).toEqual({ cols: 80, rows: 40 });
+  const editor = (cols: number, rows: number) => ({ size: { cols, rows }, canType: true });
+  const viewer = (cols: number, rows: number) => ({ size: { cols, rows }, canType: false });
+  const current = { cols: 120, rows: 40 };
+  it('takes the smallest columns and rows among the editors’ screens', () => {
+    expect(decideTerminalSize([editor(120, 40), editor(80, 50)], DEFAULT_TERMINAL_SIZE)).toEqual({ cols: 80, rows: 40 });
   });
-  it('falls back to the default with no screen', () => {
-    expect(decideTerminalSize([])).toEqual(DEFAULT_TERMINAL_SIZE);
+  it('never counts a viewer’s screen, however small', () => {
+    expect(decideTerminalSize([editor(120, 40), viewer(10, 4)], DEFAULT_TERMINAL_SIZE)).toEqual({ cols: 120, rows: 40 });
+  });
+  it('keeps the size it has with only viewers, or editors who have not told their size', () => {
+    expect(decideTerminalSize([viewer(10, 4), { size: null, canType: true }], current)).toEqual(current);
+    expect(decideTerminalSize([], DEFAULT_TERMINAL_SIZE)).toEqual(DEFAULT_TERMINAL_SIZE);
   });
 });
 

@@ -14,8 +14,9 @@ export type TerminalStatus =
 
 /**
  * One shared terminal in xterm.js: output from the server's PTY, keystrokes sent as input when this
- * person may type. The PTY's size is decided on the server (smallest screen); this view reports its
- * own size and renders at the size the server settles on.
+ * person may type. The PTY's size is decided on the server (the smallest editor's screen; a viewer's
+ * screen never counts); this view reports its own size and renders at the size the server settles
+ * on. A screen smaller than that (a viewer's, or an editor's until the server answers) scrolls.
  */
 export function TerminalView({
   sessionId,
@@ -32,6 +33,8 @@ export function TerminalView({
 }) {
   const containerRef = useRef<HTMLDivElement>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  /** The PTY's size when it is bigger than this screen shows and this person cannot make it smaller (a viewer). */
+  const [largerThanView, setLargerThanView] = useState<{ cols: number; rows: number } | null>(null);
   const callbacks = useRef({ onTyping, onStatus });
   callbacks.current = { onTyping, onStatus };
 
@@ -59,10 +62,21 @@ export function TerminalView({
       socket.send(JSON.stringify(message));
       return true;
     };
-    const reportSize = () => {
+    const measure = () => {
       const proposed = fit.proposeDimensions();
       // A hidden or collapsed panel measures 0 (or NaN): nothing to report until it is shown again.
-      if (!proposed || !(proposed.cols > 0) || !(proposed.rows > 0)) return;
+      return proposed && proposed.cols > 0 && proposed.rows > 0 ? proposed : null;
+    };
+    /** A viewer cannot size the PTY: when it is bigger than their screen, they scroll, and are told why. */
+    const noteLargerThanView = () => {
+      const proposed = measure();
+      const larger = !canType && proposed !== null && (terminal.cols > proposed.cols || terminal.rows > proposed.rows);
+      setLargerThanView(larger ? { cols: terminal.cols, rows: terminal.rows } : null);
+    };
+    const reportSize = () => {
+      const proposed = measure();
+      if (!proposed) return;
+      noteLargerThanView();
       // The PTY has a smallest size; a shorter screen scrolls inside it rather than being refused.
       send({ type: 'resize', ...clampTerminalSize(proposed) });
     };
@@ -92,6 +106,7 @@ export function TerminalView({
             return;
           case 'size':
             terminal.resize(message.cols, message.rows);
+            noteLargerThanView();
             return;
           case 'refused':
             setNotice(message.message);
@@ -149,7 +164,15 @@ export function TerminalView({
   }, [notice]);
 
   return (
-    <div className="terminal-view">
+    <div className={largerThanView ? 'terminal-view with-size-hint' : 'terminal-view'}>
+      {largerThanView && (
+        <div className="terminal-size-hint" data-testid="terminal-size-hint">
+          <strong>
+            {largerThanView.cols}×{largerThanView.rows}
+          </strong>
+          <span>sized for the editors’ screens · scroll to see all of it</span>
+        </div>
+      )}
       <div className="terminal-host" ref={containerRef} data-testid="terminal" />
       {notice && <div className="terminal-notice">{notice}</div>}
     </div>

@@ -78,6 +78,7 @@ async function timeRun(sandbox: Sandbox, nodes: number, persist: BlueprintRunner
     stopAgent: async () => {},
     change: async (apply) => doc.transact(() => apply(doc)),
     shipPlace: async () => ({ kind: 'unreachable', reason: 'bench' }),
+    commitStore: () => Promise.reject(new Error('no commit node in this blueprint')),
     sessionUrl: 'http://localhost/bench',
     logger: quiet,
     onEnded: () => {},

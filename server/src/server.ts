@@ -289,6 +289,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       // A local repo is pushed into only where it could have been snapshotted from.
       repoPolicy: { roots: config.sandbox.repoRoots, protectedDirs: [serverDataDir(config), ...(sandboxes?.sandboxDir ? [sandboxes.sandboxDir] : [])] },
       github: config.github ?? { webUrl: GITHUB_DEFAULT_WEB_URL, apiUrl: GITHUB_DEFAULT_API_URL, gitUrl: GITHUB_DEFAULT_WEB_URL },
+      // The commits the server makes for sessions, kept across restarts until pushed (and after).
+      commitsDir: path.join(serverDataDir(config), 'commits'),
     }),
     blueprintRuns: createBlueprintRunsRepository(database.db),
     clientDir: config.clientDir,

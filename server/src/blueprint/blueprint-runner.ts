@@ -42,6 +42,8 @@ export interface BlueprintRunnerDeps {
   change<T>(apply: (doc: Y.Doc) => T): Promise<T>;
   /** Where the session's branch is pushed and its PR opened (decided from the repo and the server's settings). */
   shipPlace(): Promise<ShipPlace>;
+  /** The session's commit store: the server's own repo the commit node writes and the push node sends from. */
+  commitStore(): Promise<string>;
   /** One small model request outside the agent loop (a commit message's draft); absent, the template's subject is used. */
   draftText?(request: { system: string; prompt: string; maxOutputTokens: number; signal: AbortSignal }): Promise<string>;
   /** The session's address, for the PR body. */
@@ -336,6 +338,7 @@ export class BlueprintRunner {
         const outcome = await commitWorkspace(
           sandbox,
           { sessionId: this.deps.session.id, goal: this.deps.goal, subject, body: drafted?.body, author: this.deps.startedBy, coAuthors: await this.steerers() },
+          { repo: await this.deps.commitStore(), previousSha: this.commit?.sha },
           signal,
         );
         if (outcome.kind !== 'failed' && outcome.baseSha) this.base = { baseSha: outcome.baseSha };
@@ -358,7 +361,7 @@ export class BlueprintRunner {
         }
       }
       case 'push': {
-        const result = await runPushNode({ sandbox: await this.deps.sandbox(), place: await this.deps.shipPlace(), commit: this.commit && { ...this.commit, ...this.base }, signal });
+        const result = await runPushNode({ place: await this.deps.shipPlace(), commit: this.commit && { ...this.commit, ...this.base }, store: await this.deps.commitStore(), signal });
         if (result.pushed) {
           this.pushed = result.pushed;
           await this.notice('info', result.message);

@@ -13,6 +13,7 @@ import type { Blueprint } from './blueprint-schema.js';
 import type { CommitPerson } from './commit-step.js';
 import { createRunPersistence } from './run-persistence.js';
 import { parseRunRecord, type RunRecord } from './run-record.js';
+import { createCommitStore } from './ship/commit-store.js';
 import type { ShipPlace, Shipping } from './ship/shipping.js';
 
 export interface BlueprintServiceDeps {
@@ -43,6 +44,8 @@ export function createBlueprintService(deps: BlueprintServiceDeps) {
   const runs = new Map<string, BlueprintRunner>();
   const loading = new Map<string, Promise<BlueprintRunner | undefined>>();
   const persistence = deps.runStore ? createRunPersistence(deps.runStore, deps.logger) : undefined;
+  // Commits are made by the server even where nothing is pushed.
+  const commits = deps.shipping?.commits ?? createCommitStore();
 
   /** The session's run: this process's, else its latest from the store (a restarted server goes on with it). */
   async function runnerFor(sessionId: string): Promise<BlueprintRunner | undefined> {
@@ -89,6 +92,7 @@ export function createBlueprintService(deps: BlueprintServiceDeps) {
         : Promise.resolve({ kind: 'unreachable', reason: 'Pushing is off on this server' }));
     const runner: BlueprintRunner = new BlueprintRunner({
       shipPlace,
+      commitStore: () => commits.repoFor(session.id),
       draftText: (request) => deps.agents.draft(session.id, request),
       sessionUrl: run.sessionUrl,
       session,

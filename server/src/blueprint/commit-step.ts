@@ -1,11 +1,20 @@
+import { LOCAL_GIT_PROTOCOLS } from '../sandbox/repo-location.js';
 import type { Sandbox } from '../sandbox/provider.js';
+import { LAST_COMMIT_REF, recordBase, recordedBase, storedRef } from './ship/commit-store.js';
+import { hostGit } from './ship/host-git.js';
+import { writeCommitObject, writeWorkspaceTree } from './ship/server-commit.js';
 
 /**
  * The `commit` node: deterministic server code, never the model, commits the session's workspace on
  * a branch `tandem/<slug>`, as the person who started the run, with a `Co-authored-by:` trailer for
- * everyone who steered it and a `Tandem-Session:` trailer. It runs git inside the sandbox (the
- * workspace is a copy of the repo: the origin's checked-out branch is never touched) with the repo's
- * hooks off, since repo content is hostile.
+ * everyone who steered it and a `Tandem-Session:` trailer.
+ *
+ * The commit is made by the server, outside the sandbox: the workspace's files are read on the host
+ * as data (server-commit.ts) and the commit object, every line of it (tree, parent, author,
+ * committer, message), is written by the server's git into the session's commit store. Nothing in
+ * the sandbox can choose its author, trailers, parent or sha, or swap it for another before the
+ * push, which sends the store's commit. The sandbox's git only lists candidate paths, and afterwards
+ * gets the same commit on its branch so people see it there (best effort, for show only).
  */
 
 export interface CommitPerson {
@@ -75,60 +84,100 @@ export function commitMessage(request: CommitRequest): string {
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
 const safeName = (name: string) => name.replace(/[<>\u0000-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim() || 'Someone';
 
-export async function commitWorkspace(sandbox: Sandbox, request: CommitRequest, signal: AbortSignal): Promise<CommitOutcome> {
+/** Where the server keeps the session's commits, and this run's last commit (the next one's parent). */
+export interface CommitPlace {
+  /** The session's commit store (ship/commit-store.ts). */
+  repo: string;
+  /** This run's latest commit, as the server recorded it. */
+  previousSha?: string;
+}
+
+export async function commitWorkspace(sandbox: Sandbox, request: CommitRequest, place: CommitPlace, signal: AbortSignal): Promise<CommitOutcome> {
   const branch = branchFor(request.sessionId, request.goal);
   const git = (args: string, stdin?: string) =>
-    sandbox.exec(`git -c safe.directory='*' -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgsign=false ${args}`, {
-      signal,
-      timeoutMs: GIT_TIMEOUT_MS,
-      stdin,
-      env: {
-        GIT_AUTHOR_NAME: safeName(request.author.name),
-        GIT_AUTHOR_EMAIL: personEmail(request.author),
-        GIT_COMMITTER_NAME: TANDEM_COMMITTER.name,
-        GIT_COMMITTER_EMAIL: TANDEM_COMMITTER.email,
-        GIT_TERMINAL_PROMPT: '0',
-      },
-    });
+    sandbox.exec(`git -c safe.directory='*' -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgsign=false ${args}`, { signal, timeoutMs: GIT_TIMEOUT_MS, stdin, env: { GIT_TERMINAL_PROMPT: '0' } });
   const inside = await git('rev-parse --is-inside-work-tree');
   if (inside.exitCode !== 0) return { kind: 'failed', reason: 'The workspace is not a git repository, so there is nothing to commit on.' };
-  const base = await rememberBase(git);
-  // Only a branch this run made before (a step rerun after a restart) may hold commits it already made.
-  const wasOnBranch = (await git('symbolic-ref --short -q HEAD')).stdout.trim() === branch;
-  const checkout = await git(`checkout -q -B ${branch}`);
-  if (checkout.exitCode !== 0) return { kind: 'failed', reason: `git checkout failed: ${(checkout.stderr || checkout.stdout).trim()}` };
+  const base = await sessionBase(place.repo, git);
   // The workspace is the sandbox's HOME: tools' caches and histories there are not the change.
   await sandbox.exec(HOME_NOISE_EXCLUDES, { signal, timeoutMs: GIT_TIMEOUT_MS });
-  const add = await git('add -A');
-  if (add.exitCode !== 0) return { kind: 'failed', reason: `git add failed: ${(add.stderr || add.stdout).trim()}` };
-  const staged = await git('diff --cached --quiet');
-  if (staged.exitCode === 0) {
-    const tip = (await git('rev-parse --verify -q HEAD')).stdout.trim();
-    return { kind: 'nothing-to-commit', branch, headSha: wasOnBranch && SHA.test(tip) ? tip : undefined, ...base };
+  const tree = await writeWorkspaceTree(sandbox, place.repo, signal);
+  if (tree.kind === 'failed') return tree;
+  // After this run's own commit, the session's last, else the commit the session started from.
+  const parentSha = place.previousSha ?? (await storedRef(place.repo, LAST_COMMIT_REF)) ?? base.baseSha;
+  const store = (args: string[]) => hostGit(['-C', place.repo, ...args], { protocols: LOCAL_GIT_PROTOCOLS, signal });
+  if (parentSha && (await parentTree(place.repo, parentSha, git)) === tree.treeSha) {
+    // The branch may hold this session's commit already (a commit step rerun after a restart).
+    const tip = await storedRef(place.repo, `refs/heads/${branch}`);
+    return { kind: 'nothing-to-commit', branch, headSha: tip === parentSha ? tip : undefined, ...base };
   }
   const message = commitMessage(request);
-  const commit = await git('commit -q -F -', message);
-  if (commit.exitCode !== 0) return { kind: 'failed', reason: `git commit failed: ${(commit.stderr || commit.stdout).trim()}` };
-  const head = await git('rev-parse HEAD');
-  return { kind: 'committed', sha: head.stdout.trim(), branch, message, ...base };
+  const when = `${Math.floor(Date.now() / 1000)} +0000`;
+  const text = [
+    `tree ${tree.treeSha}`,
+    ...(parentSha ? [`parent ${parentSha}`] : []),
+    `author ${safeName(request.author.name)} <${personEmail(request.author)}> ${when}`,
+    `committer ${TANDEM_COMMITTER.name} <${TANDEM_COMMITTER.email}> ${when}`,
+    '',
+    message,
+  ].join('\n');
+  const commit = await writeCommitObject(place.repo, text, signal);
+  if (commit.kind === 'failed') return commit;
+  for (const ref of [`refs/heads/${branch}`, LAST_COMMIT_REF]) {
+    const updated = await store(['update-ref', ref, commit.sha]);
+    if (updated.exitCode !== 0) return { kind: 'failed', reason: `Could not keep the commit: ${(updated.stderr || updated.stdout).trim()}` };
+  }
+  await showInWorkspace(git, { branch, treeSha: tree.treeSha, parentSha, sha: commit.sha, text });
+  return { kind: 'committed', sha: commit.sha, branch, message, ...base };
 }
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * The tree of the parent, to tell whether anything changed: from the store for a commit the server
+ * made; for the session's start commit (whose objects the store does not hold), the workspace's git
+ * says. That answer is the sandbox's, and can only make the step skip a commit or make one that
+ * changes nothing; it never reaches the commit itself.
+ */
+async function parentTree(repo: string, parentSha: string, git: (args: string) => Promise<{ exitCode: number | null; stdout: string }>): Promise<string | undefined> {
+  const stored = await hostGit(['-C', repo, 'rev-parse', '--verify', '-q', `${parentSha}^{tree}`], { protocols: LOCAL_GIT_PROTOCOLS });
+  if (stored.exitCode === 0 && SHA.test(stored.stdout.trim())) return stored.stdout.trim();
+  const said = (await git(`rev-parse --verify -q ${parentSha}^{tree}`)).stdout.trim();
+  return SHA.test(said) ? said : undefined;
+}
+
+/**
+ * The server's commit on the workspace's branch, for people working there: the sandbox stages its
+ * files and writes the same commit text; only if it comes out as the very commit the server made
+ * does the branch move to it. Failing (the files changed meanwhile) leaves the workspace as it was.
+ * Whatever the sandbox does to this branch later, the push sends the store's commit.
+ */
+async function showInWorkspace(git: (args: string, stdin?: string) => Promise<{ exitCode: number | null }>, commit: { branch: string; treeSha: string; parentSha?: string; sha: string; text: string }): Promise<void> {
+  const parentThere = commit.parentSha ? ` && git -c safe.directory='*' cat-file -e ${commit.parentSha}^{commit}` : '';
+  await git(
+    `checkout -q -B ${commit.branch} && git -c safe.directory='*' -c core.fsmonitor=false add -A && [ "$(git -c safe.directory='*' write-tree)" = ${commit.treeSha} ]${parentThere} && [ "$(git -c safe.directory='*' hash-object -t commit -w --stdin)" = ${commit.sha} ] && git -c safe.directory='*' update-ref refs/heads/${commit.branch} ${commit.sha}`,
+    commit.text,
+  );
+}
 
 /** Untracked files tools write into HOME (the workspace), kept out of commits through git's per-repo exclude file. */
 export const HOME_NOISE = ['/.npm/', '/.cache/', '/.bash_history', '/.node_repl_history', '/.python_history', '/.lesshst', '/.wget-hsts'];
 const HOME_NOISE_EXCLUDES = `file=$(git -c safe.directory='*' -c core.fsmonitor=false rev-parse --git-path info/exclude) && mkdir -p "$(dirname "$file")" && touch "$file" && for pattern in ${HOME_NOISE.map((pattern) => `'${pattern}'`).join(' ')}; do grep -qxF "$pattern" "$file" || echo "$pattern" >> "$file"; done`;
 
 /**
- * The session's starting point, kept in the workspace's git config from the first commit on, since
- * HEAD moves onto the run's branch then. It is read back as untrusted text (shape-checked), and a
- * wrong value only makes the push send more or fail, never reach elsewhere.
+ * The session's starting point, kept by the server in the session's commit store from the first
+ * commit on. That first time it is read from the workspace's git (its config's `tandem.baseSha`,
+ * else HEAD, shape-checked) and also written there for the workspace's own checks. A wrong value only
+ * gives the commit another parent the origin must already hold (the push checks it there), never
+ * other content.
  */
-async function rememberBase(git: (args: string) => Promise<{ exitCode: number | null; stdout: string }>): Promise<CommitBase> {
+async function sessionBase(repo: string, git: (args: string) => Promise<{ exitCode: number | null; stdout: string }>): Promise<CommitBase> {
+  const kept = await recordedBase(repo);
+  if (kept) return { baseSha: kept };
   const recordedSha = (await git('config --get tandem.baseSha')).stdout.trim();
-  if (SHA.test(recordedSha)) return { baseSha: recordedSha };
-  const head = (await git('rev-parse --verify -q HEAD')).stdout.trim();
+  const head = SHA.test(recordedSha) ? recordedSha : (await git('rev-parse --verify -q HEAD')).stdout.trim();
   if (!SHA.test(head)) return {};
-  await git(`config tandem.baseSha ${head}`);
+  if (head !== recordedSha) await git(`config tandem.baseSha ${head}`);
+  await recordBase(repo, head);
   return { baseSha: head };
 }

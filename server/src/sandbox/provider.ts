@@ -76,6 +76,9 @@ export interface FileEntry {
   kind: 'file' | 'directory' | 'symlink';
 }
 
+/** A workspace entry as a commit holds it: a regular file's bytes and executable bit, or a link's target (never followed). */
+export type WorkspaceEntry = { kind: 'file'; bytes: Uint8Array; executable: boolean } | { kind: 'symlink'; target: Uint8Array };
+
 export interface WatchEvent {
   path: string;
 }
@@ -116,6 +119,11 @@ export interface Sandbox {
   openPty(options: PtyOptions): Promise<SandboxPty>;
   /** A regular file's bytes; a symbolic link is refused ('outside-workspace'), never followed, by providers that read on the host. */
   readFile(path: string, options?: ReadFileOptions): Promise<Uint8Array>;
+  /**
+   * One entry as the server commits it (see WorkspaceEntry), read without following any link: a link
+   * on the way is refused ('outside-workspace'); a folder, pipe or device is refused too.
+   */
+  readEntry(path: string, options?: ReadFileOptions): Promise<WorkspaceEntry>;
   writeFile(path: string, data: Uint8Array | string, options?: CallOptions): Promise<void>;
   listFiles(path: string, options?: ListFilesOptions): Promise<FileEntry[]>;
   watch(onChange: (event: WatchEvent) => void, options?: WatchOptions): () => void;

@@ -107,6 +107,7 @@ export function withSecrets(sandbox: Sandbox, secrets: SandboxSecrets): Sandbox 
       };
     },
     readFile: (path, options) => sandbox.readFile(path, options),
+    readEntry: (path, options) => sandbox.readEntry(path, options),
     writeFile: (path, data, options) => sandbox.writeFile(path, data, options),
     listFiles: (path, options) => sandbox.listFiles(path, options),
     watch: (onChange, options) => sandbox.watch(onChange, options),

@@ -102,6 +102,7 @@ class SandboxWithServices implements Sandbox {
   spawn: Sandbox['spawn'] = (command, options) => this.inner.spawn(command, options);
   openPty: Sandbox['openPty'] = (options) => this.inner.openPty(options);
   readFile: Sandbox['readFile'] = (path, options) => this.inner.readFile(path, options);
+  readEntry: Sandbox['readEntry'] = (path, options) => this.inner.readEntry(path, options);
   writeFile: Sandbox['writeFile'] = (path, data, options) => this.inner.writeFile(path, data, options);
   listFiles: Sandbox['listFiles'] = (path, options) => this.inner.listFiles(path, options);
   watch: Sandbox['watch'] = (onChange, options) => this.inner.watch(onChange, options);

@@ -5,13 +5,15 @@
  */
 export interface PushRequest {
   branch: string;
-  /** The commit the session started from (the bundle's prerequisite) and the bundle itself. */
+  /** The commit the session started from: the origin must hold it (the push checks there, never in a sandbox). */
   baseSha: string;
-  bundle: Buffer;
+  /** The commit to ship, made by the server, and the session's commit store that holds it. */
+  sha: string;
+  store: string;
   signal?: AbortSignal;
 }
 
-/** `sha`: the branch's tip as the server's own git read it after the fetch, never the sandbox's word. */
+/** `sha`: the branch's tip as the server's own git read it after the push: the commit it was asked to ship. */
 export type PushOutcome = { kind: 'pushed'; remote: string; sha: string } | { kind: 'failed'; reason: string };
 
 export interface PushTarget {

@@ -1,7 +1,5 @@
 import type { CheckFailure } from '../../../../shared/src/doc/run-schema.js';
-import type { Sandbox } from '../../sandbox/provider.js';
 import type { CiNode, PullRequestNode } from '../blueprint-schema.js';
-import { bundleBranch } from './branch-bundle.js';
 import { waitForCi } from './ci-wait.js';
 import type { ShipPlace } from './shipping.js';
 
@@ -22,17 +20,15 @@ export interface CommittedBranch {
 }
 
 export async function runPushNode(
-  input: { sandbox: Sandbox; place: ShipPlace; commit: CommittedBranch | undefined; signal: AbortSignal },
+  input: { place: ShipPlace; commit: CommittedBranch | undefined; store: string; signal: AbortSignal },
 ): Promise<ShipNodeResult & { pushed?: { sha: string; branch: string; remote: string } }> {
   const { commit, place } = input;
   if (!commit) return { kind: 'skipped', message: 'Nothing was committed, so there is nothing to push.' };
   if (place.kind === 'unreachable') return { kind: 'failed', message: place.reason };
   if (!commit.baseSha) return { kind: 'failed', message: 'The commit the session started from is unknown (the repo had no commit?), so Tandem cannot tell which commits to push.' };
-  const bundle = await bundleBranch(input.sandbox, { branch: commit.branch, baseSha: commit.baseSha }, input.signal);
-  if (bundle.kind === 'failed') return { kind: 'failed', message: bundle.reason };
-  const outcome = await place.target.push({ branch: commit.branch, baseSha: commit.baseSha, bundle: bundle.bytes, signal: input.signal });
+  // The server's own commit, from its own store: nothing in the sandbox names what is shipped.
+  const outcome = await place.target.push({ branch: commit.branch, baseSha: commit.baseSha, sha: commit.sha, store: input.store, signal: input.signal });
   if (outcome.kind === 'failed') return { kind: 'failed', message: outcome.reason };
-  // What CI is read for is what the server's git says it pushed, not what the sandbox named.
   return { kind: 'passed', message: `Pushed ${commit.branch} (${outcome.sha.slice(0, 10)}) to ${outcome.remote}`, pushed: { sha: outcome.sha, branch: commit.branch, remote: outcome.remote } };
 }
 

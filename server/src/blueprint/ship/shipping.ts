@@ -2,6 +2,7 @@ import { parseRepoReference, resolveRepo, RepoRefusedError, type RepoPolicy } fr
 import { createGitHubApi, type GitHubApi } from './github-api.js';
 import { createGitHubPushTarget } from './github-push.js';
 import { describeGitHubRepo, parseGitHubRepo, type GitHubHost, type GitHubRepo } from './github-repo.js';
+import { createCommitStore, type CommitStore } from './commit-store.js';
 import { createLocalRepoPushTarget } from './local-repo-push.js';
 import type { PushTarget } from './push-target.js';
 
@@ -16,10 +17,14 @@ export interface ShippingConfig {
   /** The same policy snapshots use: a local repo is pushed into only where it could be snapshotted. */
   repoPolicy: RepoPolicy;
   github: GitHubHost;
+  /** Where the server keeps the commits it makes for sessions (in its data dir); absent, a private temporary folder. */
+  commitsDir?: string;
 }
 
 export function createShipping(config: ShippingConfig) {
+  const commits: CommitStore = createCommitStore(config.commitsDir);
   return {
+    commits,
     async placeFor(repo: string): Promise<ShipPlace> {
       const github = parseGitHubRepo(repo, config.github);
       if (github) {

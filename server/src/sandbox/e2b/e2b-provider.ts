@@ -13,6 +13,7 @@ import {
   type SandboxProvider,
   type SnapshotRef,
   type WatchOptions,
+  type WorkspaceEntry,
 } from '../provider.js';
 import { shellQuote } from '../shell-quote.js';
 import type { E2bClient, E2bCommandHandle, E2bCommandResult, E2bSandboxLike } from './e2b-client.js';
@@ -179,6 +180,30 @@ export class E2bSandbox implements Sandbox {
     const maxBytes = options.maxBytes ?? DEFAULT_READ_FILE_MAX_BYTES;
     if (bytes.byteLength > maxBytes) throw new SandboxError(`${relativePath} is larger than ${maxBytes} bytes; read it in parts in the terminal`, 'too-large', bytes.byteLength);
     return bytes;
+  }
+
+  /**
+   * An entry for a commit. e2b has no host side: what the entry is comes from the sandbox's own `stat`
+   * and `readlink` (e2b's isolation is what is relied on there), its bytes from the SDK's read.
+   */
+  async readEntry(relativePath: string, options: ReadFileOptions = {}): Promise<WorkspaceEntry> {
+    throwIfAborted(options.signal);
+    const at = shellQuote(workspacePath(relativePath));
+    const looked = await this.exec(`if [ -L ${at} ]; then printf 'link '; readlink -n -- ${at} | base64 -w0; elif [ -d ${at} ]; then printf dir; elif [ -f ${at} ]; then if [ -x ${at} ]; then printf exec; else printf file; fi; elif [ -e ${at} ]; then printf other; else printf none; fi`, { signal: options.signal });
+    const [kind, target] = looked.stdout.trim().split(' ');
+    switch (kind) {
+      case 'link':
+        return { kind: 'symlink', target: new Uint8Array(Buffer.from(target ?? '', 'base64')) };
+      case 'exec':
+      case 'file':
+        return { kind: 'file', bytes: await this.readFile(relativePath, options), executable: kind === 'exec' };
+      case 'dir':
+        throw new SandboxError(`${relativePath} is a folder`, 'is-directory');
+      case 'other':
+        throw new SandboxError(`${relativePath} is not a regular file (a pipe, socket or device); it can't be read here`, 'not-a-file');
+      default:
+        throw new SandboxError(`${relativePath} does not exist`, 'not-found');
+    }
   }
 
   async writeFile(relativePath: string, data: Uint8Array | string, options: { signal?: AbortSignal } = {}): Promise<void> {

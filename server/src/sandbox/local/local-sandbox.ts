@@ -17,8 +17,10 @@ import {
   type WatchEvent,
   type WatchOptions,
   type SnapshotRef,
+  type WorkspaceEntry,
 } from '../provider.js';
 import { buildSandboxCommand, type SandboxCommandOptions } from './bwrap-command.js';
+import { readTreeEntry } from './host-entry.js';
 import { listTree, readTreeFile, writeTreeFile } from './host-files.js';
 import { killProcessGroup, runProcess } from './run-process.js';
 import { watchTree } from './workspace-watcher.js';
@@ -125,6 +127,12 @@ export class LocalSandbox implements Sandbox {
   async readFile(relativePath: string, options: ReadFileOptions = {}): Promise<Uint8Array> {
     throwIfAborted(options.signal);
     return readTreeFile(this.workspaceDir, relativePath, { maxBytes: options.maxBytes ?? DEFAULT_READ_FILE_MAX_BYTES, signal: options.signal });
+  }
+
+  /** An entry for a commit, read on the host: links are read as links, never followed (see host-entry.ts). */
+  async readEntry(relativePath: string, options: ReadFileOptions = {}): Promise<WorkspaceEntry> {
+    throwIfAborted(options.signal);
+    return readTreeEntry(this.workspaceDir, relativePath, { maxBytes: options.maxBytes ?? DEFAULT_READ_FILE_MAX_BYTES, signal: options.signal });
   }
 
   /**

@@ -3,7 +3,7 @@ import type { DatabaseHandle } from '../db/database.js';
 import { createInvitesRepository } from '../db/repositories/invites.js';
 import { getOrCreateSecret, readSecret, replaceSecret } from '../db/repositories/secrets.js';
 import { createRateLimits, DEFAULT_RATE_LIMITS } from '../http/rate-limit.js';
-import { DEFAULT_ACCESS, decideAccessMode, problemWithAccess } from './access-policy.js';
+import { DEFAULT_ACCESS, decideAccessMode, isLoopbackHost, problemWithAccess } from './access-policy.js';
 import { createGitHubSignIn } from './github-sign-in.js';
 import { createIdentityTokens } from './identity-token.js';
 import { createFixedKeyring, createStoredKeyring, newSigningSecret } from './signing-keys.js';
@@ -37,7 +37,11 @@ export async function createServerAccess(config: Config, database: DatabaseHandl
     tokens: createIdentityTokens(keyring),
     github: access.github ? createGitHubSignIn(access.github) : null,
     invites: createInvitesRepository(database.db),
-    rateLimits: createRateLimits(config.limits?.rates ?? DEFAULT_RATE_LIMITS, { trustProxy: access.trustProxy }),
+    rateLimits: createRateLimits(config.limits?.rates ?? DEFAULT_RATE_LIMITS, {
+      trustProxy: access.trustProxy,
+      boundBeyondLoopback: !isLoopbackHost(config.host),
+      openAccess: mode === 'open',
+    }),
   };
 }
 export type ServerAccess = Awaited<ReturnType<typeof createServerAccess>>;

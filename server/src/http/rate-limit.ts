@@ -63,6 +63,53 @@ export function clientAddress(c: Context, trustProxy: boolean): string | undefin
     const last = forwarded?.[forwarded.length - 1];
     if (last) return last;
   }
+  return peerAddress(c);
+}
+
+/** Headers a reverse proxy adds to say whom it forwards for. */
+export const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
+
+export interface RateLimitOptions {
+  /** TANDEM_TRUST_PROXY: the client's address is the last X-Forwarded-For hop. */
+  trustProxy: boolean;
+  /** The server listens beyond loopback (HOST is not 127.0.0.1, ::1 or localhost). */
+  boundBeyondLoopback: boolean;
+  /** Anyone may pick a name (loopback without TANDEM_REQUIRE_SIGN_IN): said in the proxy warning. */
+  openAccess?: boolean;
+  /** Where the one-time proxy warning goes; the server log by default. */
+  warn?: (message: string) => void;
+  nowMs?: () => number;
+}
+
+/**
+ * The address a request is counted under, or undefined when it is not counted. A loopback peer is
+ * the machine itself, and on a server bound to loopback it is the one person using it (their
+ * browser, the CLI): not counted. But a loopback peer that forwards for someone (it sends
+ * X-Forwarded-For, Forwarded or X-Real-IP) is a proxy, and on a server bound beyond loopback a
+ * loopback peer is most likely one too: exempting it would exempt everyone behind it, so it is
+ * counted like any other address (all of them together, until TANDEM_TRUST_PROXY tells them apart).
+ */
+export function decideCountedAddress(address: string | undefined, forwarded: boolean, options: Pick<RateLimitOptions, 'boundBeyondLoopback'>): string | undefined {
+  if (!address) return undefined;
+  if (!isLoopbackAddress(address)) return address;
+  return options.boundBeyondLoopback || forwarded ? address : undefined;
+}
+
+/** Whether a request says a proxy on this machine forwards to a server that does not trust its headers. */
+export function isUntrustedLocalProxy(peer: string | undefined, forwarded: boolean, options: Pick<RateLimitOptions, 'trustProxy'>): boolean {
+  return !options.trustProxy && forwarded && peer !== undefined && isLoopbackAddress(peer);
+}
+
+export function describeUntrustedLocalProxy(header: string, options: Pick<RateLimitOptions, 'openAccess'>): string {
+  return (
+    `Requests come from this machine with a ${header} header: a reverse proxy here forwards to Tandem, but TANDEM_TRUST_PROXY is not set, ` +
+    `so everyone behind the proxy has its address and shares one rate-limit budget. Set TANDEM_TRUST_PROXY=1 (only behind a proxy that sets ` +
+    `X-Forwarded-For itself; Tandem reads its last hop) so each person is counted by their own address.` +
+    (options.openAccess ? ' This server is also open to anyone who picks a name (it is bound to loopback): set TANDEM_REQUIRE_SIGN_IN=1 while a proxy makes it reachable.' : '')
+  );
+}
+
+function peerAddress(c: Context): string | undefined {
   try {
     return getConnInfo(c).remote.address;
   } catch {
@@ -71,11 +118,14 @@ export function clientAddress(c: Context, trustProxy: boolean): string | undefin
 }
 
 /**
- * Per-identity and per-address budgets for each action. Addresses on loopback (the machine itself)
- * are not counted: on an open loopback server they are all one person.
+ * Per-identity and per-address budgets for each action; which addresses count is
+ * decideCountedAddress's. The first request that shows an untrusted proxy on this machine is
+ * warned about, once, in the server log.
  */
-export function createRateLimits(limits: RateLimits, options: { trustProxy: boolean; nowMs?: () => number }) {
+export function createRateLimits(limits: RateLimits, options: RateLimitOptions) {
   const nowMs = options.nowMs ?? Date.now;
+  const warn = options.warn ?? ((message: string) => console.warn(`[tandem] ${message}`));
+  let warnedAboutProxy = false;
   const limiters = new Map<string, RateLimiter>();
   const limiterFor = (action: RateLimitedAction, scope: RateLimitScope, limit: RateLimit) => {
     const name = `${action}:${scope}`;
@@ -86,6 +136,17 @@ export function createRateLimits(limits: RateLimits, options: { trustProxy: bool
     }
     return limiter;
   };
+
+  /** The address to count this request under, warning once about an untrusted proxy on this machine. */
+  function countedAddress(c: Context): string | undefined {
+    const header = FORWARDING_HEADERS.find((name) => c.req.header(name) !== undefined);
+    const forwarded = header !== undefined;
+    if (!warnedAboutProxy && isUntrustedLocalProxy(peerAddress(c), forwarded, options)) {
+      warnedAboutProxy = true;
+      warn(describeUntrustedLocalProxy(header!, options));
+    }
+    return decideCountedAddress(clientAddress(c, options.trustProxy), forwarded, options);
+  }
 
   /** Takes one event from every budget that applies, or none when any is spent. */
   function take(action: RateLimitedAction, keys: Record<RateLimitScope, string | undefined>): RateLimitRefusal | undefined {
@@ -108,11 +169,7 @@ export function createRateLimits(limits: RateLimits, options: { trustProxy: bool
     /** Middleware for one action's route: 429 with a message and Retry-After when a budget is spent. */
     guard(action: RateLimitedAction): MiddlewareHandler<AppEnv> {
       return async (c, next) => {
-        const address = clientAddress(c, options.trustProxy);
-        const refusal = take(action, {
-          identity: c.get('identity')?.id,
-          address: address && !isLoopbackAddress(address) ? address : undefined,
-        });
+        const refusal = take(action, { identity: c.get('identity')?.id, address: countedAddress(c) });
         if (refusal) {
           c.header('Retry-After', String(Math.ceil(refusal.retryAfterMs / 1000)));
           return errorResponse(c, 429, ErrorCode.RateLimited, describeRefusal(action, refusal));

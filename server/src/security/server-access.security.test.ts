@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import WebSocket from 'ws';
 import { readMeta } from '../../../shared/src/doc/accessors.js';
 import {
@@ -16,10 +16,12 @@ import { DEFAULT_TERMINAL_ID } from '../../../shared/src/protocol/terminal.js';
 import type { IdentityResponse, NewInviteResponse, SessionResponse, ShareLinkListResponse } from '../../../shared/src/protocol/http.js';
 import { hashSecret } from '../auth/secret-hash.js';
 import type { Config } from '../config.js';
+import { DEFAULT_RATE_LIMITS } from '../http/rate-limit.js';
 import type { RunningServer } from '../server.js';
 import {
   dumpDatabaseText,
   flood,
+  forwardedByLocalProxy,
   gitHubCallbackReplayedInVictimBrowser,
   signInWithGitHub,
   victimStateCookie,
@@ -69,6 +71,9 @@ describe('a server bound beyond loopback requires sign-in', () => {
   const publicServer = (config: Config): Config => ({
     ...config,
     host: '0.0.0.0',
+    // Every sign-in here comes from this machine, which a server bound beyond loopback counts like any
+    // address: a budget for the many sign-ins these tests make (the rate-limit tests below use the real ones).
+    limits: { ...config.limits, rates: { ...DEFAULT_RATE_LIMITS, identity: { address: { count: 1000, windowMs: IDENTITY_RATE_LIMIT_PER_ADDRESS.windowMs } } } },
     access: {
       requireSignIn: false,
       trustProxy: false,
@@ -269,6 +274,63 @@ describe('rate limits per identity and per address', () => {
     expect(together.statuses.filter((status) => status === 201)).toHaveLength(perAddress);
     expect(together.firstRefusal?.body).toMatchObject({ error: { message: expect.stringMatching(/Too many messages from your network address/) } });
   }, 120_000);
+});
+
+describe('rate limits behind a reverse proxy on this machine without TANDEM_TRUST_PROXY', () => {
+  const servers: Array<{ server: RunningServer; dataDir: string }> = [];
+  let warnings: MockInstance<typeof console.warn>;
+  beforeEach(() => {
+    warnings = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  });
+  afterEach(() => warnings.mockRestore());
+  afterAll(async () => {
+    for (const { server, dataDir } of servers) {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+  async function serverWith(prefix: string, configure: (config: Config) => Config): Promise<string> {
+    const dataDir = await makeTempDir(prefix);
+    const server = await startTestServer(dataDir, {}, 0, configure);
+    servers.push({ server, dataDir });
+    return server.url.replace('0.0.0.0', '127.0.0.1');
+  }
+  const proxyWarnings = () => warnings.mock.calls.map(([message]) => String(message)).filter((message) => message.includes('TANDEM_TRUST_PROXY'));
+  const identityThroughProxy = (url: string, index: number) =>
+    fetch(`${url}/api/identity`, { method: 'POST', headers: { 'content-type': 'application/json', ...forwardedByLocalProxy(index) }, body: JSON.stringify({ name: `Person ${index}` }) });
+
+  it('bound beyond loopback: the proxy’s loopback address is counted, so the people behind it are limited; the log says once what to set', async () => {
+    const url = await serverWith('access-proxy-public', (config) => ({ ...config, host: '0.0.0.0', access: { requireSignIn: true, trustProxy: false, adminToken: ADMIN_TOKEN } }));
+    const limit = IDENTITY_RATE_LIMIT_PER_ADDRESS.count;
+    // Sign-in is required here, so each attempt is refused (401) — but each costs the server, and is counted.
+    const result = await flood(limit + 5, (index) => identityThroughProxy(url, index));
+    expect(result.statuses.slice(0, limit).every((status) => status === 401)).toBe(true);
+    expect(result.statuses.slice(limit).every((status) => status === 429), `statuses ${result.statuses.join(', ')}`).toBe(true);
+    expect(proxyWarnings()).toHaveLength(1);
+    expect(proxyWarnings()[0]).toMatch(/reverse proxy here forwards to Tandem, but TANDEM_TRUST_PROXY is not set.*Set TANDEM_TRUST_PROXY=1/);
+  });
+
+  it('bound to loopback: a loopback peer that forwards for others is counted too; the person at the machine itself is not', async () => {
+    const url = await serverWith('access-proxy-loopback', (config) => ({ ...config, access: { requireSignIn: false, trustProxy: false } }));
+    const limit = IDENTITY_RATE_LIMIT_PER_ADDRESS.count;
+    const result = await flood(limit + 3, (index) => identityThroughProxy(url, index));
+    expect(result.statuses.filter((status) => status === 201)).toHaveLength(limit);
+    expect(result.firstRefusal?.index).toBe(limit);
+    expect(proxyWarnings()).toHaveLength(1);
+    expect(proxyWarnings()[0]).toMatch(/set TANDEM_REQUIRE_SIGN_IN=1/);
+    // The person at the machine (no forwarding header) is one person, never limited by the proxy's traffic.
+    const local = await Promise.all(Array.from({ length: 3 }, (_, index) => apiClient(url).call('POST', '/identity', undefined, { name: `Local ${index}` })));
+    expect(local.map(({ status }) => status)).toEqual([201, 201, 201]);
+  });
+
+  it('with TANDEM_TRUST_PROXY each person behind the proxy has their own budget, and nothing is warned', async () => {
+    const url = await serverWith('access-proxy-trusted', (config) => ({ ...config, host: '0.0.0.0', access: { requireSignIn: false, trustProxy: true, adminToken: ADMIN_TOKEN } }));
+    const result = await flood(IDENTITY_RATE_LIMIT_PER_ADDRESS.count + 3, (index) =>
+      fetch(`${url}/api/identity`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${index + 1}` }, body: JSON.stringify({ name: `Person ${index}` }) }),
+    );
+    expect(result.statuses.every((status) => status === 401)).toBe(true);
+    expect(proxyWarnings()).toHaveLength(0);
+  });
 });
 
 describe('live sandboxes are capped per person and per server', () => {

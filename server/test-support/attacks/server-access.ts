@@ -104,3 +104,21 @@ export async function dumpDatabaseText(db: Database): Promise<string> {
   }
   return text;
 }
+
+/**
+ * What a reverse proxy on the server's own machine adds for person `index` it forwards (the request
+ * itself comes from loopback): X-Forwarded-For, Forwarded or X-Real-IP in turn, each person a TEST-NET
+ * address. Without TANDEM_TRUST_PROXY the server cannot tell these people apart; loopback peers
+ * were never counted, so nobody behind such a proxy was rate limited at all.
+ */
+export function forwardedByLocalProxy(index: number): Record<string, string> {
+  const address = `203.0.113.${(index % 250) + 1}`;
+  switch (index % 3) {
+    case 0:
+      return { 'x-forwarded-for': address };
+    case 1:
+      return { forwarded: `for=${address};proto=https` };
+    default:
+      return { 'x-real-ip': address };
+  }
+}

@@ -76,6 +76,7 @@ export function createApp(deps: AppDeps) {
     shipping: deps.shipping,
     publicUrl: access.access.publicUrl,
     runStore: deps.blueprintRuns,
+    redact: deps.secrets && ((sessionId, text) => deps.secrets!.live.redactorFor(sessionId).redact(text)),
     logger: deps.logger,
   });
   const api = new Hono<AppEnv>()

@@ -25,12 +25,15 @@ import type { EditRunNodeBody } from '../../../shared/src/protocol/runs.js';
 import { pullRequestBody } from './ship/pull-request-body.js';
 import { runCiNode, runPullRequestNode, runPushNode, type ShipNodeResult } from './ship/ship-nodes.js';
 import type { ShipPlace } from './ship/shipping.js';
+import { redactStrings } from '../secrets/redact-strings.js';
 
 /** The author the engine's own messages to the agent carry (a fix round's failure list). */
 export const BLUEPRINT_AUTHOR = { id: 'tandem-blueprint', name: 'Tandem' } as const;
 
 export interface BlueprintRunnerDeps {
   session: { id: string; repo: string };
+  /** The session's redactor: what leaves the server (the commit's message, the PR) and the stored run record pass it. */
+  redact?: (text: string) => string;
   blueprint: Blueprint;
   goal: string;
   startedBy: CommitPerson;
@@ -245,7 +248,7 @@ export class BlueprintRunner {
   private async publish(): Promise<void> {
     if (this.suspended) return;
     // The store first: it is what a restarted server goes on from.
-    await this.deps.persist?.(this.record());
+    await this.deps.persist?.(redactStrings(this.record(), (text) => this.redact(text)));
     const view = this.view();
     await this.deps.change((doc) => writeRun(doc, view, DocOrigin.Agent));
   }
@@ -334,10 +337,11 @@ export class BlueprintRunner {
       case 'commit': {
         const sandbox = await this.deps.sandbox();
         const drafted = spec.message.includes(DRAFT_PLACEHOLDER) ? await this.draftCommit(sandbox, signal) : null;
-        const subject = drafted?.subject ?? fill(spec.message.replaceAll(DRAFT_PLACEHOLDER, '{goal}'), this.deps.goal);
+        const subject = this.redact(drafted?.subject ?? fill(spec.message.replaceAll(DRAFT_PLACEHOLDER, '{goal}'), this.deps.goal));
+        const body = drafted?.body === undefined ? undefined : this.redact(drafted.body);
         const outcome = await commitWorkspace(
           sandbox,
-          { sessionId: this.deps.session.id, goal: this.deps.goal, subject, body: drafted?.body, author: this.deps.startedBy, coAuthors: await this.steerers() },
+          { sessionId: this.deps.session.id, goal: this.deps.goal, subject, body, author: this.deps.startedBy, coAuthors: await this.steerers() },
           { repo: await this.deps.commitStore(), previousSha: this.commit?.sha },
           signal,
         );
@@ -373,8 +377,8 @@ export class BlueprintRunner {
           spec,
           place: await this.deps.shipPlace(),
           pushed: this.pushed,
-          title: fill(spec.pullRequestTitle, this.deps.goal).split('\n')[0]!.slice(0, 200),
-          body: await this.pullRequestBody(),
+          title: this.redact(fill(spec.pullRequestTitle, this.deps.goal).split('\n')[0]!.slice(0, 200)),
+          body: this.redact(await this.pullRequestBody()),
         });
         if (result.pullRequest) {
           this.pullRequest = result.pullRequest;
@@ -425,6 +429,10 @@ export class BlueprintRunner {
       agentSummary: said?.kind === 'assistant-text' ? said.text : '',
       ask: (request) => (this.deps.draftText ? this.deps.draftText({ ...request, signal }) : Promise.reject(new Error('no model to draft with'))),
     });
+  }
+
+  private redact(text: string): string {
+    return this.deps.redact ? this.deps.redact(text) : text;
   }
 
   private async pullRequestBody(): Promise<string> {

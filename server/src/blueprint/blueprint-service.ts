@@ -27,6 +27,8 @@ export interface BlueprintServiceDeps {
   publicUrl?: string;
   /** Where runs' state is kept across restarts (absent: runs live in this process only). */
   runStore?: BlueprintRunsRepository;
+  /** A session's redactor: its commit messages, PRs and stored run records carry no secret value. */
+  redact?: (sessionId: string, text: string) => string;
   logger: { error(message: string, error?: unknown): void };
 }
 
@@ -94,6 +96,7 @@ export function createBlueprintService(deps: BlueprintServiceDeps) {
       shipPlace,
       commitStore: () => commits.repoFor(session.id),
       draftText: (request) => deps.agents.draft(session.id, request),
+      redact: deps.redact && ((text) => deps.redact!(session.id, text)),
       sessionUrl: run.sessionUrl,
       session,
       blueprint: run.blueprint,

@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming, RawMessageStreamEvent, StopReason } from '@anthropic-ai/sdk/resources/messages/messages';
+import { redactStrings } from '../secrets/redact-strings.js';
 
 /** What the model said in one turn: text and tool calls, in order. */
 export type TurnBlock =
@@ -47,16 +48,6 @@ export interface TurnOptions {
   redact?: (text: string) => string;
 }
 
-/** Every string of a request (system, messages, tool inputs and results) passed through `redact`. */
-function redactRequest<T>(value: T, redact: (text: string) => string): T {
-  if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => redactRequest(item, redact)) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactRequest(item, redact)])) as T;
-  }
-  return value;
-}
-
 /**
  * Streams one Messages API request through the real SDK and assembles its content blocks as they
  * arrive. An abort through `signal` ends the stream early and returns what had arrived. Every request
@@ -69,7 +60,8 @@ export async function streamTurn(
   signal: AbortSignal,
   { idleTimeoutMs = DEFAULT_STREAM_IDLE_TIMEOUT_MS, redact }: TurnOptions = {},
 ): Promise<TurnResult> {
-  const request = redact ? redactRequest(unredacted, redact) : unredacted;
+  // Every string of it: system, messages, tool inputs and results.
+  const request = redact ? redactStrings(unredacted, redact) : unredacted;
   const result: TurnResult = { blocks: [], stopReason: null, inputTokens: 0, outputTokens: 0, aborted: false };
   const idle = new AbortController();
   let idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);

@@ -16,9 +16,9 @@ export function redactingLogger<L extends Logger>(logger: L, redactor: SecretRed
     }
     return redactor.redact(typeof error === 'string' ? error : JSON.stringify(error) ?? String(error));
   };
-  const redacted: Record<string, unknown> = { ...logger };
+  const redacted: Record<string, unknown> = { ...(logger as object) };
   // Every level the logger has (info, warn, …), not only error: one gate for the log.
-  for (const [level, write] of Object.entries(logger)) {
+  for (const [level, write] of Object.entries(logger as object)) {
     if (typeof write === 'function') redacted[level] = (message: unknown, ...rest: unknown[]) => (write as (...args: unknown[]) => void).call(logger, typeof message === 'string' ? redactor.redact(message) : message, ...rest.map(redactError));
   }
   return redacted as unknown as L;

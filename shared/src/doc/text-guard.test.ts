@@ -60,7 +60,7 @@ describe('the doc text guard', () => {
     const { doc, updates } = guardedDoc();
     writeMeta(doc, { title: `about ${SECRET}` }, DocOrigin.Agent);
     appendTranscriptEntry(doc, { kind: 'system-notice', id: 'n1', level: 'info', text: `saw ${SECRET}`, createdAt: 1 }, DocOrigin.Agent);
-    appendTranscriptEntry(doc, { kind: 'tool-call', id: 't1', name: 'bash', input: '', status: 'pending', createdAt: 1 }, DocOrigin.Agent);
+    appendTranscriptEntry(doc, { kind: 'tool-call', id: 't1', runId: 'r', name: 'bash', input: '', status: 'pending', createdAt: 1 }, DocOrigin.Agent);
     updateToolCall(doc, 't1', { input: JSON.stringify({ command: `echo ${SECRET}` }), output: SECRET }, DocOrigin.Agent);
     addPlanStep(doc, { id: 'p1', title: `Rotate ${SECRET}` }, DocOrigin.Agent);
     updatePlanStep(doc, 'p1', { note: `still ${SECRET}` }, DocOrigin.Agent);

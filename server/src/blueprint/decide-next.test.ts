@@ -75,6 +75,30 @@ describe('the blueprint engine', () => {
     expect(decideNext(implement, run.state, finished('fix', true))).toMatchObject({ kind: 'refused' });
   });
 
+  it('a check that could not run (an environment failure) hands back at once: no fix round, the summary says what is missing and how to fix the setup', () => {
+    const missing: CheckFailure = {
+      tool: 'unknown',
+      kind: 'environment',
+      check: 'lint',
+      message: "`pnpm` is not installed in the sandbox: add it to .tandem/setup.sh (or the repo's setup) and rebuild the snapshot.\nsh: 1: pnpm: not found",
+    };
+    // Alongside a code failure of another check: the environment still decides, a fix round could not make the checks pass.
+    const run = play(implement, [{ type: 'start' }, finished('implement', true), finished('checks', false, [missing, { ...failure, kind: 'code' }])]);
+    expect(run.actions.at(-1)).toMatchObject({ kind: 'end', state: 'handed-back' });
+    expect(run.actions.some((action) => action.kind === 'run' && action.nodeId === 'fix')).toBe(false);
+    expect(run.state.fixRounds).toEqual({});
+    expect(run.state.summary).toMatch(/^The checks could not run: an environment problem, not the code/);
+    expect(run.state.summary).toContain('`pnpm` is not installed in the sandbox');
+    expect(run.state.summary).toContain('.tandem/setup.sh');
+    expect(run.statuses()).toMatchObject({ checks: 'failed #1', fix: 'pending', commit: 'pending' });
+    // A code failure alone still gets its fix round.
+    const code = play(implement, [{ type: 'start' }, finished('implement', true), finished('checks', false, [{ ...failure, kind: 'code' }])]);
+    expect(code.actions.at(-1)).toEqual({ kind: 'run', nodeId: 'fix', attempt: 1 });
+    // Once the setup is fixed, a person retries the checks and the run goes on.
+    const retried = decideNext(implement, run.state, { type: 'retry', nodeId: 'checks', by: 'Ada' });
+    expect(retried).toMatchObject({ kind: 'next', action: { kind: 'run', nodeId: 'checks', attempt: 2 } });
+  });
+
   it('a gate waits for a person; approving it goes on and says who approved', () => {
     const gated = blueprintSchema.parse({
       name: 'gated',

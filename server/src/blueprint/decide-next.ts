@@ -6,7 +6,8 @@ import { describeFailures } from './checks/parse-check-output.js';
  * The blueprint engine's policy, pure: given the run's state and an event (a node finished, a person
  * approved, skipped or retried a node, someone stopped the run), the next state and the one thing the
  * executor does next. Every bound is enforced here: a fix loop gets `maxRounds` rounds, then the run
- * hands back to people with what is left.
+ * hands back to people with what is left; checks that could not run (an environment failure) hand
+ * back at once, without a fix round.
  */
 
 export interface NodeState {
@@ -145,6 +146,17 @@ function handBack(state: EngineState, checks: NodeState, rounds: number, what: '
   return end(state, 'handed-back', `${why} Over to you. Left to fix (${checks.failureTotal}):\n${describeFailures(listed, checks.failureTotal)}`);
 }
 
+/**
+ * The checks could not run (a command not installed, a runner's module missing): no fix round can
+ * change that, so the run hands back at once with what is missing and how to fix the setup.
+ */
+function handBackEnvironment(state: EngineState, checks: NodeState): EngineAction {
+  const missing = checks.failures.filter((failure) => failure.kind === 'environment');
+  const listed = missing.slice(0, MAX_SUMMARY_FAILURES);
+  const why = 'The checks could not run: an environment problem, not the code, so no fix round was spent on it. Fix the sandbox’s setup, then retry the checks.';
+  return end(state, 'handed-back', `${why}\nWhat is missing (${missing.length}):\n${describeFailures(listed, missing.length)}`);
+}
+
 function onNodeFinished(blueprint: Blueprint, state: EngineState, event: Extract<EngineEvent, { type: 'node-finished' }>): Decision {
   const index = state.current;
   if (index === null || state.nodes[index]!.id !== event.nodeId || state.nodes[index]!.status !== 'running') {
@@ -166,6 +178,7 @@ function onNodeFinished(blueprint: Blueprint, state: EngineState, event: Extract
     return { kind: 'next', state, action: advance(blueprint, state, index + 1) };
   }
   if (spec.kind === 'checks' || spec.kind === 'ci') {
+    if (spec.kind === 'checks' && node.failures.some((failure) => failure.kind === 'environment')) return { kind: 'next', state, action: handBackEnvironment(state, node) };
     const fix = fixNodeFor(blueprint, spec.id);
     const rounds = fix ? (state.fixRounds[fix.id] ?? 0) : 0;
     if (!fix || rounds >= fix.maxRounds) return { kind: 'next', state, action: handBack(state, node, rounds, spec.kind === 'ci' ? 'CI' : 'The checks') };

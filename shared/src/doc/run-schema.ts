@@ -17,9 +17,19 @@ export const MAX_NODE_EXCERPT_CHARS = 4_000;
 export const CHECK_TOOLS = ['tsc', 'eslint', 'vitest', 'jest', 'node-test', 'pytest', 'unknown'] as const;
 export type CheckTool = (typeof CHECK_TOOLS)[number];
 
+/**
+ * What a failure is about: `code` (the repo's code or tests are wrong; a fix round can help) or
+ * `environment` (the check could not run: its command is not installed, its runner's module is
+ * missing; the setup must change, so the run hands back without a fix round).
+ */
+export const CHECK_FAILURE_KINDS = ['code', 'environment'] as const;
+export type CheckFailureKind = (typeof CHECK_FAILURE_KINDS)[number];
+
 /** One failure of a check: where it is (when the tool says) and what is wrong. */
 export const checkFailureSchema = z.object({
   tool: z.enum(CHECK_TOOLS).catch('unknown'),
+  /** Absent in runs recorded before kinds existed: those were all read as `code`. */
+  kind: z.enum(CHECK_FAILURE_KINDS).optional().catch(undefined),
   /** The check it came from (a package.json script, a Makefile target). */
   check: z.string().optional().catch(undefined),
   file: z.string().optional().catch(undefined),

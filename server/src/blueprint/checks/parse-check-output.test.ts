@@ -12,8 +12,8 @@ const failed = (tool: Parameters<typeof parseCheckOutput>[0]['tool'], stdout: st
 describe('structured check failures', () => {
   it('reads tsc diagnostics with file, line, column and code', () => {
     expect(failed('tsc', fixture('tsc.txt'))).toEqual([
-      { tool: 'tsc', check: 'test', file: 'src/a.ts', line: 1, column: 7, rule: 'TS2322', message: "Type 'string' is not assignable to type 'number'." },
-      { tool: 'tsc', check: 'test', file: 'src/a.ts', line: 2, column: 40, rule: 'TS2322', message: "Type 'string' is not assignable to type 'number'." },
+      { tool: 'tsc', kind: 'code', check: 'test', file: 'src/a.ts', line: 1, column: 7, rule: 'TS2322', message: "Type 'string' is not assignable to type 'number'." },
+      { tool: 'tsc', kind: 'code', check: 'test', file: 'src/a.ts', line: 2, column: 40, rule: 'TS2322', message: "Type 'string' is not assignable to type 'number'." },
     ]);
   });
 
@@ -29,7 +29,7 @@ describe('structured check failures', () => {
 
   it('reads a vitest JSON report: the failed test, at the assertion line, with its message and no stack', () => {
     expect(failed('vitest', fixture('vitest.json'))).toEqual([
-      { tool: 'vitest', check: 'test', file: 'test/v.test.ts', line: 3, column: 54, test: 'slug lowercases', message: "AssertionError: expected 'a' to be 'b' // Object.is equality" },
+      { tool: 'vitest', kind: 'code', check: 'test', file: 'test/v.test.ts', line: 3, column: 54, test: 'slug lowercases', message: "AssertionError: expected 'a' to be 'b' // Object.is equality" },
     ]);
   });
 
@@ -71,7 +71,7 @@ describe('structured check failures', () => {
       "  error: '1 subtest failed'",
       '  ...',
     ].join('\n');
-    expect(failed('node-test', tap)).toEqual([{ tool: 'node-test', check: 'test', file: 'test/m.test.js', line: 3, column: 3, test: 'adds', message: 'expected 5' }]);
+    expect(failed('node-test', tap)).toEqual([{ tool: 'node-test', kind: 'code', check: 'test', file: 'test/m.test.js', line: 3, column: 3, test: 'adds', message: 'expected 5' }]);
   });
 
   it('reads pytest JUnit XML: failures and errors at their failing line, skipped tests are not failures', () => {
@@ -94,6 +94,25 @@ describe('structured check failures', () => {
     expect(parseCheckOutput({ tool: 'unknown', check: 'lint', stdout: 'fine', stderr: '', exitCode: 0 }, context).failures).toEqual([]);
     // A known tool that crashed before its report still says why.
     expect(failed('vitest', 'Error: Cannot find module vitest')[0]!.message).toContain('Cannot find module vitest');
+  });
+
+  it('tells a check that could not run (environment) from one that found problems (code), and says what is missing and how to fix the setup', () => {
+    const kindOf = (tool: Parameters<typeof parseCheckOutput>[0]['tool'], stderr: string, exitCode: number, stdout = '') => {
+      const { failures, total } = parseCheckOutput({ tool, check: 'test', stdout, stderr, exitCode }, context);
+      expect(total).toBe(1);
+      return [failures[0]!.kind, failures[0]!.message.split('\n')[0]];
+    };
+    expect(kindOf('jest', 'sh: 1: jest: not found\n', 127)).toEqual(['environment', "`jest` is not installed in the sandbox: add it to .tandem/setup.sh (or the repo's setup) and rebuild the snapshot."]);
+    expect(kindOf('unknown', 'bash: line 1: pnpm: command not found\n', 127)[1]).toContain('`pnpm` is not installed in the sandbox');
+    expect(kindOf('unknown', '', 127)[1]).toContain('command was not found in the sandbox (exit 127)');
+    expect(kindOf('vitest', "Error: Cannot find module 'vitest/config'\nRequire stack:\n- /workspace/vitest.config.ts", 1)[1]).toContain('The package `vitest` is not installed');
+    expect(kindOf('node-test', "Error [ERR_MODULE_NOT_FOUND]: Cannot find package '@scope/lib' imported from /workspace/test/a.test.js", 1)[1]).toContain('`@scope/lib`');
+    expect(kindOf('pytest', '/usr/bin/python3: No module named pytest\n', 1)[1]).toContain('The Python module `pytest` is not installed');
+    // The code's own missing file, a crash and a plain failing test are the code's.
+    expect(kindOf('node-test', "Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/workspace/src/gone.js' imported from /workspace/test/a.test.js", 1)[0]).toBe('code');
+    expect(kindOf('unknown', "Error: Cannot find module './helpers'", 1)[0]).toBe('code');
+    expect(kindOf('unknown', 'FAIL: expected 3, got 4', 1)[0]).toBe('code');
+    expect(failed('tsc', fixture('tsc.txt')).map((failure) => failure.kind)).toEqual(['code', 'code']);
   });
 
   it('describes failures to the agent as one compact line each, capped', () => {

@@ -1,4 +1,5 @@
 import { MAX_NODE_FAILURES, type CheckFailure, type CheckTool } from '../../../../shared/src/doc/run-schema.js';
+import { detectEnvironmentProblem } from './environment-failure.js';
 import { parseEslint } from './parsers/eslint-parser.js';
 import { parseJunit } from './parsers/junit-parser.js';
 import { FailureCollector, type OutputParser, type ParseContext } from './parsers/parser.js';
@@ -39,7 +40,8 @@ export interface CheckOutput {
 /**
  * A finished check's failures: its tool's parser over its output, capped; a check that failed with
  * nothing a parser could read (an unknown tool, a crash before the report) becomes one failure
- * holding the capped tail of its output.
+ * holding the capped tail of its output. Every failure says its kind: `environment` when the check
+ * could not run at all (environment-failure.ts), else `code`.
  */
 export function parseCheckOutput(output: CheckOutput, context: ParseContext): { failures: CheckFailure[]; total: number } {
   const parser = output.tool === 'unknown' ? undefined : PARSERS[output.tool];
@@ -50,10 +52,15 @@ export function parseCheckOutput(output: CheckOutput, context: ParseContext): { 
   if (parser) parser(text, context, collector);
   if (collector.total === 0 && output.exitCode !== 0) {
     const tail = outputTail(`${output.stdout}\n${output.stderr}`) || '(no output)';
+    const problem = detectEnvironmentProblem(output);
+    if (problem) {
+      // What is missing first: the hand-back and the card lead with it, the output's tail says how it showed.
+      return { failures: [{ tool: output.tool, kind: 'environment', check: output.check, message: `${problem.message}\n${outputTail(tail, 8, 1_000)}` }], total: 1 };
+    }
     const reason = output.exitCode === null ? 'timed out or was killed' : `exited with code ${output.exitCode}`;
-    return { failures: [{ tool: output.tool, check: output.check, message: `${output.check} ${reason}:\n${tail}` }], total: 1 };
+    return { failures: [{ tool: output.tool, kind: 'code', check: output.check, message: `${output.check} ${reason}:\n${tail}` }], total: 1 };
   }
-  return { failures: collector.failures.map((failure) => ({ ...failure, check: output.check })), total: collector.total };
+  return { failures: collector.failures.map((failure) => ({ ...failure, kind: 'code' as const, check: output.check })), total: collector.total };
 }
 
 /** The compact list the agent gets: one line per failure, `file:line:col tool rule|test: message`. */

@@ -118,7 +118,9 @@ export async function runChecks(sandbox: Sandbox, declared: CheckCommand[] | und
     memory.remember(check.name, ok, parsed.failures, parsed.total);
     runs.push({ name: check.name, scope: scoped.scope, fellBack, passed: ok, durationMs: result.durationMs });
     const seconds = (result.durationMs / 1000).toFixed(1);
-    lines.push(`${ok ? '✓' : '✗'} ${check.name} (${seconds} s${describeScope(scoped.scope, fellBack)})${ok ? '' : `: ${parsed.total} failure${parsed.total === 1 ? '' : 's'}`}`);
+    const environment = !ok && parsed.failures.some((failure) => failure.kind === 'environment');
+    const outcome = ok ? '' : environment ? ': could not run (environment)' : `: ${parsed.total} failure${parsed.total === 1 ? '' : 's'}`;
+    lines.push(`${ok ? '✓' : '✗'} ${check.name} (${seconds} s${describeScope(scoped.scope, fellBack)})${outcome}`);
     if (!ok) {
       lines.push(outputTail(check.tool === 'unknown' ? `${result.stdout}\n${result.stderr}` : result.stderr || result.stdout, EXCERPT_LINES_PER_CHECK, 1_000));
       // A check that failed without a failure a parser could read still fails the node.
@@ -126,5 +128,7 @@ export async function runChecks(sandbox: Sandbox, declared: CheckCommand[] | und
       failureTotal += Math.max(1, parsed.total);
     }
   }
-  return { passed: failureTotal === 0, failures: failures.slice(0, MAX_NODE_FAILURES), failureTotal, excerpt: lines.join('\n'), runs };
+  // A check that could not run leads the list, so the cap never drops what decides the hand-back.
+  const ordered = [...failures.filter((failure) => failure.kind === 'environment'), ...failures.filter((failure) => failure.kind !== 'environment')];
+  return { passed: failureTotal === 0, failures: ordered.slice(0, MAX_NODE_FAILURES), failureTotal, excerpt: lines.join('\n'), runs };
 }

@@ -35,9 +35,9 @@ const tricky = {
   ],
 };
 const EXPECTED = [
-  { tool: 'vitest', check: 'test', file: 'test/a.test.ts', line: 4, column: 7, test: 'suite adds 🧮 {numbers} [properly]', message: 'AssertionError: expected "}" to be "]"' },
-  { tool: 'vitest', check: 'test', file: 'test/a.test.ts', line: 9, column: 7, test: 'suite second', message: 'Error: boom' },
-  { tool: 'vitest', check: 'test', file: 'test/b.test.ts', message: 'Error: Cannot find module "./missing" {"status":"failed"}' },
+  { tool: 'vitest', kind: 'code', check: 'test', file: 'test/a.test.ts', line: 4, column: 7, test: 'suite adds 🧮 {numbers} [properly]', message: 'AssertionError: expected "}" to be "]"' },
+  { tool: 'vitest', kind: 'code', check: 'test', file: 'test/a.test.ts', line: 9, column: 7, test: 'suite second', message: 'Error: boom' },
+  { tool: 'vitest', kind: 'code', check: 'test', file: 'test/b.test.ts', message: 'Error: Cannot find module "./missing" {"status":"failed"}' },
 ];
 const failuresOf = (stdout: string) => parseCheckOutput({ tool: 'vitest', check: 'test', stdout, stderr: '', exitCode: 1 }, { root: ROOT }).failures;
 

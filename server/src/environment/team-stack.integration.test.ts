@@ -3,17 +3,16 @@ import { chmodSync, cpSync, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readMeta, readNetworkDenials } from '../../../shared/src/doc/accessors.js';
 import type { OpenTerminalResponse } from '../../../shared/src/protocol/http.js';
 import type { NetworkAttemptsResponse } from '../../../shared/src/protocol/network.js';
 import type { SecretListResponse } from '../../../shared/src/protocol/secrets.js';
-import { terminalPath } from '../../../shared/src/protocol/terminal.js';
 import { docUpdates } from '../db/schema.js';
 import { NPM_REGISTRY_HOST, probeNpmRegistry } from '../../test-support/npm-registry.js';
 import { serverForFile } from '../../test-support/server-per-file.js';
 import { connectPeer, waitFor, waitForSync } from '../../test-support/test-server.js';
+import { openTerminalClient } from '../../test-support/terminal-client.js';
 
 /**
  * The issue's "done when", end to end: examples/team-stack needs a package at setup (npm ci from the
@@ -42,15 +41,7 @@ afterAll(() => rm(repoRoot, { recursive: true, force: true }));
 // eslint-disable-next-line no-control-regex
 const withoutColours = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
-function openTerminal(baseUrl: string, sessionId: string, terminalId: string, token: string) {
-  const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}${terminalPath(sessionId, terminalId)}?token=${token}`);
-  const state = { output: '', ready: false };
-  socket.on('message', (data, isBinary) => {
-    if (isBinary) state.output += Buffer.from(data as Buffer).toString('utf8');
-    else if ((JSON.parse(String(data)) as { type: string }).type === 'ready') state.ready = true;
-  });
-  return { socket, state, type: (text: string) => socket.send(JSON.stringify({ type: 'input', data: text })) };
-}
+const openTerminal = (baseUrl: string, sessionId: string, terminalId: string, token: string) => openTerminalClient(baseUrl, sessionId, token, terminalId);
 
 describe.skipIf(!registry.reachable)('examples/team-stack in a session', () => {
   const shared = serverForFile('team-stack', { sandboxes: true, networkResolver: registry.reachable ? registry.resolver : undefined }, (config) => ({

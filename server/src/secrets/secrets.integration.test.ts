@@ -15,6 +15,7 @@ import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthro
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { waitFor, withModelAt } from '../../test-support/test-server.js';
+import { openTerminalClient } from '../../test-support/terminal-client.js';
 
 const ADMIN_TOKEN = randomBytes(32).toString('base64url');
 const VALUE = `sk-live-${randomBytes(12).toString('hex')}`;
@@ -62,15 +63,7 @@ const shared = serverForFile('secrets', { sandboxes: true, logger }, (config) =>
 }));
 
 /** A terminal client as the browser runs it. */
-function openTerminal(sessionId: string, token: string) {
-  const socket = new WebSocket(`${shared.server.url.replace('http', 'ws')}${terminalPath(sessionId, 't1')}?token=${token}`);
-  const state = { output: '', ready: false };
-  socket.on('message', (data, isBinary) => {
-    if (isBinary) state.output += Buffer.from(data as Buffer).toString('utf8');
-    else if ((JSON.parse(String(data)) as { type: string }).type === 'ready') state.ready = true;
-  });
-  return { socket, state, type: (data: string) => socket.send(JSON.stringify({ type: 'input', data })) };
-}
+const openTerminal = (sessionId: string, token: string) => openTerminalClient(shared.server.url, sessionId, token);
 
 const expectNoValue = (text: string, what: string) => {
   expect(text.includes(VALUE), `${what} holds the value`).toBe(false);
@@ -232,7 +225,7 @@ it('a service gets only the secrets its environment file names for services, and
     if (isBinary) log += Buffer.from(data as Buffer).toString('utf8');
   });
   // Its own output line (the `[tandem] starting` line quotes the command, `api:` included).
-  await waitFor(() => /\napi:/.test(log), 'the service log', 30_000);
+  await waitFor(() => /\napi:/.test(log) && log.includes(sha256Line(SERVICE_VALUE)), 'the service log', 30_000);
   socket.close();
   expect(log).toContain('svc:[secret SERVICE_TOKEN]');
   expect(log).toContain(sha256Line(SERVICE_VALUE));

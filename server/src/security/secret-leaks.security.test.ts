@@ -1,13 +1,12 @@
-import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readAgentState, readNetworkDenials, readPlan, readTranscript } from '../../../shared/src/doc/accessors.js';
-import { terminalPath } from '../../../shared/src/protocol/terminal.js';
 import { docUpdates, networkAttempts } from '../db/schema.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { waitFor, withModelAt } from '../../test-support/test-server.js';
 import { BASE64_AT_EVERY_OFFSET, leakedPieces, LONG_VALUE, MULTI_LINE_VALUE, SECRET_AS_HOST } from '../../test-support/attacks/secret-leaks.js';
+import { openTerminalClient } from '../../test-support/terminal-client.js';
 
 /**
  * Secrets that must stay secret however the sandbox or the model shapes them (issue 16, breaks 1–4):
@@ -32,15 +31,7 @@ beforeAll(async () => {
 
 const expectNoLeak = (text: string, where: string) => expect(leakedPieces(text), `${where} shows the secret`).toEqual([]);
 
-function openTerminal(sessionId: string, token: string) {
-  const socket = new WebSocket(`${shared.server.url.replace('http', 'ws')}${terminalPath(sessionId, 't1')}?token=${token}`);
-  const state = { output: '', ready: false };
-  socket.on('message', (data, isBinary) => {
-    if (isBinary) state.output += Buffer.from(data as Buffer).toString('utf8');
-    else if ((JSON.parse(String(data)) as { type: string }).type === 'ready') state.ready = true;
-  });
-  return { socket, state, type: (data: string) => socket.send(JSON.stringify({ type: 'input', data })) };
-}
+const openTerminal = (sessionId: string, token: string) => openTerminalClient(shared.server.url, sessionId, token);
 
 it('a multi-line value and base64 at every offset, wrapped, reach no viewer of the shared terminal nor its scrollback', async () => {
   const { sessionId, ada, vic } = await sessionWithPeople(shared, 'Print the key');

@@ -2,15 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { expect, it } from 'vitest';
 import { readMeta } from '../../../shared/src/doc/accessors.js';
 import type { OpenTerminalResponse } from '../../../shared/src/protocol/http.js';
 import type { SecretListResponse } from '../../../shared/src/protocol/secrets.js';
-import { terminalPath } from '../../../shared/src/protocol/terminal.js';
 import { docUpdates } from '../db/schema.js';
 import { serverForFile } from '../../test-support/server-per-file.js';
 import { connectPeer, waitFor, waitForSync } from '../../test-support/test-server.js';
+import { openTerminalClient } from '../../test-support/terminal-client.js';
 
 /**
  * The secret an owner sets while the session runs (what examples/team-stack does, without its npm
@@ -32,15 +31,7 @@ const shared = serverForFile('mid-session-secret', { sandboxes: true }, (config)
   sandbox: { ...config.sandbox, warmPoolSize: 0, repoRoots: [...config.sandbox.repoRoots, repoRoot] },
 }));
 
-function openTerminal(sessionId: string, terminalId: string, token: string) {
-  const socket = new WebSocket(`${shared.server.url.replace('http', 'ws')}${terminalPath(sessionId, terminalId)}?token=${token}`);
-  const state = { output: '', ready: false };
-  socket.on('message', (data, isBinary) => {
-    if (isBinary) state.output += Buffer.from(data as Buffer).toString('utf8');
-    else if ((JSON.parse(String(data)) as { type: string }).type === 'ready') state.ready = true;
-  });
-  return { socket, state, type: (text: string) => socket.send(JSON.stringify({ type: 'input', data: text })) };
-}
+const openTerminal = (sessionId: string, terminalId: string, token: string) => openTerminalClient(shared.server.url, sessionId, token, terminalId);
 
 it('a secret set mid-session reaches a new shell and stays out of the terminal, the late joiner’s scrollback, the doc and the store', async () => {
   const [ada, bob] = await Promise.all([shared.api.identity('Ada'), shared.api.identity('Bob')]);

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readlink, type FileHandle } from 'node:fs/promises';
 import { SandboxError, type WorkspaceEntry } from '../provider.js';
-import { openDirectory, pathParts, through } from './host-files.js';
+import { openDirectory, pathParts, readOpenFileBounded, through } from './host-files.js';
 
 /**
  * One workspace entry read on the host for a commit the server makes (blueprint/server-commit.ts).
@@ -56,21 +56,7 @@ export async function readTreeEntry(rootDir: string, relativePath: string, optio
 async function readOpenFile(file: FileHandle, relativePath: string, options: { maxBytes: number; signal?: AbortSignal }): Promise<WorkspaceEntry> {
   const stats = await file.stat();
   if (!stats.isFile()) throw new SandboxError(`${relativePath} is not a regular file (a pipe, socket or device)`, 'not-a-file');
-  const tooLarge = (sizeBytes: number) => new SandboxError(`${relativePath} is larger than ${options.maxBytes} bytes (at least ${sizeBytes})`, 'too-large', sizeBytes);
-  if (stats.size > options.maxBytes) throw tooLarge(stats.size);
-  // The file can grow after fstat: read at most one byte past the limit, to notice.
-  const buffer = Buffer.alloc(Math.min(stats.size, options.maxBytes) + 1);
-  let filled = 0;
-  for (;;) {
-    if (options.signal?.aborted) throw new SandboxError('the call was aborted', 'aborted');
-    const { bytesRead } = await file.read(buffer, filled, buffer.byteLength - filled, filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-    if (filled === buffer.byteLength) {
-      if (filled > options.maxBytes) throw tooLarge(filled);
-      break;
-    }
-  }
+  const bytes = await readOpenFileBounded(file, stats.size, relativePath, options);
   // git's rule: executable when the owner may execute it.
-  return { kind: 'file', bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, filled), executable: (stats.mode & 0o100) !== 0 };
+  return { kind: 'file', bytes, executable: (stats.mode & 0o100) !== 0 };
 }

@@ -103,25 +103,32 @@ export async function readTreeFile(rootDir: string, relativePath: string, option
     const stats = await file.stat();
     if (stats.isDirectory()) throw new SandboxError(`${relativePath} is a folder`, 'is-directory');
     if (!stats.isFile()) throw new SandboxError(`${relativePath} is not a regular file (a pipe, socket or device); it can't be read here`, 'not-a-file');
-    const limit = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
-    if (stats.size > limit) throw tooLarge(relativePath, stats.size, limit);
-    // The file can grow after fstat: read at most one byte past the limit, to notice.
-    const buffer = Buffer.alloc(Math.min(stats.size, limit) + 1);
-    let filled = 0;
-    for (;;) {
-      if (options.signal?.aborted) throw new SandboxError('the call was aborted', 'aborted');
-      const { bytesRead } = await file.read(buffer, filled, buffer.byteLength - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-      if (filled === buffer.byteLength) {
-        if (filled > limit) throw tooLarge(relativePath, filled, limit);
-        break;
-      }
-    }
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, filled);
+    return await readOpenFileBounded(file, stats.size, relativePath, options);
   } finally {
     await file.close();
   }
+}
+
+/**
+ * The bytes of an open regular file of `sizeBytes` (its fstat), at most `maxBytes`: the file can grow
+ * after the fstat, so one byte past the limit is read, to notice.
+ */
+export async function readOpenFileBounded(file: FileHandle, sizeBytes: number, relativePath: string, options: { maxBytes?: number; signal?: AbortSignal }): Promise<Uint8Array> {
+  const limit = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  if (sizeBytes > limit) throw tooLarge(relativePath, sizeBytes, limit);
+  const buffer = Buffer.alloc(Math.min(sizeBytes, limit) + 1);
+  let filled = 0;
+  for (;;) {
+    if (options.signal?.aborted) throw new SandboxError('the call was aborted', 'aborted');
+    const { bytesRead } = await file.read(buffer, filled, buffer.byteLength - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+    if (filled === buffer.byteLength) {
+      if (filled > limit) throw tooLarge(relativePath, filled, limit);
+      break;
+    }
+  }
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, filled);
 }
 
 function tooLarge(relativePath: string, sizeBytes: number, limitBytes: number): SandboxError {

@@ -107,7 +107,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions, command: str
   // passedEnvironment); bash and setpriv add PWD and SHLVL, which go. Nothing else of the server's reaches it.
   args.push('--hostname', 'sandbox', '--unsetenv', 'PWD', '--unsetenv', 'SHLVL');
   // The proxy settings are no secret: set in argv like the rest of the base (the caller's env still wins).
-  const baseEnv = { PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE_DIR, USER: 'tandem', LANG: 'C.UTF-8', ...options.networkEnv };
+  const baseEnv = { PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE_DIR, USER: 'tandem', LANG: 'C.UTF-8', ...SANDBOX_GIT_ENV, ...options.networkEnv };
   for (const [key, value] of Object.entries(baseEnv)) args.push('--setenv', key, value);
   const passed = Object.keys(options.env).length > 0;
   args.push(
@@ -128,6 +128,18 @@ export function buildSandboxCommand(options: SandboxCommandOptions, command: str
   );
   return { file: joined ? 'nsenter' : 'bash', args, env: passedEnvironment(options.env) };
 }
+
+/**
+ * git's safe-directory config for the workspace, as command-scope config in every sandbox process's
+ * environment (the agent's execs, the terminals, the setup phase): the workspace's files belong to the
+ * snapshot, not to the sandbox's uid, and git refuses such a repo ("detected dubious ownership")
+ * otherwise. Carried by the sandbox, never written into the workspace (whose files are committed).
+ */
+export const SANDBOX_GIT_ENV: Readonly<Record<string, string>> = {
+  GIT_CONFIG_COUNT: '1',
+  GIT_CONFIG_KEY_0: 'safe.directory',
+  GIT_CONFIG_VALUE_0: SANDBOX_WORKSPACE_DIR,
+};
 
 /** How much lower a sandbox's processes run than the server where no cgroup weighs its CPU (nice(1) steps). */
 export const SANDBOX_NICENESS = 10;

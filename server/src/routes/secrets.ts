@@ -48,7 +48,8 @@ export function secretRoutes(deps: { service: SessionService; store: SecretsStor
       if (!canEditSession(access.role)) throw forbidden("Viewers cannot see a session's secrets");
       const secrets = await deps.store.list(access.session.repo);
       const asked = deps.live.askedFor(access.session.id).filter((name) => !secrets.some((secret) => secret.name === name));
-      const body: SecretListResponse = { repo: access.session.repo, secrets, canManage: canManageSharing(access.role), asked };
+      const phases = deps.live.declaredFor(access.session.id);
+      const body: SecretListResponse = { repo: access.session.repo, secrets, canManage: canManageSharing(access.role), asked, phases };
       return c.json(body);
     })
     .put('/:sessionId/secrets/:name', async (c) => {

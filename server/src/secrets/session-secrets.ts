@@ -1,3 +1,4 @@
+import type { DeclaredSecretPhases } from '../../../shared/src/protocol/secrets.js';
 import { ENVIRONMENT_FILE_PATH, parseRepoEnvironment, readRepoEnvironment, type RepoEnvironment } from '../environment/repo-environment.js';
 import { SandboxError, type Sandbox } from '../sandbox/provider.js';
 import { decideSecretsForPhase } from './secret-phases.js';
@@ -18,6 +19,8 @@ interface Attached {
   missing: string[];
   /** Every name the environment file asks for, in any phase. */
   asked: string[];
+  /** What the environment file names per phase (the Secrets dialog says where each secret goes). */
+  declared: DeclaredSecretPhases;
 }
 
 /** The repo's environment file as its snapshot has it (what the session started from), or null. */
@@ -64,6 +67,7 @@ export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: S
     entry.missing = choice.missing;
     const declared = environment?.secrets;
     entry.asked = [...new Set([...(declared?.setup ?? []), ...(declared?.services ?? []), ...(declared?.session ?? [])])];
+    entry.declared = { ...declared };
     // Every value of the repo is redacted, given or not: a value may reach the sandbox some other way (a file, a pasted line).
     entry.redactor.add(values);
     deps.logRedactor.add(values);
@@ -71,7 +75,7 @@ export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: S
 
   return {
     async attach(sessionId: string, repo: string, sandbox: Sandbox): Promise<LiveSessionSecrets> {
-      const entry: Attached = { repo, sandbox, env: {}, redactor: redactorOf(sessionId), missing: [], asked: [] };
+      const entry: Attached = { repo, sandbox, env: {}, redactor: redactorOf(sessionId), missing: [], asked: [], declared: {} };
       await load(entry);
       attached.set(sessionId, entry);
       return {
@@ -92,6 +96,10 @@ export function createSessionSecrets(deps: { store: SecretsStore; logRedactor: S
     /** The names a live session's environment file asks for (none while its sandbox is not running). */
     askedFor(sessionId: string): string[] {
       return attached.get(sessionId)?.asked ?? [];
+    },
+    /** What a live session's environment file names per phase; null while its sandbox is not running. */
+    declaredFor(sessionId: string): DeclaredSecretPhases | null {
+      return attached.get(sessionId)?.declared ?? null;
     },
     /**
      * What a repo's setup script gets: only the secrets its environment file names for `setup` (none

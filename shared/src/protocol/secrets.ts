@@ -45,6 +45,31 @@ export interface SecretSummary {
   updatedBy: string;
 }
 
+/** Where a secret may go: the repo's setup script, its services, or the session's commands and shells. */
+export const SECRET_PHASES = ['setup', 'services', 'session'] as const;
+export type SecretPhase = (typeof SECRET_PHASES)[number];
+/** What the repo's `.tandem/environment.json` names under `secrets`, per phase (a phase it does not name is absent). */
+export type DeclaredSecretPhases = Partial<Record<SecretPhase, string[]>>;
+
+/**
+ * The phases a secret called `name` reaches, by the rule the server gives secrets with
+ * (decideSecretsForPhase): a phase the environment file names gets only the names it lists; a phase
+ * it does not name gets nothing, except the session, which then gets every secret.
+ */
+export function phasesOfSecret(name: string, declared: DeclaredSecretPhases): SecretPhase[] {
+  return SECRET_PHASES.filter((phase) => {
+    const listed = declared[phase];
+    return listed === undefined ? phase === 'session' : listed.includes(name);
+  });
+}
+
+/**
+ * Phases whose code anyone who can edit a session can change, so whose secrets they can read: the
+ * session's own shells and commands, and the services (an editor edits a service's script and presses
+ * Restart). Only setup runs before anyone can change anything.
+ */
+export const EDITOR_READABLE_PHASES: readonly SecretPhase[] = ['services', 'session'];
+
 export interface SecretListResponse {
   /** The repo the session runs (repo secrets belong to it). */
   repo: string;
@@ -57,6 +82,11 @@ export interface SecretListResponse {
    * empty while it starts.
    */
   asked: string[];
+  /**
+   * What the running sandbox's `.tandem/environment.json` names per phase (phasesOfSecret tells where
+   * each secret goes); null while the sandbox is not running.
+   */
+  phases: DeclaredSecretPhases | null;
 }
 
 export interface RotateSecretsKeyResponse {

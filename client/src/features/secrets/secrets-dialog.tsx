@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { MIN_SECRET_VALUE_CHARS, SECRET_NAME_PATTERN, type SecretSummary } from '../../../../shared/src/protocol/secrets.js';
+import { MIN_SECRET_VALUE_CHARS, SECRET_NAME_PATTERN, type DeclaredSecretPhases, type SecretSummary } from '../../../../shared/src/protocol/secrets.js';
 import { errorMessage } from '../../lib/use-action.js';
+import { ReadableByEditorsNote, SecretExposureWarning, SecretPhaseChips, secretExposure } from './secret-exposure.js';
 import { secretsApi } from './secrets-api.js';
 
 function updatedAgo(updatedAtMs: number, nowMs: number): string {
@@ -16,12 +17,15 @@ function updatedAgo(updatedAtMs: number, nowMs: number): string {
  * The repo's secrets, as environment variables of the session's sandbox. Everyone who can edit sees
  * the names; the owner adds, replaces and deletes repo secrets. A value is typed once and never shown
  * again (the server never sends one back); server-wide ones are an admin's and only listed here.
+ * Each name shows where the repo's environment file sends it; one that reaches services or sessions
+ * says that every editor can read it, and setting one says so before the owner presses Add.
  */
 export function SecretsDialog({ sessionId, onClose }: { sessionId: string; onClose: () => void }) {
   const [secrets, setSecrets] = useState<SecretSummary[]>([]);
   const [repo, setRepo] = useState('');
   const [canManage, setCanManage] = useState(false);
   const [asked, setAsked] = useState<string[]>([]);
+  const [phases, setPhases] = useState<DeclaredSecretPhases | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
@@ -37,6 +41,7 @@ export function SecretsDialog({ sessionId, onClose }: { sessionId: string; onClo
       setRepo(response.repo);
       setCanManage(response.canManage);
       setAsked(response.asked);
+      setPhases(response.phases);
       setLoaded(true);
     }, reportError);
   }, [sessionId]);
@@ -93,51 +98,63 @@ export function SecretsDialog({ sessionId, onClose }: { sessionId: string; onClo
         </div>
         <p className="muted secrets-help">
           Given to the sandbox as environment variables; new commands and terminals get a change at once. A value is never shown again: terminals, tool output and the
-          transcript read <code>[secret NAME]</code> instead.
+          transcript read <code>[secret NAME]</code> instead. That hides a value from people watching; it does not keep it from editors, who control the code the
+          session and its services run.
         </p>
         {error && <p className="error-text">{error}</p>}
         <section className="share-list">
           <h3 className="section-label">Set for this repo</h3>
           <ul className="secret-list" data-testid="secret-list">
             {loaded && secrets.length === 0 && asked.length === 0 && <li className="muted empty-line">No secrets yet.</li>}
-            {asked.map((askedName) => (
-              <li key={`asked:${askedName}`} className="secret-asked" data-testid="secret-asked">
-                <code className="secret-name">{askedName}</code>
-                <span className="secret-meta muted">
-                  not set · the repo's <code>.tandem/environment.json</code> asks for it
-                </span>
-                {canManage && (
-                  <span className="secret-actions">
-                    <button className="button small primary" onClick={() => startReplace(askedName)} aria-label={`Set ${askedName}`}>
-                      Set
-                    </button>
+            {asked.map((askedName) => {
+              const exposure = secretExposure(askedName, phases);
+              return (
+                <li key={`asked:${askedName}`} className={`secret-asked${exposure?.readable.length ? ' has-note' : ''}`} data-testid="secret-asked" data-name={askedName}>
+                  <code className="secret-name">{askedName}</code>
+                  {exposure && <SecretPhaseChips phases={exposure.phases} />}
+                  <span className="secret-meta muted">
+                    not set · the repo's <code>.tandem/environment.json</code> asks for it
                   </span>
-                )}
-              </li>
-            ))}
-            {secrets.map((secret) => (
-              <li key={`${secret.scope}:${secret.name}`} data-scope={secret.scope} className={saved === secret.name && secret.scope === 'repo' ? 'is-fresh' : undefined}>
-                <code className="secret-name">{secret.name}</code>
-                <span className={`chip scope-${secret.scope}`}>{secret.scope === 'server' ? 'server-wide' : 'repo'}</span>
-                <span className="secret-meta muted">
-                  {updatedAgo(secret.updatedAt, nowMs)}
-                  {saved === secret.name && secret.scope === 'repo' ? ' · saved' : ''}
-                </span>
-                <span className="secret-value muted" title="The value is never shown" aria-hidden>
-                  ••••••••
-                </span>
-                {canManage && secret.scope === 'repo' && (
-                  <span className="secret-actions">
-                    <button className="button small" onClick={() => startReplace(secret.name)}>
-                      Replace
-                    </button>
-                    <button className="button small danger" onClick={() => void remove(secret)} aria-label={`Delete ${secret.name}`}>
-                      Delete
-                    </button>
+                  {canManage && (
+                    <span className="secret-actions">
+                      <button className="button small primary" onClick={() => startReplace(askedName)} aria-label={`Set ${askedName}`}>
+                        Set
+                      </button>
+                    </span>
+                  )}
+                  {exposure && exposure.readable.length > 0 && <ReadableByEditorsNote readable={exposure.readable} />}
+                </li>
+              );
+            })}
+            {secrets.map((secret) => {
+              const exposure = secretExposure(secret.name, phases);
+              const classes = [saved === secret.name && secret.scope === 'repo' ? 'is-fresh' : '', exposure?.readable.length ? 'has-note' : ''].filter(Boolean).join(' ');
+              return (
+                <li key={`${secret.scope}:${secret.name}`} data-scope={secret.scope} data-name={secret.name} className={classes || undefined}>
+                  <code className="secret-name">{secret.name}</code>
+                  <span className={`chip scope-${secret.scope}`}>{secret.scope === 'server' ? 'server-wide' : 'repo'}</span>
+                  {exposure && <SecretPhaseChips phases={exposure.phases} />}
+                  <span className="secret-meta muted">
+                    {updatedAgo(secret.updatedAt, nowMs)}
+                    {saved === secret.name && secret.scope === 'repo' ? ' · saved' : ''}
                   </span>
-                )}
-              </li>
-            ))}
+                  <span className="secret-value muted" title="The value is never shown" aria-hidden>
+                    ••••••••
+                  </span>
+                  {canManage && secret.scope === 'repo' && (
+                    <span className="secret-actions">
+                      <button className="button small" onClick={() => startReplace(secret.name)}>
+                        Replace
+                      </button>
+                      <button className="button small danger" onClick={() => void remove(secret)} aria-label={`Delete ${secret.name}`}>
+                        Delete
+                      </button>
+                    </span>
+                  )}
+                  {exposure && exposure.readable.length > 0 && <ReadableByEditorsNote readable={exposure.readable} />}
+                </li>
+              );
+            })}
           </ul>
         </section>
         {canManage ? (
@@ -164,6 +181,7 @@ export function SecretsDialog({ sessionId, onClose }: { sessionId: string; onClo
               </button>
             </div>
             {nameProblem && <p className="error-text small">{nameProblem}</p>}
+            {name !== '' && nameProblem === null && <SecretExposureWarning name={name} exposure={secretExposure(name, phases)} />}
           </form>
         ) : (
           <p className="muted">Only the session’s owner adds, replaces or deletes secrets; server-wide ones are set by an admin.</p>

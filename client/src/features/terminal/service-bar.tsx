@@ -36,6 +36,7 @@ export function ServiceBar({ sessionId, service, canEdit }: { sessionId: string;
             className={`button small${troubled ? ' primary' : ''}`}
             disabled={restart.busy || service.state === 'starting' || service.state === 'stopped'}
             onClick={() => void restart.run(() => api.restartService(sessionId, service.name))}
+            title="Starts the service again: its command runs the workspace's files as they are now (editors' changes included) with the secrets the repo gives its services"
           >
             Restart
           </button>

@@ -1,5 +1,5 @@
 /**
- * The words of a refusal of a symbolic link in the workspace (the same as host-files' refusals):
+ * The words of every refusal of a symbolic link in the workspace (host-files' reads and writes, renames):
  * `linkPath` is the link (the whole path, or a folder on the way to `shownPath`), `target` what it
  * points to, when known.
  */

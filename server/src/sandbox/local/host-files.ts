@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { symbolicLinkRefusal } from '../link-refusal.js';
 import { SandboxError } from '../provider.js';
 
 /**
@@ -50,11 +51,7 @@ async function refusal(directory: FileHandle, name: string, shownPath: string, l
     // the time we look, the sandbox may have swapped the link away again: ELOOP is a link all the same.
     const target = await readlink(through(directory, name)).catch(() => null);
     if (target !== null || code === 'ELOOP') {
-      const where = linkPath === shownPath ? shownPath : `${linkPath} (on the way to ${shownPath})`;
-      return new SandboxError(
-        `${where} is a symbolic link${target === null ? '' : ` to ${target}`}; Tandem never follows links in the workspace, as one could lead outside the workspace. Use the path it points to instead`,
-        'outside-workspace',
-      );
+      return new SandboxError(symbolicLinkRefusal(shownPath, linkPath, target), 'outside-workspace');
     }
     if (code === 'ENOTDIR') return new SandboxError(`${linkPath} is not a folder, so ${shownPath} does not exist`, 'not-found');
   }

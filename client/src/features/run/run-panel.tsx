@@ -60,14 +60,21 @@ function AgentBudget({ doc }: { doc: Y.Doc }) {
 
 function FailureCard({ failure, onOpenFile }: { failure: CheckFailure; onOpenFile: (path: string) => void }) {
   const where = failure.file ? `${failure.file}${failure.line ? `:${failure.line}` : ''}${failure.column ? `:${failure.column}` : ''}` : null;
+  // A check that could not run (a missing tool or module): the setup must change, not the code.
+  const environment = failure.kind === 'environment';
   return (
-    <li className="run-failure" data-testid="run-failure">
+    <li className={`run-failure${environment ? ' run-failure-environment' : ''}`} data-testid="run-failure" data-kind={failure.kind ?? 'code'}>
       <div className="run-failure-head">
+        {environment && (
+          <span className="run-failure-kind" title="The check could not run: fix the sandbox's setup, not the code">
+            Environment
+          </span>
+        )}
         {where ? (
           <button type="button" className="link run-failure-where" onClick={() => onOpenFile(failure.file!)} title="Open in the editor">
             {where}
           </button>
-        ) : (
+        ) : environment ? null : (
           <span className="muted">no location</span>
         )}
         <span className="run-failure-tool">{failure.check ?? failure.tool}</span>

@@ -2,6 +2,7 @@ import { benchAgent } from './agent.bench.js';
 import { benchBlueprintEngine } from './blueprint-engine.bench.js';
 import { benchCheckParse } from './check-parse.bench.js';
 import { benchFiles } from './files.bench.js';
+import { benchSecretRedaction } from './secret-redaction.bench.js';
 import { benchSessionReady } from './session-ready.bench.js';
 import { benchSyncFanout } from './sync-fanout.bench.js';
 import { benchTerminalEcho } from './terminal-echo.bench.js';
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   'check-parse': benchCheckParse,
   'blueprint-engine': benchBlueprintEngine,
   'workspace-watcher': benchWorkspaceWatcher,
+  'secret-redaction': benchSecretRedaction,
 };
 
 const selected = process.argv.slice(2);

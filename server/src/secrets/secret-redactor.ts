@@ -63,19 +63,6 @@ export function secretForms(value: string): string[] {
 interface Pattern {
   text: string;
   name: string;
-  /** KMP failure table of `text`: how long a prefix stays matched after a mismatch. */
-  failure: Int32Array;
-}
-
-function failureTable(text: string): Int32Array {
-  const table = new Int32Array(text.length);
-  let matched = 0;
-  for (let index = 1; index < text.length; index += 1) {
-    while (matched > 0 && text[index] !== text[matched]) matched = table[matched - 1]!;
-    if (text[index] === text[matched]) matched += 1;
-    table[index] = matched;
-  }
-  return table;
 }
 
 /** Text with its line breaks taken out, and where each remaining character was in the original. */
@@ -108,6 +95,8 @@ export interface SecretMatch {
 export class SecretRedactor {
   private patterns: Pattern[] = [];
   private matcher: RegExp | null = null;
+  /** The start of each pattern: text holding none of them holds no match, found without the regex. */
+  private probes: string[] = [];
   private readonly byText = new Map<string, string>();
 
   constructor(secrets: readonly NamedSecretValue[] = []) {
@@ -127,8 +116,9 @@ export class SecretRedactor {
     }
     if (!changed) return;
     // Longest first: the alternation then takes the longest pattern at each place.
-    this.patterns = [...this.byText].map(([text, name]) => ({ text, name, failure: failureTable(text) })).sort((a, b) => b.text.length - a.text.length);
+    this.patterns = [...this.byText].map(([text, name]) => ({ text, name })).sort((a, b) => b.text.length - a.text.length);
     this.matcher = new RegExp(this.patterns.map((pattern) => escapeRegExp(pattern.text)).join('|'), 'g');
+    this.probes = [...new Set(this.patterns.map((pattern) => pattern.text.slice(0, MIN_DERIVED_FORM_CHARS)))];
   }
 
   get isEmpty(): boolean {
@@ -155,6 +145,7 @@ export class SecretRedactor {
   matches(text: string): SecretMatch[] {
     if (!this.matcher) return [];
     const normalized = normalize(text);
+    if (!this.probes.some((probe) => normalized.text.includes(probe))) return [];
     const found: SecretMatch[] = [];
     for (const match of normalized.text.matchAll(this.matcher)) {
       const start = match.index;
@@ -173,30 +164,25 @@ export class SecretRedactor {
   partialMatchAtEnd(text: string): number {
     if (this.isEmpty || text === '') return 0;
     const normalized = normalize(text);
-    const tail = normalized.text.slice(-Math.max(this.longestPattern - 1, 0));
+    const length = normalized.text.length;
     let longest = 0;
     for (const pattern of this.patterns) {
-      if (pattern.text.length - 1 <= longest) break;
-      const state = prefixMatchedAtEnd(pattern, tail);
-      if (state > longest) longest = state;
+      // Where the pattern's first character stands in the last (its length - 1) characters, earliest first.
+      const reach = Math.min(pattern.text.length - 1, length);
+      if (reach <= longest) continue;
+      const first = pattern.text[0]!;
+      for (let start = normalized.text.indexOf(first, length - reach); start !== -1 && length - start > longest; start = normalized.text.indexOf(first, start + 1)) {
+        if (pattern.text.startsWith(normalized.text.substring(start))) {
+          longest = length - start;
+          break;
+        }
+      }
     }
     if (longest === 0) return 0;
-    const startInNormalized = normalized.text.length - longest;
+    const startInNormalized = length - longest;
     const startInText = normalized.origin ? normalized.origin[startInNormalized]! : startInNormalized;
     return text.length - startInText;
   }
-}
-
-/** How much of `pattern` (less than all of it) the end of `text` matches, by KMP. */
-function prefixMatchedAtEnd(pattern: Pattern, text: string): number {
-  const { text: needle, failure } = pattern;
-  let matched = 0;
-  for (let index = 0; index < text.length; index += 1) {
-    const char = text[index];
-    while (matched > 0 && (matched === needle.length || char !== needle[matched])) matched = failure[matched - 1]!;
-    if (char === needle[matched]) matched += 1;
-  }
-  return matched === needle.length ? failure[matched - 1]! : matched;
 }
 
 /**

@@ -103,6 +103,20 @@ export const sessionMetaSchema = z.object({
   endSnapshot: z.object({ id: z.string(), builtAtMs: z.number() }).optional().catch(undefined),
   /** Set on a session that resumed another one's saved workspace. */
   resumedFrom: z.object({ sessionId: z.string(), snapshotId: z.string() }).optional().catch(undefined),
+  /** The commit the session's workspace started from ('none' when the repo is not a git repo) and when its snapshot was built. */
+  startedFrom: z.object({ commit: z.string(), snapshotBuiltAtMs: z.number() }).optional().catch(undefined),
+  /** Set while (and after) this session's start waited for a new snapshot because the repo's HEAD had moved past the old one. */
+  snapshotUpdate: z.object({ commit: z.string(), sinceBuiltAtMs: z.number() }).optional().catch(undefined),
+  /** Set on a running session once the repo's snapshot was rebuilt at a commit other than the one it started from. */
+  repoMoved: z.object({ commit: z.string(), snapshotBuiltAtMs: z.number() }).optional().catch(undefined),
+  /**
+   * Set on the sessions a failed snapshot rebuild affects: what failed, the last lines of the build's
+   * log, the commit it tried, and the snapshot (its build time) they run on instead.
+   */
+  snapshotFailure: z
+    .object({ summary: z.string(), logTail: z.string(), commit: z.string(), failedAtMs: z.number(), runningOnBuiltAtMs: z.number() })
+    .optional()
+    .catch(undefined),
   /** Set on an ended session once another resumed it: where its people carried on (from the store). */
   continuedIn: z.object({ sessionId: z.string(), title: z.string() }).optional().catch(undefined),
 });

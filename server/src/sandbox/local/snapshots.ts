@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ExecResult, SnapshotRef } from '../provider.js';
 import { LOCAL_GIT_PROTOCOLS, parseRepoReference, REMOTE_GIT_PROTOCOLS, resolveRepo, type RepoPolicy } from '../repo-location.js';
 import { copyTreeNoFollow, shareTreeNoFollow } from './no-follow-tree.js';
+import { buildLogTail, SnapshotBuildError } from '../snapshot-build-error.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -160,8 +161,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
           const result = await options.runSetup(tree, `bash ${SETUP_SCRIPT_PATH}`, repo);
           await writeFile(path.join(dir, 'setup.log'), `${result.stdout}\n${result.stderr}`);
           if (result.exitCode !== 0) {
-            const tail = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-15).join('\n') || '(no output)';
-            throw new Error(`${SETUP_SCRIPT_PATH} failed (exit ${result.exitCode ?? 'timeout'}). Last lines:\n${tail}`);
+            throw new SnapshotBuildError(`${SETUP_SCRIPT_PATH} failed (exit ${result.exitCode ?? 'timeout'})`, buildLogTail(`${result.stdout}\n${result.stderr}`));
           }
           await shareTreeNoFollow(tree);
         }

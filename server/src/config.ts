@@ -16,6 +16,7 @@ import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 import { DEFAULT_SANDBOX_CAPS, type SandboxCaps } from './session/sandbox-admission.js';
 import { hostPatternSchema } from './environment/repo-environment.js';
 import { AUTO_SETUP_HOSTS } from './network/setup-hosts.js';
+import { decideRegistryMirrors, decideUpstreamProxy, parseAllowAddresses, parseNoProxy, type EgressSettings } from './network/egress-settings.js';
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -73,6 +74,25 @@ const envSchema = z.object({
   TANDEM_TRUST_PROXY: booleanSchema.default(false),
   TANDEM_MAX_LIVE_SANDBOXES: z.coerce.number().int().min(1).default(DEFAULT_SANDBOX_CAPS.perServer),
   TANDEM_MAX_LIVE_SANDBOXES_PER_PERSON: z.coerce.number().int().min(1).default(DEFAULT_SANDBOX_CAPS.perPerson),
+  /** CIDRs that hosts the egress policy allows may resolve to though private or reserved (never loopback, link-local, metadata). */
+  TANDEM_EGRESS_ALLOW_ADDRESSES: z
+    .string()
+    .transform((value, context) => {
+      const parsed = parseAllowAddresses(value);
+      if ('error' in parsed) context.addIssue({ code: 'custom', message: `${parsed.error} (a comma list of CIDRs such as 10.1.0.0/16,fd00:1::/64)` });
+      return 'cidrs' in parsed ? parsed.cidrs : [];
+    })
+    .optional(),
+  /** The HTTP(S) proxy sandboxes' allowed connections are chained through; `off` for none (default: https_proxy / HTTPS_PROXY). */
+  TANDEM_EGRESS_UPSTREAM_PROXY: z.string().optional(),
+  https_proxy: z.string().optional(),
+  HTTPS_PROXY: z.string().optional(),
+  no_proxy: z.string().optional(),
+  NO_PROXY: z.string().optional(),
+  /** Registry mirrors the server's own tools use; sandboxes' tools are pointed at them too. */
+  npm_config_registry: z.string().optional(),
+  NPM_CONFIG_REGISTRY: z.string().optional(),
+  PIP_INDEX_URL: z.string().optional(),
 });
 
 const MIB = 1024 * 1024;
@@ -94,6 +114,16 @@ function setupHostsFromEnv(value: string | undefined): string[] | null {
     if (!parsed.success) throw new Error(`Invalid environment:\n  TANDEM_SETUP_HOSTS: "${entry}": ${parsed.error.issues[0]?.message} (or "${AUTO_SETUP_HOSTS}" for the registries of the repo's ecosystems)`);
     return parsed.data;
   });
+}
+
+/** The egress settings for a server behind a corporate network (network/egress-settings.ts). */
+function egressFromEnv(values: z.infer<typeof envSchema>): EgressSettings {
+  const httpsProxyName = values.https_proxy !== undefined ? 'https_proxy' : 'HTTPS_PROXY';
+  const upstream = decideUpstreamProxy({ explicit: values.TANDEM_EGRESS_UPSTREAM_PROXY, httpsProxy: values.https_proxy ?? values.HTTPS_PROXY });
+  if ('error' in upstream) throw new Error(`Invalid environment:\n  ${upstream.error.replace(/^HTTPS_PROXY/, httpsProxyName)}`);
+  const mirrors = decideRegistryMirrors({ npmRegistry: values.npm_config_registry ?? values.NPM_CONFIG_REGISTRY, pipIndexUrl: values.PIP_INDEX_URL });
+  if ('error' in mirrors) throw new Error(`Invalid environment:\n  ${mirrors.error}`);
+  return { allowAddresses: values.TANDEM_EGRESS_ALLOW_ADDRESSES ?? [], upstreamProxy: upstream.proxy, noProxy: parseNoProxy(values.no_proxy ?? values.NO_PROXY), mirrors };
 }
 
 const commaList = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
@@ -133,6 +163,8 @@ export interface Config {
   access?: AccessConfig;
   /** Where blueprint runs push their branches and open PRs (GitHub repos; local repos need nothing). */
   github?: GitHubHost;
+  /** Egress behind a corporate network: allowed private addresses, an upstream proxy, registry mirrors (absent: none). */
+  egress?: EgressSettings;
   /** Rate limits and sandbox caps (absent: the defaults in shared/src/limits.ts). */
   limits?: { rates?: RateLimits; sandboxes?: SandboxCaps };
 }
@@ -211,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           : undefined,
     },
     github: { webUrl: values.TANDEM_GITHUB_URL, apiUrl: values.TANDEM_GITHUB_API_URL, gitUrl: values.TANDEM_GITHUB_GIT_URL ?? values.TANDEM_GITHUB_URL, token: values.GITHUB_TOKEN },
+    egress: egressFromEnv(values),
     limits: {
       rates: DEFAULT_RATE_LIMITS,
       sandboxes: { perServer: values.TANDEM_MAX_LIVE_SANDBOXES, perPerson: values.TANDEM_MAX_LIVE_SANDBOXES_PER_PERSON },

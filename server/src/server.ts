@@ -41,7 +41,9 @@ import { redactingLogger } from './secrets/redacting-logger.js';
 import { createSessionSecrets, type SessionSecrets } from './secrets/session-secrets.js';
 import { createNetworkRepository, type NetworkRepository } from './db/repositories/network.js';
 import { createBlueprintRunsRepository } from './db/repositories/blueprint-runs.js';
-import type { HostResolver } from './network/host-resolver.js';
+import { createAddressAllowance } from './network/address-policy.js';
+import { DEFAULT_EGRESS_SETTINGS, describeEgressSettings } from './network/egress-settings.js';
+import { createSystemResolver, type HostResolver } from './network/host-resolver.js';
 import { createSessionNetwork, type SessionNetwork } from './network/session-network.js';
 import { createSetupNetwork } from './network/setup-policy.js';
 import { createShipping } from './blueprint/ship/shipping.js';
@@ -77,6 +79,11 @@ export interface StartOptions {
    * local server). Never set from configuration; production uses the system resolver, which refuses loopback.
    */
   networkResolver?: HostResolver;
+  /**
+   * TESTS ONLY: how the production resolver looks names up (a test maps a name to an address of its
+   * choosing, then every check and TANDEM_EGRESS_ALLOW_ADDRESSES apply as in production).
+   */
+  networkLookup?: (host: string) => Promise<Array<{ address: string }>>;
 }
 
 export const consoleLogger: AppLogger & { info(message: string): void } = {
@@ -123,6 +130,7 @@ async function sandboxRuntime(
   if (fix) consoleLogger.info(`${fix.reason}${fix.command ? ` To fix it: ${fix.command}` : ''}`);
   const root = await prepareSandboxRoot({ dataDir, configuredDir: config.sandbox.dir });
   if (root.note) consoleLogger.info(root.note);
+  for (const line of describeEgressSettings(config.egress ?? DEFAULT_EGRESS_SETTINGS)) consoleLogger.info(line);
   const snapshots = createSnapshotStore({
     dir: path.join(root.treesDir, 'snapshots'),
     allowedRepoRoots: config.sandbox.repoRoots,
@@ -138,6 +146,7 @@ async function sandboxRuntime(
   const setupNetwork = network && createSetupNetwork({
       store: network.store,
       configuredHosts: config.sandbox.setupHosts ?? null,
+      mirrorHosts: config.egress?.mirrors.hosts,
       redact: (text) => secrets?.serverRedactor.redact(text) ?? text,
       logger,
     });
@@ -146,7 +155,13 @@ async function sandboxRuntime(
     snapshots,
     limits: config.sandbox.limits,
     cgroupParent: config.sandbox.cgroupParent,
-    network: { resolver: options.networkResolver, setupPolicy: setupNetwork?.setupPolicy, onSetupAttempt: setupNetwork?.onSetupAttempt },
+    network: {
+      resolver: options.networkResolver ?? createSystemResolver(options.networkLookup, createAddressAllowance(config.egress?.allowAddresses ?? [])),
+      setupPolicy: setupNetwork?.setupPolicy,
+      onSetupAttempt: setupNetwork?.onSetupAttempt,
+      upstream: config.egress,
+      env: config.egress?.mirrors.env,
+    },
   });
   // Every sandbox starts its repo's declared services as it boots, warm ones included.
   const services = createServiceRegistry({ logger, secrets: secrets && ((repo, environment) => secrets.forServices(repo, environment)) });

@@ -4,13 +4,17 @@ import { connect, type Socket } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { createBandwidthLimiter, type BandwidthLimiter } from './bandwidth-limiter.js';
 import { decideConnection, normalizeHost, type NetworkPhase, type NetworkPolicy } from './connection-policy.js';
+import { decideUpstream, type EgressSettings, type UpstreamProxy } from './egress-settings.js';
 import type { HostResolver } from './host-resolver.js';
+import { connectThroughUpstream, requestThroughUpstream } from './upstream-proxy.js';
 
 /**
  * The egress proxy of one sandbox: an HTTP proxy (CONNECT tunnels and plain absolute-URI requests)
  * on a unix socket that only that sandbox's relay can reach. Every attempt is decided by the
  * sandbox's current policy, the name is resolved here and the checked address is the one dialled,
- * and every attempt is reported once it is over (with the bytes it moved).
+ * and every attempt is reported once it is over (with the bytes it moved). With an upstream proxy
+ * (TANDEM_EGRESS_UPSTREAM_PROXY or the server's HTTPS_PROXY), an allowed connection goes through it
+ * by name: the upstream resolves, so the policy is decided on the name alone.
  */
 
 /** Connections one sandbox may have open through the proxy at once. */
@@ -48,15 +52,22 @@ export interface EgressProxyOptions {
   uid: number;
   policy(): NetworkPolicy;
   resolver: HostResolver;
+  /** The operator's upstream proxy and the hosts that bypass it (absent: every allowed host is dialled here). */
+  upstream?: Pick<EgressSettings, 'upstreamProxy' | 'noProxy'>;
   onAttempt(attempt: ProxyAttempt): void;
   maxConnections?: number;
   bytesPerSecond?: number;
 }
 
-/** What the sandbox process reads when refused: the host, why, and how a person can allow it. */
-export function refusalText(host: string, port: number, reason: string, phase: NetworkPhase): string {
-  const howTo =
-    phase === 'setup'
+/**
+ * What the sandbox process reads when refused: the host, why, and how a person can allow it. An
+ * address refusal of an allowed host names the operator's `setting` instead: no person in the
+ * session can lift it.
+ */
+export function refusalText(host: string, port: number, reason: string, phase: NetworkPhase, setting?: string): string {
+  const howTo = setting
+    ? `The host is allowed, its address is not. To allow it, an operator adds ${setting.slice(setting.indexOf('=') + 1)} to ${setting.slice(0, setting.indexOf('='))} in the server's environment and restarts it.`
+    : phase === 'setup'
       ? 'To allow it, list the host in network.setup of the repo\'s .tandem/environment.json (an owner approves the file), or in TANDEM_SETUP_HOSTS on the server.'
       : 'To allow it, an editor can press "Allow for this session" on the session page (or POST /api/sessions/<id>/network/allow {"host": "' +
         host +
@@ -97,27 +108,35 @@ export function createEgressProxy(options: EgressProxyOptions) {
   const sockets = new Set<Socket>();
 
   /** Decides and resolves one attempt; reports a refusal at once. */
-  async function admit(host: string, port: number): Promise<{ ok: true; address: string; port: number; finish: (bytesOut: number, bytesIn: number) => void } | { ok: false; status: number; text: string }> {
+  type Route = { kind: 'direct'; address: string; port: number } | { kind: 'upstream'; proxy: UpstreamProxy };
+  async function admit(host: string, port: number): Promise<{ ok: true; route: Route; finish: (bytesOut: number, bytesIn: number) => void } | { ok: false; status: number; text: string; setting?: string }> {
     const policy = options.policy();
-    const refuse = (reason: string, status = 403) => {
+    const refuse = (reason: string, status = 403, setting?: string) => {
       options.onAttempt({ host, port, phase: policy.phase, allowed: false, reason, bytesOut: 0, bytesIn: 0, atMs: Date.now() });
-      return { ok: false as const, status, text: refusalText(host, port, reason, policy.phase) };
+      return { ok: false as const, status, text: refusalText(host, port, reason, policy.phase, setting), setting };
     };
     if (open >= maxConnections) return refuse(`this sandbox already has ${maxConnections} connections open, the most it may`, 429);
     const decision = decideConnection(policy, host, port);
     if (!decision.allowed) return refuse(decision.reason);
     // Counted from before the lookup: a burst of requests must not all pass the cap while names resolve.
     open += 1;
-    const target = await options.resolver.resolve(host, port).catch((error: unknown) => ({ ok: false as const, reason: `${host} could not be resolved (${(error as Error).message})` }));
-    if (!target.ok) {
-      open -= 1;
-      return refuse(target.reason);
+    const upstream = options.upstream ? decideUpstream(options.upstream, host, port) : ({ kind: 'direct' } as const);
+    let route: Route;
+    if (upstream.kind === 'upstream') {
+      // The upstream resolves the name: no lookup here, so no address check either (the operator trusts it).
+      route = { kind: 'upstream', proxy: upstream.proxy };
+    } else {
+      const target = await options.resolver.resolve(host, port).catch((error: unknown) => ({ ok: false as const, reason: `${host} could not be resolved (${(error as Error).message})`, setting: undefined }));
+      if (!target.ok) {
+        open -= 1;
+        return refuse(target.reason, 403, target.setting);
+      }
+      route = { kind: 'direct', address: target.address, port: target.port };
     }
     let finished = false;
     return {
       ok: true,
-      address: target.address,
-      port: target.port,
+      route,
       finish: (bytesOut, bytesIn) => {
         if (finished) return;
         finished = true;
@@ -127,7 +146,11 @@ export function createEgressProxy(options: EgressProxyOptions) {
     };
   }
 
-  function dial(address: string, port: number): Promise<Socket> {
+  function dial(route: Route, host: string, port: number): Promise<Socket> {
+    return route.kind === 'upstream' ? connectThroughUpstream(route.proxy, host, port, PROXY_CONNECT_TIMEOUT_MS) : dialAddress(route.address, route.port);
+  }
+
+  function dialAddress(address: string, port: number): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const upstream = connect({ host: address, port, timeout: PROXY_CONNECT_TIMEOUT_MS });
       const fail = (error: Error) => {
@@ -157,7 +180,7 @@ export function createEgressProxy(options: EgressProxyOptions) {
     if (!admitted.ok) {
       // Clients rarely show a refused tunnel's body, so the status line and a header say it too (pip and npm print the status line).
       const body = Buffer.from(admitted.text);
-      const statusLine = `${admitted.status} Tandem network policy refused ${host}:${port}`.replace(/[^\x20-\x7e]/g, '');
+      const statusLine = `${admitted.status} Tandem network policy refused ${host}:${port}${admitted.setting ? `; an operator can allow it with ${admitted.setting}` : ''}`.replace(/[^\x20-\x7e]/g, '');
       const header = admitted.text.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '').trim();
       client.end(`HTTP/1.1 ${statusLine}\r\nX-Tandem-Refused: ${header}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.byteLength}\r\nConnection: close\r\n\r\n${body}`);
       return;
@@ -166,7 +189,7 @@ export function createEgressProxy(options: EgressProxyOptions) {
     let bytesIn = 0;
     let upstream: Socket;
     try {
-      upstream = await dial(admitted.address, admitted.port);
+      upstream = await dial(admitted.route, host, port);
     } catch (error) {
       admitted.finish(0, 0);
       client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nTandem's proxy could not reach ${host}:${port}: ${(error as Error).message}\n`);
@@ -203,7 +226,8 @@ export function createEgressProxy(options: EgressProxyOptions) {
     const port = url.port === '' ? 80 : Number(url.port);
     const admitted = await admit(host, port);
     if (!admitted.ok) {
-      response.writeHead(admitted.status, { 'content-type': 'text/plain; charset=utf-8', 'x-tandem-refused': admitted.text.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '').trim() }).end(admitted.text);
+      const statusMessage = `Tandem network policy refused ${host}:${port}${admitted.setting ? `; an operator can allow it with ${admitted.setting}` : ''}`.replace(/[^\x20-\x7e]/g, '');
+      response.writeHead(admitted.status, statusMessage, { 'content-type': 'text/plain; charset=utf-8', 'x-tandem-refused': admitted.text.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '').trim() }).end(admitted.text);
       return;
     }
     let bytesOut = 0;
@@ -211,8 +235,13 @@ export function createEgressProxy(options: EgressProxyOptions) {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(request.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
     headers.host = url.host;
-    // The checked address, not the name: nothing resolves the name again between check and dial.
-    const upstream = httpRequest({ host: admitted.address, port: admitted.port, method: request.method, path: `${url.pathname}${url.search}`, headers, setHost: false, timeout: PROXY_CONNECT_TIMEOUT_MS });
+    const route = admitted.route;
+    const upstream =
+      route.kind === 'upstream'
+        ? // The upstream gets the absolute URI and resolves the name itself.
+          requestThroughUpstream(route.proxy, url, { method: request.method, headers, timeout: PROXY_CONNECT_TIMEOUT_MS })
+        : // The checked address, not the name: nothing resolves the name again between check and dial.
+          httpRequest({ host: route.address, port: route.port, method: request.method, path: `${url.pathname}${url.search}`, headers, setHost: false, timeout: PROXY_CONNECT_TIMEOUT_MS });
     const done = () => admitted.finish(bytesOut, bytesIn);
     upstream.on('response', (answer) => {
       const answerHeaders: Record<string, string | string[]> = {};

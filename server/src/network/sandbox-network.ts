@@ -6,6 +6,7 @@ import { buildSandboxCommand, type SandboxCommandOptions } from '../sandbox/loca
 import { killProcessGroup } from '../sandbox/local/run-process.js';
 import { CLOSED_POLICY, type NetworkPolicy } from './connection-policy.js';
 import { createEgressProxy, type ProxyAttempt } from './egress-proxy.js';
+import type { EgressSettings } from './egress-settings.js';
 import type { HostResolver } from './host-resolver.js';
 
 /**
@@ -107,6 +108,10 @@ export interface SandboxNetworkOptions {
   /** How the relay's own sandbox is built (uid, identity files, limits, cgroup...). */
   command: Omit<SandboxCommandOptions, 'env' | 'cwd' | 'newSession' | 'workspaceHostDir' | 'networkNamespace' | 'networkEnv'>;
   resolver: HostResolver;
+  /** The operator's upstream proxy and the hosts that bypass it. */
+  upstream?: Pick<EgressSettings, 'upstreamProxy' | 'noProxy'>;
+  /** More for every process's environment (the registry mirrors); the proxy settings always win. */
+  env?: Record<string, string>;
   policy?: NetworkPolicy;
   /** Which relay (tests pick one); socat when the host has it, else node. */
   relay?: RelayProgram;
@@ -130,6 +135,7 @@ export async function startSandboxNetwork(options: SandboxNetworkOptions): Promi
     uid,
     policy: () => policy,
     resolver: options.resolver,
+    upstream: options.upstream,
     onAttempt: (attempt) => listeners.forEach((listener) => listener(attempt)),
   });
   await proxy.listen();
@@ -173,7 +179,7 @@ export async function startSandboxNetwork(options: SandboxNetworkOptions): Promi
   const exited = new Promise<void>((resolve) => (relay.exitCode !== null ? resolve() : relay.once('exit', () => resolve())));
   return {
     namespacePath: `/proc/${process.pid}/fd/${held.fd}`,
-    env: proxyEnvironment(),
+    env: { ...options.env, ...proxyEnvironment() },
     setPolicy: (next) => {
       policy = next;
     },

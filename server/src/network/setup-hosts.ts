@@ -32,10 +32,12 @@ export function ecosystemHosts(topLevelNames: readonly string[]): string[] {
 
 /**
  * Pure: the setup policy of a repo. `configured` is the operator's TANDEM_SETUP_HOSTS (null when
- * unset: the ecosystem defaults); `approvedRepoHosts` the repo's own network.setup, only once approved.
+ * unset: the ecosystem defaults); `approvedRepoHosts` the repo's own network.setup, only once approved;
+ * `mirrorHosts` the hosts of the registry mirrors configured on the server, which join either list.
  */
-export function decideSetupPolicy(topLevelNames: readonly string[], configured: readonly string[] | null, approvedRepoHosts: readonly string[]): NetworkPolicy {
-  const operator = configured === null ? ecosystemHosts(topLevelNames) : configured.flatMap((host) => (host === AUTO_SETUP_HOSTS ? ecosystemHosts(topLevelNames) : [host]));
+export function decideSetupPolicy(topLevelNames: readonly string[], configured: readonly string[] | null, approvedRepoHosts: readonly string[], mirrorHosts: readonly string[] = []): NetworkPolicy {
+  const listed = configured === null ? ecosystemHosts(topLevelNames) : configured.flatMap((host) => (host === AUTO_SETUP_HOSTS ? ecosystemHosts(topLevelNames) : [host]));
+  const operator = [...listed, ...mirrorHosts];
   const rules: HostRule[] = [...new Set(operator)].map((pattern) => ({ pattern, source: 'operator' as const }));
   for (const pattern of approvedRepoHosts) rules.push({ pattern, source: 'repo' });
   return { phase: 'setup', rules };

@@ -14,6 +14,8 @@ import { redactAttempt, type ProxyAttempt } from './egress-proxy.js';
 export function createSetupNetwork(deps: {
   store: NetworkRepository;
   configuredHosts: readonly string[] | null;
+  /** The hosts of the registry mirrors configured on the server. */
+  mirrorHosts?: readonly string[];
   /** Knows every secret value setup runs were given. */
   redact: (text: string) => string;
   logger: { error(message: string, error?: unknown): void };
@@ -22,7 +24,7 @@ export function createSetupNetwork(deps: {
     async setupPolicy(treeDir: string, repo: string | undefined): Promise<NetworkPolicy> {
       const file = await readRepoEnvironment(treeDir).catch(() => null);
       const approved = file && repo !== undefined ? await deps.store.isApproved(repo, file.hash, null) : false;
-      return defaultSetupPolicy(treeDir, deps.configuredHosts, approved ? (file?.environment.network?.setup ?? []) : []);
+      return defaultSetupPolicy(treeDir, deps.configuredHosts, approved ? (file?.environment.network?.setup ?? []) : [], deps.mirrorHosts);
     },
     onSetupAttempt(repo: string | undefined, attempt: ProxyAttempt): void {
       if (repo === undefined) return;

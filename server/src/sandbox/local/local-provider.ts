@@ -14,6 +14,7 @@ import { mountWorkspace, removeSandboxDir } from './workspace-mount.js';
 import { listTree } from './host-files.js';
 import type { NetworkPolicy } from '../../network/connection-policy.js';
 import type { ProxyAttempt } from '../../network/egress-proxy.js';
+import type { EgressSettings } from '../../network/egress-settings.js';
 import { createSystemResolver, type HostResolver } from '../../network/host-resolver.js';
 import { startSandboxNetwork, type SandboxNetwork } from '../../network/sandbox-network.js';
 import { decideSetupPolicy } from '../../network/setup-hosts.js';
@@ -58,12 +59,16 @@ export interface LocalNetworkOptions {
   setupPolicy?(treeDir: string, repo: string | undefined): Promise<NetworkPolicy>;
   /** Every connection attempt of a setup script. */
   onSetupAttempt?(repo: string | undefined, attempt: ProxyAttempt): void;
+  /** The operator's upstream proxy for allowed connections, and the hosts that bypass it (NO_PROXY). */
+  upstream?: Pick<EgressSettings, 'upstreamProxy' | 'noProxy'>;
+  /** The registry mirrors' settings, in every sandbox process's environment (setup's too). */
+  env?: Record<string, string>;
 }
 
 /** The setup policy with nothing configured: the registries of the ecosystems the tree's top level shows. */
-export async function defaultSetupPolicy(treeDir: string, configuredHosts: readonly string[] | null = null, approvedRepoHosts: readonly string[] = []): Promise<NetworkPolicy> {
+export async function defaultSetupPolicy(treeDir: string, configuredHosts: readonly string[] | null = null, approvedRepoHosts: readonly string[] = [], mirrorHosts: readonly string[] = []): Promise<NetworkPolicy> {
   const names = (await listTree(treeDir, '.').catch(() => [])).map((entry) => entry.path);
-  return decideSetupPolicy(names, configuredHosts, approvedRepoHosts);
+  return decideSetupPolicy(names, configuredHosts, approvedRepoHosts, mirrorHosts);
 }
 
 /** How this provider bounds what a sandbox uses, as decided at start-up (for the log and for tests). */
@@ -157,7 +162,7 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
         if (tmp.kind === 'disk') await mkdir(tmp.hostDir, { recursive: true }).then(() => chown(tmp.hostDir, uid, uid));
         const base = { uid, ...files, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile };
         // Reaches nothing until the session sets its policy (a warm sandbox has no session yet).
-        network = await startSandboxNetwork({ dir: path.join(sandboxDir, 'net'), command: base, resolver });
+        network = await startSandboxNetwork({ dir: path.join(sandboxDir, 'net'), command: base, resolver, upstream: options.network?.upstream, env: options.network?.env });
         const ownCgroup = cgroup;
         const ownNetwork = network;
         return new LocalSandbox({
@@ -203,7 +208,7 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
         if (tmp.kind === 'disk') await mkdir(tmp.hostDir, { recursive: true }).then(() => chown(tmp.hostDir, SNAPSHOT_BUILD_UID, SNAPSHOT_BUILD_UID));
         const base = { uid: SNAPSHOT_BUILD_UID, ...files, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile };
         const policy = await (options.network?.setupPolicy ?? ((tree: string) => defaultSetupPolicy(tree)))(treeDir, repo);
-        network = await startSandboxNetwork({ dir: path.join(dir, 'net'), command: base, resolver, policy });
+        network = await startSandboxNetwork({ dir: path.join(dir, 'net'), command: base, resolver, policy, upstream: options.network?.upstream, env: options.network?.env });
         const refusals: string[] = [];
         network.onAttempt((attempt) => {
           options.network?.onSetupAttempt?.(repo, attempt);

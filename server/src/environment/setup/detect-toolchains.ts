@@ -16,12 +16,16 @@ export interface JavaScriptFacts {
   from: 'packageManager' | 'devEngines' | 'lockfile' | 'default';
   /** The lockfile at the root, if any. */
   lockfile: string | null;
+  /** Whether package.json names any dependency (or workspaces): without, there is nothing to install. */
+  hasDependencies: boolean;
 }
 
 export interface RepoFacts {
   /** Names of the regular files at the repo's top level. */
   files: ReadonlySet<string>;
   javascript: JavaScriptFacts | null;
+  /** A node_modules folder came with the repo (a local checkout copied as it is): installed already. */
+  nodeModulesCopied: boolean;
   /** pyproject.toml's text (bounded), when there is one. */
   pyproject: string | null;
 }
@@ -62,7 +66,8 @@ export function decideJavaScriptStep(facts: JavaScriptFacts): SetupStep {
   const locked = (names: string[]) => facts.lockfile !== null && names.includes(facts.lockfile);
   switch (facts.name) {
     case 'npm':
-      return { kind: 'run', label, script: commandLine('npm', locked(NPM_LOCKFILES) ? 'frozen' : 'install')!, tool: REQUIRED_TOOLS.npm };
+      // Without a lockfile, none is written into the workspace (it would show as a change of the session's).
+      return { kind: 'run', label, script: locked(NPM_LOCKFILES) ? commandLine('npm', 'frozen')! : `${commandLine('npm', 'install')!} --no-package-lock`, tool: REQUIRED_TOOLS.npm };
     case 'pnpm':
     case 'yarn': {
       // corepack fetches the version `packageManager` names (its own default without one) and runs it.
@@ -107,7 +112,11 @@ export function decidePythonStep(facts: RepoFacts): SetupStep | null {
 /** Every detected step, JavaScript first, then Python, Go and Cargo. */
 export function decideDetectedSteps(facts: RepoFacts): SetupStep[] {
   const steps: SetupStep[] = [];
-  if (facts.javascript) steps.push(decideJavaScriptStep(facts.javascript));
+  if (facts.javascript && !facts.javascript.hasDependencies) {
+    steps.push({ kind: 'skipped', label: `Installing with ${facts.javascript.name}`, reason: 'package.json names no dependencies' });
+  } else if (facts.javascript && facts.nodeModulesCopied) {
+    steps.push({ kind: 'skipped', label: `Installing with ${facts.javascript.name}`, reason: 'node_modules came with the repo (a local folder copied as it is)' });
+  } else if (facts.javascript) steps.push(decideJavaScriptStep(facts.javascript));
   const python = decidePythonStep(facts);
   if (python) steps.push(python);
   if (facts.files.has('go.mod')) steps.push({ kind: 'run', label: 'Downloading Go modules (go.mod)', script: 'go mod download', tool: REQUIRED_TOOLS.go });

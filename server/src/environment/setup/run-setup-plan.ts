@@ -1,6 +1,7 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExecResult } from '../../sandbox/provider.js';
+import { buildLogTail, SnapshotBuildError } from '../../sandbox/snapshot-build-error.js';
 import { planSetup, type SetupPlan, type SetupStep } from './setup-plan.js';
 
 /**
@@ -20,12 +21,12 @@ export const MISSING_TOOL_MARKER = 'tandem-setup-missing:';
 const VERSION_MARKER = 'tandem-toolchain';
 
 /**
- * Every step's environment: caches in the sandbox's /tmp (not the snapshot), nothing interactive,
+ * Every step's environment: caches in the sandbox's /tmp (not the snapshot), nothing interactive
+ * (not CI=true: pnpm and yarn then refuse to install a repo that has no lockfile),
  * corepack fetching package managers from the npm registry (a setup host) without pinning
  * `packageManager` into the repo's package.json.
  */
 export const SETUP_STEP_ENVIRONMENT: Readonly<Record<string, string>> = {
-  CI: 'true',
   npm_config_cache: '/tmp/tandem-setup/npm',
   npm_config_update_notifier: 'false',
   COREPACK_HOME: '/tmp/tandem-setup/corepack',
@@ -37,6 +38,9 @@ export const SETUP_STEP_ENVIRONMENT: Readonly<Record<string, string>> = {
   PIP_NO_INPUT: '1',
   UV_CACHE_DIR: '/tmp/tandem-setup/uv',
 };
+
+/** The host's CA store (Debian, Ubuntu, Alpine), which sandboxes see under their read-only /etc. */
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 /** What the probe prints: the tools on the sandbox's PATH and the project's virtualenv. */
 const TOOLCHAIN_PROBE = [
@@ -54,6 +58,9 @@ export function stepScript(step: Extract<SetupStep, { kind: 'run' }>): string {
     `export ${Object.entries(SETUP_STEP_ENVIRONMENT).map(([name, value]) => `${name}=${quoted(value)}`).join(' ')}`,
     // The npm registry for corepack: the operator's mirror when the sandbox's npm has one.
     'export COREPACK_NPM_REGISTRY="${npm_config_registry:-https://registry.npmjs.org}"',
+    // Node's own https (corepack, yarn) trusts only its bundled CAs; npm, pip and curl read the host's
+    // store, where an operator puts the CA of a TLS-intercepting egress. Node gets that store too.
+    `if [ -z "\${NODE_EXTRA_CA_CERTS:-}" ] && [ -f ${SYSTEM_CA_BUNDLE} ]; then export NODE_EXTRA_CA_CERTS=${SYSTEM_CA_BUNDLE}; fi`,
   ];
   if (step.tool) {
     lines.push(`if ! command -v ${step.tool.name} >/dev/null 2>&1; then echo ${quoted(`${MISSING_TOOL_MARKER} ${step.tool.name} is not installed on this server: ${step.tool.provide}`)}; exit 127; fi`);
@@ -98,8 +105,6 @@ export interface RunRepoSetupOptions {
   plan?: SetupPlan;
 }
 
-const tailOf = (text: string) => text.trim().split('\n').slice(-15).join('\n') || '(no output)';
-
 /**
  * Plans and runs the setup of a tree without `.tandem/setup.sh`. Returns whether anything ran in the
  * tree (the caller then shares the tree's new files with the sandboxes' uids). Throws, with the log's
@@ -112,7 +117,8 @@ export async function runRepoSetup(options: RunRepoSetupOptions): Promise<boolea
   const log = (text: string) => appendFile(logFile, text.endsWith('\n') ? text : `${text}\n`);
   await writeFile(logFile, '');
   for (const note of plan.notes) await log(`tandem: ${note}`);
-  if (plan.steps.length === 0) {
+  if (!plan.steps.some((step) => step.kind === 'run')) {
+    for (const step of plan.steps) if (step.kind === 'skipped') await log(`tandem: ${step.label}: skipped (${step.reason})`);
     await log('tandem: no setup file and nothing detected to install');
     return false;
   }
@@ -142,7 +148,7 @@ export async function runRepoSetup(options: RunRepoSetupOptions): Promise<boolea
     }
     if (result.exitCode !== 0) {
       await log(`tandem: ${step.label} failed (exit ${result.exitCode ?? 'timeout'})`);
-      throw new Error(`${step.label} failed (exit ${result.exitCode ?? 'timeout'}). Last lines:\n${tailOf(`${result.stdout}\n${result.stderr}`)}`);
+      throw new SnapshotBuildError(`${step.label} failed (exit ${result.exitCode ?? 'timeout'})`, buildLogTail(`${result.stdout}\n${result.stderr}`));
     }
     Object.assign(stepVersions, parseToolchainVersions(result.stdout));
     await log(`tandem: done in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);

@@ -23,35 +23,38 @@ function repo(files: Record<string, string | { link: string }>): string {
   return tree;
 }
 
+/** A package.json with a dependency (and `extra` fields): one without any has nothing to install. */
+const pkg = (extra: object = {}) => JSON.stringify({ dependencies: { semver: '7.6.3' }, ...extra });
+
 const runs = async (tree: string) => (await planSetup(tree)).steps.map((step) => (step.kind === 'run' ? `${step.label}: ${step.script}` : `${step.label}: skipped`));
 
 describe('JavaScript, detected with package-manager-detector', () => {
   it('npm: ci with a lockfile, install without one', async () => {
-    expect(await runs(repo({ 'package.json': '{}', 'package-lock.json': '{}' }))).toEqual(['Installing with npm (package-lock.json): npm ci']);
-    expect(await runs(repo({ 'package.json': '{"name":"x"}' }))).toEqual(['Installing with npm (package.json without a lockfile): npm i']);
+    expect(await runs(repo({ 'package.json': pkg(), 'package-lock.json': '{}' }))).toEqual(['Installing with npm (package-lock.json): npm ci']);
+    expect(await runs(repo({ 'package.json': pkg({ name: 'x' }) }))).toEqual(['Installing with npm (package.json without a lockfile): npm i --no-package-lock']);
   });
 
   it('pnpm and yarn through corepack at the version packageManager names; devEngines counts too', async () => {
-    expect(await runs(repo({ 'package.json': '{"packageManager":"pnpm@9.12.0+sha512.abc"}', 'pnpm-lock.yaml': '' }))).toEqual([
+    expect(await runs(repo({ 'package.json': pkg({ packageManager: 'pnpm@9.12.0+sha512.abc' }), 'pnpm-lock.yaml': '' }))).toEqual([
       'Installing with pnpm 9.12.0 (packageManager): corepack pnpm i --frozen-lockfile',
     ]);
-    expect(await runs(repo({ 'package.json': '{"packageManager":"yarn@1.22.22"}', 'yarn.lock': '' }))).toEqual([
+    expect(await runs(repo({ 'package.json': pkg({ packageManager: 'yarn@1.22.22' }), 'yarn.lock': '' }))).toEqual([
       'Installing with yarn 1.22.22 (packageManager): corepack yarn install --frozen-lockfile',
     ]);
-    expect(await runs(repo({ 'package.json': '{"packageManager":"yarn@4.5.0"}', 'yarn.lock': '' }))).toEqual([
+    expect(await runs(repo({ 'package.json': pkg({ packageManager: 'yarn@4.5.0' }), 'yarn.lock': '' }))).toEqual([
       'Installing with yarn (berry) (packageManager): corepack yarn install --immutable',
     ]);
-    expect(await runs(repo({ 'package.json': '{"devEngines":{"packageManager":{"name":"pnpm","version":"10.0.0"}}}' }))).toEqual([
+    expect(await runs(repo({ 'package.json': pkg({ devEngines: { packageManager: { name: 'pnpm', version: '10.0.0' } } }) }))).toEqual([
       'Installing with pnpm 10.0.0 (devEngines): corepack pnpm i',
     ]);
-    expect(await runs(repo({ 'package.json': '{}', 'pnpm-lock.yaml': '' }))).toEqual(['Installing with pnpm (pnpm-lock.yaml): corepack pnpm i --frozen-lockfile']);
+    expect(await runs(repo({ 'package.json': pkg(), 'pnpm-lock.yaml': '' }))).toEqual(['Installing with pnpm (pnpm-lock.yaml): corepack pnpm i --frozen-lockfile']);
   });
 
   it('bun needs bun on the host; a monorepo installs once at the root, whatever its packages hold', async () => {
-    const [bun] = (await planSetup(repo({ 'package.json': '{}', 'bun.lock': '' }))).steps;
+    const [bun] = (await planSetup(repo({ 'package.json': pkg(), 'bun.lock': '' }))).steps;
     expect(bun).toMatchObject({ kind: 'run', script: 'bun install --frozen-lockfile', tool: { name: 'bun' } });
     const monorepo = repo({
-      'package.json': '{"packageManager":"pnpm@9.12.0","workspaces":["packages/*"]}',
+      'package.json': JSON.stringify({ packageManager: 'pnpm@9.12.0', workspaces: ['packages/*'] }),
       'pnpm-workspace.yaml': 'packages: ["packages/*"]',
       'pnpm-lock.yaml': '',
       'packages/a/package.json': '{}',
@@ -60,10 +63,15 @@ describe('JavaScript, detected with package-manager-detector', () => {
     expect(await runs(monorepo)).toEqual(['Installing with pnpm 9.12.0 (packageManager): corepack pnpm i --frozen-lockfile']);
   });
 
+  it('nothing to install without dependencies, or when node_modules came with a copied folder', async () => {
+    expect(await runs(repo({ 'package.json': '{"name":"x","scripts":{"test":"node --test"}}' }))).toEqual(['Installing with npm: skipped']);
+    expect(await runs(repo({ 'package.json': pkg(), 'package-lock.json': '{}', 'node_modules/semver/package.json': '{}' }))).toEqual(['Installing with npm: skipped']);
+  });
+
   it('never reads through a link: a package.json or lockfile that is a link is as good as absent', async () => {
-    const outside = repo({ 'package.json': '{"packageManager":"yarn@1.22.22"}' });
+    const outside = repo({ 'package.json': pkg({ packageManager: 'yarn@1.22.22' }) });
     expect(await runs(repo({ 'package.json': { link: path.join(outside, 'package.json') } }))).toEqual([]);
-    expect(await runs(repo({ 'package.json': '{}', 'pnpm-lock.yaml': { link: '/etc/passwd' } }))).toEqual(['Installing with npm (package.json without a lockfile): npm i']);
+    expect(await runs(repo({ 'package.json': pkg(), 'pnpm-lock.yaml': { link: '/etc/passwd' } }))).toEqual(['Installing with npm (package.json without a lockfile): npm i --no-package-lock']);
   });
 });
 
@@ -84,13 +92,13 @@ describe('Python, Go and Cargo', () => {
   });
 
   it('go mod download and cargo fetch, each needing its tool; a polyglot repo gets every step in order', async () => {
-    expect(await runs(repo({ 'package.json': '{}', 'package-lock.json': '{}', 'requirements.txt': '', 'go.mod': 'module x', 'Cargo.toml': '' }))).toEqual([
+    expect(await runs(repo({ 'package.json': pkg(), 'package-lock.json': '{}', 'requirements.txt': '', 'go.mod': 'module x', 'Cargo.toml': '' }))).toEqual([
       'Installing with npm (package-lock.json): npm ci',
       'Installing with pip into .venv (requirements.txt): python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt',
       'Downloading Go modules (go.mod): go mod download',
       'Fetching crates (Cargo.toml): cargo fetch',
     ]);
-    expect(decideDetectedSteps({ files: new Set(['go.mod']), javascript: null, pyproject: null })).toEqual([
+    expect(decideDetectedSteps({ files: new Set(['go.mod']), javascript: null, nodeModulesCopied: false, pyproject: null })).toEqual([
       expect.objectContaining({ tool: expect.objectContaining({ name: 'go', provide: expect.stringContaining('https://go.dev/doc/install') }) }),
     ]);
   });
@@ -101,7 +109,7 @@ describe('environment files the team keeps come before detection', () => {
   const cursor = { '.cursor/environment.json': '{ "install": "./install.sh" }' };
   const openinspect = { '.openinspect/setup.sh': 'echo hi' };
   const copilot = { '.github/workflows/copilot-setup-steps.yml': 'jobs:\n  copilot-setup-steps:\n    steps:\n      - run: make copilot\n' };
-  const packageJson = { 'package.json': '{}', 'package-lock.json': '{}' };
+  const packageJson = { 'package.json': pkg(), 'package-lock.json': '{}' };
 
   it('in order: devcontainer, Cursor, Open-Inspect, Copilot; the plan names the file it follows', async () => {
     expect(await planSetup(repo({ ...packageJson, ...devcontainer, ...cursor, ...openinspect, ...copilot }))).toMatchObject({

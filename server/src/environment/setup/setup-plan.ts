@@ -74,7 +74,12 @@ export async function readTreeText(tree: string, relativePath: string, maxBytes:
   }
 }
 
+const dependencyMap = z.record(z.string(), z.unknown()).optional().catch(undefined);
 const packageJsonSchema = z.looseObject({
+  dependencies: dependencyMap,
+  devDependencies: dependencyMap,
+  optionalDependencies: dependencyMap,
+  workspaces: z.unknown().optional(),
   packageManager: z.string().max(300).optional().catch(undefined),
   devEngines: z.looseObject({ packageManager: z.looseObject({ name: z.string().max(100) }).optional().catch(undefined) }).optional().catch(undefined),
 });
@@ -100,9 +105,11 @@ export async function detectJavaScript(tree: string, topLevelFiles: ReadonlySet<
     await writeFile(path.join(scratch, 'package.json'), JSON.stringify(fields));
     for (const name of Object.keys(LOCKS)) if (topLevelFiles.has(name)) await writeFile(path.join(scratch, name), '');
     const detected = await detect({ cwd: scratch, stopDir: scratch });
-    if (!detected) return { name: 'npm', agent: 'npm', from: 'default', lockfile };
+    const hasDependencies =
+      [fields.dependencies, fields.devDependencies, fields.optionalDependencies].some((map) => map !== undefined && Object.keys(map).length > 0) || fields.workspaces !== undefined;
+    if (!detected) return { name: 'npm', agent: 'npm', from: 'default', lockfile, hasDependencies };
     const from = fields.packageManager ? 'packageManager' : fields.devEngines?.packageManager ? 'devEngines' : 'lockfile';
-    return { name: detected.name, agent: detected.agent, ...(detected.version ? { version: detected.version } : {}), from, lockfile };
+    return { name: detected.name, agent: detected.agent, ...(detected.version ? { version: detected.version } : {}), from, lockfile, hasDependencies };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -126,6 +133,11 @@ export async function planSetup(tree: string): Promise<SetupPlan> {
   const entries = await listTree(tree, '.').catch(() => []);
   const files = new Set(entries.filter((entry) => entry.kind === 'file').map((entry) => entry.path));
   const pyproject = files.has('pyproject.toml') ? await readTreeText(tree, 'pyproject.toml', MAX_SETUP_FILE_BYTES) : null;
-  const facts: RepoFacts = { files, javascript: await detectJavaScript(tree, files), pyproject: pyproject?.kind === 'text' ? pyproject.text : null };
+  const facts: RepoFacts = {
+    files,
+    javascript: await detectJavaScript(tree, files),
+    nodeModulesCopied: entries.some((entry) => entry.path === 'node_modules' && entry.kind === 'directory'),
+    pyproject: pyproject?.kind === 'text' ? pyproject.text : null,
+  };
   return { source: { kind: 'detected' }, steps: decideDetectedSteps(facts), notes };
 }

@@ -5,6 +5,7 @@ import { chmod, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
+import { runRepoSetup } from '../../environment/setup/run-setup-plan.js';
 import type { ExecResult, SnapshotRef } from '../provider.js';
 import { LOCAL_GIT_PROTOCOLS, parseRepoReference, REMOTE_GIT_PROTOCOLS, resolveRepo, type RepoPolicy } from '../repo-location.js';
 import { copyTreeNoFollow, shareTreeNoFollow } from './no-follow-tree.js';
@@ -163,6 +164,9 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
           if (result.exitCode !== 0) {
             throw new SnapshotBuildError(`${SETUP_SCRIPT_PATH} failed (exit ${result.exitCode ?? 'timeout'})`, buildLogTail(`${result.stdout}\n${result.stderr}`));
           }
+          await shareTreeNoFollow(tree);
+        } else if (await runRepoSetup({ tree, snapshotDir: dir, repo, runSetup: options.runSetup, progress })) {
+          // No setup file: the environment files the team keeps, else the installs detected from the repo.
           await shareTreeNoFollow(tree);
         }
         const snapshot: SnapshotRef = { id, repo, commit, builtAtMs: Date.now(), formatVersion: SNAPSHOT_FORMAT_VERSION };

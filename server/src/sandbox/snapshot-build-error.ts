@@ -14,9 +14,9 @@ export class SnapshotBuildError extends Error {
   }
 }
 
-/** The last `BUILD_LOG_TAIL_LINES` non-empty-ended lines of a build's output. */
+/** The last `BUILD_LOG_TAIL_LINES` lines of a build's output with text on them (stdout and stderr are joined with blank lines between). */
 export function buildLogTail(output: string): string {
-  return output.trim().split('\n').slice(-BUILD_LOG_TAIL_LINES).join('\n') || '(no output)';
+  return output.split('\n').filter((line) => line.trim() !== '').slice(-BUILD_LOG_TAIL_LINES).join('\n') || '(no output)';
 }
 
 export interface BuildFailure {

@@ -1,5 +1,6 @@
 import type { SessionMeta, TimingStage } from '../../../../shared/src/doc/schema.js';
 import { ServiceDot } from './service-bar.js';
+import { SnapshotOrigin } from './snapshot-origin.js';
 
 const SEGMENTS: { from: TimingStage; to: TimingStage; label: string; className: string }[] = [
   { from: 'requestedAt', to: 'snapshotReadyAt', label: 'snapshot', className: 'seg-snapshot' },
@@ -48,6 +49,7 @@ export function StartupWaterfall({ meta }: { meta: SessionMeta }) {
           </strong>
         )}
       </div>
+      <SnapshotOrigin meta={meta} />
       {meta.services.length > 0 && (
         <div className="waterfall-services" data-testid="waterfall-services">
           {meta.services.map((service) => (

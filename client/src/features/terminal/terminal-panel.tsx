@@ -9,6 +9,7 @@ import { SandboxFailed } from './sandbox-failed.js';
 import { SandboxUnavailable } from './sandbox-unavailable.js';
 import { StartupWaterfall } from './startup-waterfall.js';
 import { ServiceBar, ServiceDot } from './service-bar.js';
+import { SnapshotNotices } from './snapshot-origin.js';
 import { TerminalView, type TerminalStatus } from './terminal-view.js';
 
 /** Typing presence stays on this long after the last keystroke. */
@@ -128,6 +129,7 @@ export function TerminalPanelBody({
         </span>
       </div>
       {error && <p className="error-text">{error}</p>}
+      <SnapshotNotices meta={meta} />
       {activeService && <ServiceBar sessionId={sessionId} service={activeService} canEdit={canEdit} />}
       <TerminalView key={active} sessionId={sessionId} terminalId={active} token={token} onTyping={markTyping} onStatus={setStatus} />
       <StartupWaterfall meta={meta} />

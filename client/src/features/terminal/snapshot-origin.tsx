@@ -1,0 +1,86 @@
+import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
+import './snapshot-origin.css';
+
+/** A commit as people read it: its first 7 characters. */
+const shortCommit = (commit: string) => commit.slice(0, 7);
+
+/** A snapshot's time in the viewer's clock: the time today, the date and time before. */
+export function formatSnapshotTime(atMs: number, nowMs = Date.now()): string {
+  const at = new Date(atMs);
+  const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return at.toDateString() === new Date(nowMs).toDateString() ? time : `${at.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
+}
+
+function Commit({ commit }: { commit: string }) {
+  return (
+    <code className="commit-sha" title={commit}>
+      {shortCommit(commit)}
+    </code>
+  );
+}
+
+/**
+ * Where the session's workspace came from: the commit and its snapshot's time, and, when the start
+ * waited for the repo's snapshot to catch up with a moved HEAD, that it did.
+ */
+export function SnapshotOrigin({ meta }: { meta: SessionMeta }) {
+  const { startedFrom, snapshotUpdate } = meta;
+  const starting = meta.sandboxState === 'booting';
+  if (!startedFrom && !snapshotUpdate) return null;
+  return (
+    <div className="snapshot-origin" data-testid="snapshot-origin">
+      {snapshotUpdate && (!startedFrom || startedFrom.commit === snapshotUpdate.commit) && (
+        <span className="snapshot-update" data-testid="snapshot-update">
+          <i className="dot seg-snapshot" /> {starting && !startedFrom ? 'Updating' : 'Updated'} the snapshot to <Commit commit={snapshotUpdate.commit} />: the repo moved since{' '}
+          {formatSnapshotTime(snapshotUpdate.sinceBuiltAtMs)}
+        </span>
+      )}
+      {startedFrom && (
+        <span className="snapshot-start" data-testid="snapshot-start">
+          Started from {startedFrom.commit === 'none' ? 'a folder (no git commit)' : <Commit commit={startedFrom.commit} />}
+          <span className="muted"> · snapshot of {formatSnapshotTime(startedFrom.snapshotBuiltAtMs)}</span>
+        </span>
+      )}
+    </div>
+  );
+}
+
+/**
+ * What happened to the repo's snapshot since this session started: the repo moved on (new sessions
+ * start from the new commit; this one keeps its workspace), or a rebuild failed (with its log's tail).
+ */
+export function SnapshotNotices({ meta }: { meta: SessionMeta }) {
+  const { repoMoved, snapshotFailure } = meta;
+  if (!repoMoved && !snapshotFailure) return null;
+  return (
+    <div className="snapshot-notices">
+      {snapshotFailure && (
+        <div className="snapshot-notice failed" role="status" data-testid="snapshot-failure">
+          <div className="snapshot-notice-head">
+            <strong>
+              The snapshot rebuild{snapshotFailure.commit === 'none' ? '' : <> for <Commit commit={snapshotFailure.commit} /></>} failed
+            </strong>
+            <span>{snapshotFailure.summary}</span>
+            <span className="muted">running on the snapshot of {formatSnapshotTime(snapshotFailure.runningOnBuiltAtMs)}</span>
+          </div>
+          <details>
+            <summary>Build log and what to do</summary>
+            <p>Fix the repo&apos;s setup and commit: the next rebuild picks it up, and new sessions start from it.</p>
+            {snapshotFailure.logTail && (
+              <pre className="snapshot-log-tail" data-testid="snapshot-log-tail">
+                {snapshotFailure.logTail}
+              </pre>
+            )}
+          </details>
+        </div>
+      )}
+      {repoMoved && !snapshotFailure && (
+        <div className="snapshot-notice moved" role="status" data-testid="repo-moved">
+          <span>
+            The repo has moved to <Commit commit={repoMoved.commit} /> since this session started; new sessions start from it.
+          </span>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -65,6 +65,24 @@ const PIP_REPO = fixture('pip-app', {
   'main.py': 'import tinypkg\nprint(tinypkg.VALUE)\n',
 });
 
+const COPILOT_REPO = fixture('copilot-app', {
+  // The team's Copilot setup is followed instead of detection (the package.json would otherwise mean npm).
+  'package.json': packageJson({}),
+  '.github/workflows/copilot-setup-steps.yml': [
+    'on: workflow_dispatch',
+    'jobs:',
+    '  copilot-setup-steps:',
+    '    runs-on: ubuntu-latest',
+    '    steps:',
+    '      - uses: actions/checkout@v5',
+    '      - name: Prepare',
+    '        run: echo "prepared by $WHO as $(id -un)" > prepared.txt',
+    '        env: { WHO: copilot-setup-steps }',
+    '',
+  ].join('\n'),
+});
+const GO_REPO = fixture('go-app', { 'go.mod': 'module example.com/app\n\ngo 1.22\n' });
+
 /** A pure-Python wheel with one module, built with the host's python3 (the format is a zip with dist-info). */
 async function buildWheel(dir: string): Promise<string> {
   const script = `
@@ -198,5 +216,25 @@ describe('a Python repo without a setup file', () => {
     expect(indexRequests).toContain(`/files/${wheelName}`);
     const imported = await run('.venv/bin/python -c "import tinypkg; print(tinypkg.VALUE)" && .venv/bin/python main.py');
     expect(imported, imported.stderr).toMatchObject({ exitCode: 0, stdout: '42\n42\n' });
+  }, READY_TIMEOUT_MS + 30_000);
+});
+
+describe('without the network', () => {
+  it('follows the team’s copilot-setup-steps.yml instead of detecting: its run: steps ran in the setup sandbox, uses: skipped, the progress named the file', async () => {
+    const { messages, record, log, run } = await readySession(COPILOT_REPO, 'copilot');
+    expect(messages).toContain('Following .github/workflows/copilot-setup-steps.yml');
+    expect(record.source).toBe('.github/workflows/copilot-setup-steps.yml');
+    expect(record.steps.map((step) => step.outcome)).toEqual(['skipped', 'ran']);
+    expect(log).not.toContain('npm ci');
+    // Run inside the sandbox, as its user, never on the host.
+    expect(await run('cat prepared.txt')).toMatchObject({ exitCode: 0, stdout: 'prepared by copilot-setup-steps as tandem\n' });
+  }, READY_TIMEOUT_MS + 30_000);
+
+  it('a Go module on a server without go: the session starts, and the build says what is missing and how to provide it', async () => {
+    const { messages, record, log } = await readySession(GO_REPO, 'go');
+    const missing = 'go is not installed on this server: see https://go.dev/doc/install';
+    expect(messages.some((message) => message.startsWith(missing))).toBe(true);
+    expect(record.steps).toEqual([{ label: 'Downloading Go modules (go.mod)', outcome: 'missing-tool', detail: expect.stringContaining(missing) }]);
+    expect(log).toContain(missing);
   }, READY_TIMEOUT_MS + 30_000);
 });

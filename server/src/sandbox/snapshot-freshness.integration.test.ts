@@ -127,3 +127,19 @@ it('a rebuild whose setup starts failing keeps the old snapshot: the sessions on
   expect(after.meta().snapshotFailure).toBeUndefined();
   await waitFor(() => running.meta().snapshotFailure === undefined && running.meta().repoMoved?.commit === fixed, 'the running session to hear of the fix');
 });
+
+it('a first build that fails (no older snapshot to run on) fails the session saying what failed, the log tail and what to do, in one log line', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const repo = await makeRepo('never-built', { 'README.md': '# never built\n', '.tandem/setup.sh': 'echo "fetching toolchain"\necho "curl: (6) Could not resolve host" >&2\nexit 7\n' });
+  const ada = await apiClient(server.url).identity('Ada');
+  const sessionId = await apiClient(server.url).createSession(ada.token, 'Never built', repo);
+  errorLines.length = 0;
+  await expect(server.runtime!.ensureStarted(sessionId, repo)).rejects.toThrow('.tandem/setup.sh failed (exit 7)');
+  const tab = connectPeer(server.url, sessionId, ada.token);
+  peers.push(tab);
+  await waitForSync(tab);
+  await waitFor(() => readMeta(tab.doc).sandboxState === 'failed', 'the session to show the failure');
+  expect(readMeta(tab.doc).sandboxMessage).toContain('curl: (6) Could not resolve host');
+  const notice = readTranscript(tab.doc).find((entry) => entry.kind === 'system-notice' && entry.level === 'error');
+  expect(notice && 'text' in notice ? notice.text : '').toMatch(/Once the repo or its \.tandem\/setup\.sh is fixed, an editor can press Try again/);
+  expect(errorLines).toEqual([{ message: `session ${sessionId}: sandbox failed to start: .tandem/setup.sh failed (exit 7)`, error: undefined }]);
+});

@@ -37,7 +37,7 @@ export function SnapshotOrigin({ meta }: { meta: SessionMeta }) {
       )}
       {startedFrom && (
         <span className="snapshot-start" data-testid="snapshot-start">
-          Started from {startedFrom.commit === 'none' ? 'a folder (no git commit)' : <Commit commit={startedFrom.commit} />}
+          Started from {startedFrom.commit === 'none' ? 'the repo (no commit recorded)' : <Commit commit={startedFrom.commit} />}
           <span className="muted"> · snapshot of {formatSnapshotTime(startedFrom.snapshotBuiltAtMs)}</span>
         </span>
       )}

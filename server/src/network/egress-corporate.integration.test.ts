@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,13 +44,58 @@ const REPO = path.join(work, 'uses-the-mirror');
 mkdirSync(path.join(REPO, '.tandem'), { recursive: true });
 writeFileSync(path.join(REPO, 'package.json'), `${JSON.stringify({ name: 'uses-the-mirror', version: '1.0.0', private: true, dependencies: { [PACKAGE]: '1.0.0' } }, null, 2)}\n`);
 // What npm said is kept in the snapshot, where the session reads it; the build itself succeeds either way.
-writeFileSync(path.join(REPO, '.tandem/setup.sh'), 'npm install --no-audit --no-fund > npm-install.txt 2>&1; echo "npm exit $?" >> npm-install.txt\n');
+writeFileSync(
+  path.join(REPO, '.tandem/setup.sh'),
+  [
+    'npm install --no-audit --no-fund > npm-install.txt 2>&1; echo "npm exit $?" >> npm-install.txt',
+    // The mirror once more through a CONNECT tunnel (-p), and a host the policy refuses.
+    `curl -s -m 10 -p -o /dev/null -w 'tunnel %{http_connect} %{http_code}\\n' "\${npm_config_registry}${'tandem-tiny'}" >> npm-install.txt`,
+    "curl -s -m 10 -o /dev/null -w 'unlisted %{http_connect}\\n' https://unlisted.corp.test/ >> npm-install.txt",
+    'true',
+    '',
+  ].join('\n'),
+);
 
 /** The mirror: one package, its packument and tarball (made with npm pack), on the local address. */
 let mirror: Server | undefined;
 let mirrorPort = 0;
 const mirrorRequests: string[] = [];
 const lookups = new Map<string, string>();
+/** The operator's upstream proxy: it resolves names from the same table and dials what it likes. */
+let upstream: Server | undefined;
+let upstreamPort = 0;
+const upstreamSaw: string[] = [];
+
+async function startUpstream(): Promise<void> {
+  const target = (authority: string) => {
+    const { hostname, port } = new URL(`http://${authority}`);
+    return { host: lookups.get(hostname) ?? hostname, port: Number(port || 80) };
+  };
+  upstream = createServer((incoming: IncomingMessage, response) => {
+    upstreamSaw.push(`${incoming.method} ${incoming.url}`);
+    const url = new URL(incoming.url ?? '/');
+    const forwarded = httpRequest({ ...target(url.host), method: incoming.method, path: `${url.pathname}${url.search}`, headers: incoming.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    forwarded.on('error', () => response.writeHead(502).end());
+    incoming.pipe(forwarded);
+  });
+  upstream.on('connect', (incoming: IncomingMessage, client: Socket, head: Buffer) => {
+    upstreamSaw.push(`CONNECT ${incoming.url}`);
+    const { host, port } = target(incoming.url ?? '');
+    const far = connect(port, host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      far.write(head);
+      far.pipe(client);
+      client.pipe(far);
+    });
+    far.on('error', () => client.destroy());
+    client.on('error', () => far.destroy());
+  });
+  await new Promise<void>((resolve) => upstream!.listen(0, '127.0.0.1', resolve));
+  upstreamPort = (upstream.address() as AddressInfo).port;
+}
 
 beforeAll(async () => {
   await chmod(work, 0o755);
@@ -90,8 +135,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => mirror!.listen(0, localAddress, resolve));
   mirrorPort = (mirror.address() as AddressInfo).port;
   lookups.set(MIRROR, localAddress);
+  await startUpstream();
 });
 afterAll(async () => {
+  upstream?.close();
   mirror?.close();
   await rm(work, { recursive: true, force: true });
 });
@@ -134,6 +181,8 @@ describe.skipIf(localAddress === undefined)('setup whose registry mirror resolve
       // npm prints the refusal's status line: the person reading the setup log sees what to set.
       expect(outcome.npm).toContain(`403 Tandem network policy refused ${MIRROR}:${mirrorPort}; an operator can allow it with ${setting}`);
       expect(outcome.installed).not.toBe('from the corporate mirror');
+      expect(outcome.npm).toContain('tunnel 403 000');
+      expect(outcome.npm).toContain('unlisted 403');
       expect(outcome.attempts).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
@@ -157,8 +206,27 @@ describe.skipIf(localAddress === undefined)('setup whose registry mirror resolve
       expect(outcome.npm).toContain('npm exit 0');
       expect(outcome.installed).toBe('from the corporate mirror');
       expect(outcome.registryInSession).toBe(`http://${MIRROR}:${mirrorPort}/`);
+      expect(outcome.npm).toContain('tunnel 200 200');
+      expect(outcome.npm).toContain('unlisted 403');
       expect(mirrorRequests).toEqual(expect.arrayContaining([`/${PACKAGE}`]));
       expect(outcome.attempts).toEqual(expect.arrayContaining([expect.objectContaining({ phase: 'setup', host: MIRROR, allowed: true })]));
+    }, 180_000);
+  });
+
+  describe('with an upstream proxy (TANDEM_EGRESS_UPSTREAM_PROXY)', () => {
+    const context = serverForFile('corporate-upstream', { sandboxes: true, networkLookup }, (config) =>
+      withEnvironment({ ...mirrorEnvironment(), TANDEM_EGRESS_UPSTREAM_PROXY: `http://127.0.0.1:${upstreamPort}` })(config),
+    );
+
+    it('carries setup’s allowed requests by name (the upstream resolves, so no address setting is needed); a refused host never reaches it', async () => {
+      upstreamSaw.length = 0;
+      const outcome = await setupOutcome(context, 'mirror through the upstream');
+      expect(outcome.npm).toContain('npm exit 0');
+      expect(outcome.installed).toBe('from the corporate mirror');
+      expect(outcome.npm).toContain('tunnel 200 200');
+      expect(outcome.npm).toContain('unlisted 403');
+      expect(upstreamSaw).toEqual(expect.arrayContaining([`GET http://${MIRROR}:${mirrorPort}/${PACKAGE}`, `CONNECT ${MIRROR}:${mirrorPort}`]));
+      expect(upstreamSaw.filter((line) => line.includes('unlisted'))).toEqual([]);
     }, 180_000);
   });
 });

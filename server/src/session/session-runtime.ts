@@ -1,10 +1,10 @@
-import { appendTranscriptEntry, clearMetaFields, recordTiming, writeMeta } from '../../../shared/src/doc/accessors.js';
+import { appendTranscriptEntry, recordTiming, writeMeta } from '../../../shared/src/doc/accessors.js';
 import { DocOrigin } from '../../../shared/src/doc/origins.js';
 import type { SessionMeta } from '../../../shared/src/doc/schema.js';
 import { DEFAULT_TERMINAL_ID } from '../../../shared/src/protocol/terminal.js';
 import type { SessionRow, SessionsRepository } from '../db/repositories/sessions.js';
 import type { Sandbox, SandboxProvider, SnapshotRef } from '../sandbox/provider.js';
-import type { SnapshotEvent, SnapshotNote, SnapshotSource } from '../sandbox/snapshot-manager.js';
+import type { SnapshotSource } from '../sandbox/snapshot-manager.js';
 import { describeBuildFailure, isBuildFailure } from '../sandbox/snapshot-build-error.js';
 import type { WarmPool } from '../sandbox/warm-pool.js';
 import { SharedTerminal } from '../terminal/shared-terminal.js';
@@ -18,6 +18,7 @@ import { withSecrets } from '../secrets/secret-sandbox.js';
 import type { SessionSecrets } from '../secrets/session-secrets.js';
 import type { SessionNetwork } from '../network/session-network.js';
 import type { LiveSandboxStatus } from './sandbox-restart.js';
+import { createSnapshotNotices } from './snapshot-notices.js';
 
 /** Asked for the sandbox of a session its owner ended. */
 export class SessionEndedError extends Error {
@@ -29,26 +30,6 @@ export class SessionEndedError extends Error {
 /** What the transcript says when a sandbox could not start: the reason, and the two ways on. */
 export function sandboxFailedNotice(reason: string): string {
   return `The sandbox could not start: ${reason}. Once the repo or its .tandem/setup.sh is fixed, an editor can press Try again in the Terminal panel; the owner can also point the session at another repo there.`;
-}
-
-/** A commit as people read it: its first 7 characters. */
-export const shortCommit = (commit: string) => commit.slice(0, 7);
-const utcTime = (atMs: number) => `${new Date(atMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-
-/** The waterfall's line (and the start's message) while a new session waits for its repo's snapshot to catch up. */
-export function snapshotUpdateMessage(commit: string, sinceBuiltAtMs: number): string {
-  return `Updating the snapshot to ${shortCommit(commit)}: the repo moved since ${utcTime(sinceBuiltAtMs)}`;
-}
-
-/** What a running session is told once its repo's snapshot was rebuilt at another commit. */
-export function repoMovedNotice(commit: string): string {
-  return `The repo has moved to ${shortCommit(commit)} since this session started; new sessions start from it.`;
-}
-
-/** What the sessions a failed rebuild affects are told (the log's tail is in meta, shown beside it). */
-export function rebuildFailedNotice(summary: string, commit: string, keptBuiltAtMs: number): string {
-  const at = commit === 'none' ? '' : ` at ${shortCommit(commit)}`;
-  return `The snapshot rebuild${at} failed: ${summary}. This session runs on the snapshot of ${utcTime(keptBuiltAtMs)}; fix the repo's setup and commit, and the next rebuild picks it up.`;
 }
 
 /** Most terminals one session may have open at once. */
@@ -102,38 +83,8 @@ export function createSessionRuntime(deps: {
     deps.docHost.change(sessionId, (doc) => writeMeta(doc, patch, DocOrigin.Sandbox));
   const timing = (sessionId: string, stage: Parameters<typeof recordTiming>[1], reset = false) =>
     deps.docHost.change(sessionId, (doc) => recordTiming(doc, stage, Date.now(), DocOrigin.Sandbox, reset));
-  const notice = (sessionId: string, level: 'info' | 'warning' | 'error', text: string) =>
-    deps.docHost.change(sessionId, (doc) =>
-      appendTranscriptEntry(doc, { kind: 'system-notice', id: `n_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`, level, text, createdAt: Date.now() }, DocOrigin.Sandbox),
-    );
-  /** The repo and commit each running session started from, to tell it when its repo's snapshot moves on or fails to. */
-  const origins = new Map<string, { repo: string; commit: string }>();
-
-  const showFailure = async (sessionId: string, failure: Extract<SnapshotNote, { kind: 'kept-after-failure' }>['failure'], keptBuiltAtMs: number) => {
-    await meta(sessionId, { snapshotFailure: { summary: failure.summary, logTail: failure.logTail, commit: failure.commit, failedAtMs: failure.failedAtMs, runningOnBuiltAtMs: keptBuiltAtMs } });
-    await notice(sessionId, 'warning', rebuildFailedNotice(failure.summary, failure.commit, keptBuiltAtMs));
-  };
-
-  /** The running sessions of a repo hear of its rebuilds: moved on (new sessions start elsewhere), or failed (they stay where they are). */
-  async function onSnapshotEvent(event: SnapshotEvent): Promise<void> {
-    for (const [sessionId, origin] of origins) {
-      if (origin.repo !== event.repo) continue;
-      switch (event.kind) {
-        case 'rebuilt':
-          await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['snapshotFailure'], DocOrigin.Sandbox));
-          if (event.snapshot.commit === 'none' || event.snapshot.commit === origin.commit) break;
-          await meta(sessionId, { repoMoved: { commit: event.snapshot.commit, snapshotBuiltAtMs: event.snapshot.builtAtMs } });
-          await notice(sessionId, 'info', repoMovedNotice(event.snapshot.commit));
-          break;
-        case 'rebuild-failed':
-          await showFailure(sessionId, event.failure, event.kept.builtAtMs);
-          break;
-        default:
-          event satisfies never;
-      }
-    }
-  }
-  deps.snapshots.subscribe?.((event) => void onSnapshotEvent(event).catch((error: unknown) => deps.logger.error(`could not tell ${event.repo}'s sessions of its snapshot`, error)));
+  const snapshotNotices = createSnapshotNotices({ docHost: deps.docHost, logger: deps.logger });
+  deps.snapshots.subscribe?.((event) => snapshotNotices.onEvent(event));
 
   async function startFileSync(sessionId: string, sandbox: Sandbox): Promise<WorkspaceSync> {
     const { doc, release } = await deps.docHost.hold(sessionId);
@@ -162,23 +113,9 @@ export function createSessionRuntime(deps: {
   async function snapshotFor(session: SessionRow, repo: string) {
     const sessionId = session.id;
     if (!session.resumedFromSnapshotId) {
-      const notes: Promise<void>[] = [];
-      const onNote = (note: SnapshotNote) => {
-        switch (note.kind) {
-          case 'updating': {
-            const sandboxMessage = snapshotUpdateMessage(note.commit, note.sinceBuiltAtMs);
-            notes.push(meta(sessionId, { snapshotUpdate: { commit: note.commit, sinceBuiltAtMs: note.sinceBuiltAtMs }, sandboxMessage }));
-            break;
-          }
-          case 'kept-after-failure':
-            notes.push(showFailure(sessionId, note.failure, note.kept.builtAtMs));
-            break;
-          default:
-            note satisfies never;
-        }
-      };
-      const snapshot = await deps.snapshots.ensure(repo, (step) => void meta(sessionId, { sandboxMessage: step }), onNote);
-      await Promise.all(notes);
+      const notes = snapshotNotices.forStart(sessionId);
+      const snapshot = await deps.snapshots.ensure(repo, (step) => void meta(sessionId, { sandboxMessage: step }), notes.onNote);
+      await notes.settled();
       return { snapshot, resumed: false };
     }
     const saved = await deps.snapshots.saved(session.resumedFromSnapshotId, repo);
@@ -193,14 +130,12 @@ export function createSessionRuntime(deps: {
     const repo = session.repo;
     await timing(sessionId, 'requestedAt', true);
     await meta(sessionId, { sandbox: deps.provider.name, sandboxState: 'booting', sandboxMessage: 'Preparing the snapshot', terminals: [], services: [] });
-    // What the last boot said of its snapshot is not true of this one.
-    await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['startedFrom', 'snapshotUpdate', 'repoMoved', 'snapshotFailure'], DocOrigin.Sandbox));
+    await snapshotNotices.reset(sessionId);
     try {
       const { snapshot, resumed } = await snapshotFor(session, repo);
       await timing(sessionId, 'snapshotReadyAt');
-      await meta(sessionId, { startedFrom: { commit: snapshot.commit, snapshotBuiltAtMs: snapshot.builtAtMs } });
       // A resumed workspace is its own: its repo's rebuilds do not concern it.
-      if (!resumed) origins.set(sessionId, { repo, commit: snapshot.commit });
+      await snapshotNotices.started(sessionId, snapshot, resumed ? undefined : repo);
       // The warm pool holds sandboxes of repo snapshots only; a resumed workspace boots its own.
       const pooled = resumed ? undefined : deps.pool.take(snapshot);
       await meta(sessionId, { sandboxMessage: pooled ? 'Taking a warm sandbox' : 'Booting a sandbox' });
@@ -223,7 +158,7 @@ export function createSessionRuntime(deps: {
       return { sandbox, terminals, files, services };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      origins.delete(sessionId);
+      snapshotNotices.forget(sessionId);
       // A build that failed says what and where in its message (its log's tail is in the notice): one line, no stack.
       if (isBuildFailure(error)) deps.logger.error(`session ${sessionId}: sandbox failed to start: ${describeBuildFailure(error).summary}`);
       else deps.logger.error(`session ${sessionId}: sandbox failed to start`, error);
@@ -352,7 +287,7 @@ export function createSessionRuntime(deps: {
       live.delete(sessionId);
       running.delete(sessionId);
       failed.delete(sessionId);
-      origins.delete(sessionId);
+      snapshotNotices.forget(sessionId);
       if (!session) return;
       session.services.detach();
       deps.network?.detach(sessionId);
@@ -372,7 +307,7 @@ export function createSessionRuntime(deps: {
       live.clear();
       running.clear();
       failed.clear();
-      origins.clear();
+      snapshotNotices.clear();
       for (const result of sessions) {
         if (result.status !== 'fulfilled') continue;
         await stopFileSync(result.value);

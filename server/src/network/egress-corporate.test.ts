@@ -141,7 +141,7 @@ describe('a registry that resolves to a private or reserved address', () => {
       expect(refused.status).toBe(`HTTP/1.1 403 Tandem network policy refused ${REGISTRY}:${registryPort}; an operator can allow it with ${setting}`);
       expect(refused.head).toContain(`X-Tandem-Refused: Tandem's network policy refused the connection to ${REGISTRY}:${registryPort}: ${REGISTRY} resolves to ${localAddress}; `);
       expect(refused.head).toContain(`an operator can allow it with ${setting}.`);
-      expect(refused.body).toContain(`The host is allowed, its address is not. To allow it, an operator adds ${setting.split('=')[1]} to TANDEM_EGRESS_ALLOW_ADDRESSES`);
+      expect(refused.body).toContain(`The host is allowed, its address is not: no one in the session can allow it. An operator can, with ${setting} in the server's environment`);
       const plain = await fetchThrough(socketPath, `http://${REGISTRY}:${registryPort}/tiny`);
       expect(plain).toMatchObject({ status: 403, statusMessage: `Tandem network policy refused ${REGISTRY}:${registryPort}; an operator can allow it with ${setting}` });
       expect(plain.refused).toContain(setting);

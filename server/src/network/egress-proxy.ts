@@ -66,13 +66,18 @@ export interface EgressProxyOptions {
  */
 export function refusalText(host: string, port: number, reason: string, phase: NetworkPhase, setting?: string): string {
   const howTo = setting
-    ? `The host is allowed, its address is not. To allow it, an operator adds ${setting.slice(setting.indexOf('=') + 1)} to ${setting.slice(0, setting.indexOf('='))} in the server's environment and restarts it.`
+    ? `The host is allowed, its address is not: no one in the session can allow it. An operator can, with ${setting} in the server's environment (added to the CIDRs it already lists), then a restart.`
     : phase === 'setup'
       ? 'To allow it, list the host in network.setup of the repo\'s .tandem/environment.json (an owner approves the file), or in TANDEM_SETUP_HOSTS on the server.'
       : 'To allow it, an editor can press "Allow for this session" on the session page (or POST /api/sessions/<id>/network/allow {"host": "' +
         host +
         '"}), or the repo can list it in network.session of .tandem/environment.json (the owner approves the file).';
   return `Tandem's network policy refused the connection to ${host}:${port}: ${reason}.\n${howTo}\n`;
+}
+
+/** The refusal's status line text (pip and npm print it): with the operator's setting when one would allow it. */
+function refusalStatus(host: string, port: number, setting: string | undefined): string {
+  return `Tandem network policy refused ${host}:${port}${setting ? `; an operator can allow it with ${setting}` : ''}`.replace(/[^\x20-\x7e]/g, '');
 }
 
 /** Copies `from` into `to`, counting bytes and pausing for the shared bandwidth bucket and for back-pressure. */
@@ -180,7 +185,7 @@ export function createEgressProxy(options: EgressProxyOptions) {
     if (!admitted.ok) {
       // Clients rarely show a refused tunnel's body, so the status line and a header say it too (pip and npm print the status line).
       const body = Buffer.from(admitted.text);
-      const statusLine = `${admitted.status} Tandem network policy refused ${host}:${port}${admitted.setting ? `; an operator can allow it with ${admitted.setting}` : ''}`.replace(/[^\x20-\x7e]/g, '');
+      const statusLine = `${admitted.status} ${refusalStatus(host, port, admitted.setting)}`;
       const header = admitted.text.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '').trim();
       client.end(`HTTP/1.1 ${statusLine}\r\nX-Tandem-Refused: ${header}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.byteLength}\r\nConnection: close\r\n\r\n${body}`);
       return;
@@ -226,8 +231,7 @@ export function createEgressProxy(options: EgressProxyOptions) {
     const port = url.port === '' ? 80 : Number(url.port);
     const admitted = await admit(host, port);
     if (!admitted.ok) {
-      const statusMessage = `Tandem network policy refused ${host}:${port}${admitted.setting ? `; an operator can allow it with ${admitted.setting}` : ''}`.replace(/[^\x20-\x7e]/g, '');
-      response.writeHead(admitted.status, statusMessage, { 'content-type': 'text/plain; charset=utf-8', 'x-tandem-refused': admitted.text.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '').trim() }).end(admitted.text);
+      response.writeHead(admitted.status, refusalStatus(host, port, admitted.setting), { 'content-type': 'text/plain; charset=utf-8', 'x-tandem-refused': admitted.text.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '').trim() }).end(admitted.text);
       return;
     }
     let bytesOut = 0;

@@ -72,9 +72,12 @@ export function decideJavaScriptStep(facts: JavaScriptFacts): SetupStep {
     case 'yarn': {
       // corepack fetches the version `packageManager` names (its own default without one) and runs it.
       const lockfiles = facts.name === 'pnpm' ? PNPM_LOCKFILES : YARN_LOCKFILES;
-      const install = commandLine(facts.agent, locked(lockfiles) ? 'frozen' : 'install');
+      const frozen = locked(lockfiles);
+      const install = commandLine(facts.agent, frozen ? 'frozen' : 'install');
       if (!install) return { kind: 'skipped', label, reason: `no install command is known for ${facts.agent}` };
-      return { kind: 'run', label, script: `corepack ${install}`, tool: REQUIRED_TOOLS.corepack, versionOf: { name: facts.name, command: `corepack ${facts.name} --version` } };
+      // Without a lockfile, none is written into the workspace (pnpm 7+ and yarn 1 take --no-lockfile; yarn berry does not).
+      const noLockfile = !frozen && (facts.agent === 'pnpm' || facts.agent === 'yarn') ? ' --no-lockfile' : '';
+      return { kind: 'run', label, script: `corepack ${install}${noLockfile}`, tool: REQUIRED_TOOLS.corepack, versionOf: { name: facts.name, command: `corepack ${facts.name} --version` } };
     }
     case 'bun':
       return { kind: 'run', label, script: commandLine('bun', locked(BUN_LOCKFILES) ? 'frozen' : 'install')!, tool: REQUIRED_TOOLS.bun };

@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { ExecResult } from '../../sandbox/provider.js';
 import { SnapshotBuildError } from '../../sandbox/snapshot-build-error.js';
 import { REQUIRED_TOOLS } from './detect-toolchains.js';
-import { MISSING_TOOL_MARKER, runRepoSetup, SETUP_LOG_FILE, TOOLCHAINS_FILE, type ToolchainRecord } from './run-setup-plan.js';
+import { MISSING_TOOL_MARKER, runRepoSetup, SETUP_PLAN_BUDGET_MS, SETUP_LOG_FILE, TOOLCHAINS_FILE, type ToolchainRecord } from './run-setup-plan.js';
 import type { SetupPlan } from './setup-plan.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'tandem-run-setup-'));
@@ -25,6 +25,9 @@ async function run(plan: SetupPlan, answers: Array<[RegExp, Partial<ExecResult>]
     progress: (step) => progress.push(step),
     runSetup: async (_tree, script) => {
       scripts.push(script);
+      // A step that takes its time: the clock moves on by as much.
+      const sleep = /sleep (\d+)/.exec(script);
+      if (sleep) vi.setSystemTime(Date.now() + Number(sleep[1]) * 1000);
       const answer = answers.find(([pattern]) => pattern.test(script))?.[1] ?? {};
       return { exitCode: 0, stdout: '', stderr: '', ...answer } as ExecResult;
     },
@@ -92,6 +95,15 @@ describe('running a setup plan', () => {
     expect(scripts.some((script) => script.includes('echo never'))).toBe(false);
     expect(log).toContain('skipped (a GitHub Action)');
     expect(record).toBeNull();
+  });
+
+  it('starts no step once the plan has run past its budget (a file of many slow steps)', async () => {
+    const slow = (index: number) => ({ kind: 'run' as const, label: `slow ${index}`, script: `sleep 590 # ${index}` });
+    const { outcome, scripts } = await run({ source: { kind: 'file', path: '.cursor/environment.json' }, notes: [], steps: [slow(1), slow(2), slow(3)] }, [
+      [/sleep 590/, {}],
+    ]).finally(() => vi.useRealTimers());
+    expect(outcome).toMatchObject({ summary: `setup took longer than ${SETUP_PLAN_BUDGET_MS / 60_000} minutes (before slow 3)` });
+    expect(scripts).toHaveLength(2);
   });
 
   it('runs nothing when nothing is detected (no sandbox, no progress), and says so in the log', async () => {

@@ -1,4 +1,4 @@
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExecResult } from '../../sandbox/provider.js';
 import { buildLogTail, SnapshotBuildError } from '../../sandbox/snapshot-build-error.js';
@@ -14,6 +14,8 @@ import { planSetup, type SetupPlan, type SetupStep } from './setup-plan.js';
  */
 
 export const SETUP_LOG_FILE = 'setup.log';
+/** No step starts after this long (each step is also bounded by the setup sandbox's own timeout): a file of many slow steps can't hold a build for hours. */
+export const SETUP_PLAN_BUDGET_MS = 10 * 60_000;
 export const TOOLCHAINS_FILE = 'toolchains.json';
 
 /** The first stdout line of a step whose tool is missing (the check runs before the step's own command). */
@@ -128,7 +130,12 @@ export async function runRepoSetup(options: RunRepoSetupOptions): Promise<boolea
   const record: ToolchainRecord = { source, steps: [], toolchains: {} };
   let ran = false;
   const stepVersions: Record<string, string> = {};
+  const deadlineMs = Date.now() + SETUP_PLAN_BUDGET_MS;
   for (const step of plan.steps) {
+    if (step.kind === 'run' && Date.now() > deadlineMs) {
+      await log(`tandem: setup ran past ${SETUP_PLAN_BUDGET_MS / 60_000} minutes; ${step.label} and what follows were not run`);
+      throw new SnapshotBuildError(`setup took longer than ${SETUP_PLAN_BUDGET_MS / 60_000} minutes (before ${step.label})`, buildLogTail(await readFile(logFile, 'utf8')));
+    }
     if (step.kind === 'skipped') {
       await log(`\n== ${step.label}: skipped (${step.reason})`);
       record.steps.push({ label: step.label, outcome: 'skipped', detail: step.reason });

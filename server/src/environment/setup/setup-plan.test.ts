@@ -45,9 +45,11 @@ describe('JavaScript, detected with package-manager-detector', () => {
       'Installing with yarn (berry) (packageManager): corepack yarn install --immutable',
     ]);
     expect(await runs(repo({ 'package.json': pkg({ devEngines: { packageManager: { name: 'pnpm', version: '10.0.0' } } }) }))).toEqual([
-      'Installing with pnpm 10.0.0 (devEngines): corepack pnpm i',
+      'Installing with pnpm 10.0.0 (devEngines): corepack pnpm i --no-lockfile',
     ]);
     expect(await runs(repo({ 'package.json': pkg(), 'pnpm-lock.yaml': '' }))).toEqual(['Installing with pnpm (pnpm-lock.yaml): corepack pnpm i --frozen-lockfile']);
+    expect(await runs(repo({ 'package.json': pkg({ packageManager: 'yarn@1.22.22' }) }))).toEqual(['Installing with yarn 1.22.22 (packageManager): corepack yarn install --no-lockfile']);
+    expect(await runs(repo({ 'package.json': pkg({ packageManager: 'yarn@4.5.0' }) }))).toEqual(['Installing with yarn (berry) (packageManager): corepack yarn install']);
   });
 
   it('bun needs bun on the host; a monorepo installs once at the root, whatever its packages hold', async () => {

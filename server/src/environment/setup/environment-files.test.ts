@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCopilotSetupSteps, parseCursorEnvironment, parseDevcontainer, shellQuote } from './environment-files.js';
+import { parseCopilotSetupSteps, parseCursorEnvironment, parseDevcontainer, shellQuote, stepTitle } from './environment-files.js';
 
 describe('devcontainer.json', () => {
   it('takes onCreate, updateContent and postCreate in lifecycle order, in string, array and object forms, with comments and trailing commas', () => {
@@ -88,4 +88,9 @@ jobs:
 it('quotes words for bash', () => {
   expect(shellQuote('plain/path-1.txt')).toBe('plain/path-1.txt');
   expect(shellQuote("it's $(rm -rf /)")).toBe(`'it'\\''s $(rm -rf /)'`);
+});
+
+it('a step name from the repo becomes one bounded line of progress', () => {
+  expect(stepTitle('Install\n\u001b[2Jeverything\r')).toBe('Install [2Jeverything');
+  expect(stepTitle('x'.repeat(500))).toHaveLength(120);
 });

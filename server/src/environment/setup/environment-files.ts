@@ -21,6 +21,7 @@ export const DEVCONTAINER_SETUP_COMMANDS = ['onCreateCommand', 'updateContentCom
 
 export const MAX_ENVIRONMENT_COMMAND_LENGTH = 16 * 1024;
 export const MAX_ENVIRONMENT_STEPS = 50;
+export const MAX_STEP_TITLE_LENGTH = 120;
 
 export type ParsedEnvironmentFile = { ok: true; steps: SetupStep[] } | { ok: false; reason: string };
 
@@ -36,6 +37,13 @@ export function shellQuote(word: string): string {
 
 function commandScript(command: string | string[]): string {
   return typeof command === 'string' ? command : command.map(shellQuote).join(' ');
+}
+
+/** A step's name from the repo, fit for one line of progress: no control characters, bounded. */
+export function stepTitle(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const line = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return line.length > MAX_STEP_TITLE_LENGTH ? `${line.slice(0, MAX_STEP_TITLE_LENGTH - 1)}…` : line;
 }
 
 const zodReason = (error: z.ZodError) => error.issues.map((issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`).join('; ');
@@ -57,7 +65,7 @@ export function parseDevcontainer(text: string): ParsedEnvironmentFile {
     }
     // The object form runs its commands in parallel in a dev container; here one after the other, each its own step.
     for (const [name, each] of Object.entries(command)) {
-      if (commandScript(each).trim() !== '') steps.push({ kind: 'run', label: `${key} "${name}" (${DEVCONTAINER_PATH})`, script: commandScript(each) });
+      if (commandScript(each).trim() !== '') steps.push({ kind: 'run', label: `${key} "${stepTitle(name)}" (${DEVCONTAINER_PATH})`, script: commandScript(each) });
     }
   }
   return { ok: true, steps: steps.slice(0, MAX_ENVIRONMENT_STEPS) };
@@ -103,7 +111,7 @@ export function parseCopilotSetupSteps(text: string): ParsedEnvironmentFile {
   if (!parsed.success) return { ok: false, reason: `no job "${COPILOT_SETUP_JOB}" with steps (${zodReason(parsed.error)})` };
   const steps: SetupStep[] = [];
   parsed.data.jobs[COPILOT_SETUP_JOB].steps.forEach((step, index) => {
-    const title = step.name ?? (step.uses ? `uses: ${step.uses}` : `step ${index + 1}`);
+    const title = stepTitle(step.name ?? (step.uses ? `uses: ${step.uses}` : `step ${index + 1}`));
     const label = `${title} (${COPILOT_SETUP_STEPS_PATH})`;
     if (step.run === undefined) {
       steps.push({ kind: 'skipped', label, reason: step.uses ? `uses: ${step.uses} is a GitHub Action; Tandem runs only run: steps` : 'no run: command' });

@@ -106,6 +106,13 @@ describe('running a setup plan', () => {
     expect(scripts).toHaveLength(2);
   });
 
+  it('a failure corepack reports for a registry without signatures ends with what to do about it', async () => {
+    const plan: SetupPlan = { source: { kind: 'detected' }, notes: [], steps: [{ kind: 'run', label: 'Installing with pnpm 9.12.0 (packageManager)', script: 'corepack pnpm i' }] };
+    const { outcome, log } = await run(plan, [[/corepack pnpm i/, { exitCode: 1, stderr: 'Error: No compatible signature found in package metadata\n' }]]);
+    expect((outcome as SnapshotBuildError).logTail).toMatch(/No compatible signature found in package metadata\ntandem: the registry's metadata carries no signatures .*corepack use pnpm@<version>/);
+    expect(log).toContain("tandem: the registry's metadata carries no signatures");
+  });
+
   it('runs nothing when nothing is detected (no sandbox, no progress), and says so in the log', async () => {
     const { outcome, progress, scripts, log } = await run({ source: { kind: 'detected' }, notes: [], steps: [{ kind: 'skipped', label: 'Installing with npm', reason: 'package.json names no dependencies' }] }, []);
     expect(outcome).toBe(false);

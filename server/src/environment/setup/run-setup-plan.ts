@@ -85,6 +85,19 @@ export interface ToolchainRecord {
   toolchains: Record<string, string>;
 }
 
+/** What a failed step's output can mean, said where whoever reads the log looks first (its end). */
+const FAILURE_HINTS: ReadonlyArray<{ pattern: RegExp; hint: string }> = [
+  {
+    pattern: /No compatible signature found in package metadata/,
+    hint: "the registry's metadata carries no signatures (a mirror or an intercepting proxy strips them), so corepack can't check the package manager it downloads: pin it with its hash in package.json (`corepack use pnpm@<version>` writes packageManager as name@version+sha512.…)",
+  },
+];
+
+/** Pure: the hints that apply to a failed step's output. */
+export function failureHints(output: string): string[] {
+  return FAILURE_HINTS.filter(({ pattern }) => pattern.test(output)).map(({ hint }) => `tandem: ${hint}`);
+}
+
 /** Pure: tool versions from the probe's output. */
 export function parseToolchainVersions(stdout: string): Record<string, string> {
   const versions: Record<string, string> = {};
@@ -154,8 +167,9 @@ export async function runRepoSetup(options: RunRepoSetupOptions): Promise<boolea
       continue;
     }
     if (result.exitCode !== 0) {
-      await log(`tandem: ${step.label} failed (exit ${result.exitCode ?? 'timeout'})`);
-      throw new SnapshotBuildError(`${step.label} failed (exit ${result.exitCode ?? 'timeout'})`, buildLogTail(`${result.stdout}\n${result.stderr}`));
+      const hints = failureHints(`${result.stdout}\n${result.stderr}`);
+      await log([`tandem: ${step.label} failed (exit ${result.exitCode ?? 'timeout'})`, ...hints].join('\n'));
+      throw new SnapshotBuildError(`${step.label} failed (exit ${result.exitCode ?? 'timeout'})`, buildLogTail([result.stdout, result.stderr, ...hints].join('\n')));
     }
     Object.assign(stepVersions, parseToolchainVersions(result.stdout));
     await log(`tandem: done in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);

@@ -235,15 +235,24 @@ const noLookupHere: HostResolver = {
 };
 
 describe('an upstream proxy (TANDEM_EGRESS_UPSTREAM_PROXY, else HTTPS_PROXY)', () => {
-  it('carries the allowed connections by name, with its credentials; a refused host never reaches it', async () => {
+  it('carries the allowed connections by name, with its credentials; a refused host, or one resolving here to loopback or metadata, never reaches it', async () => {
     const upstream = await startUpstream();
     const settings = loadConfig({ TANDEM_EGRESS_UPSTREAM_PROXY: `http://ada:s3cret@127.0.0.1:${upstream.port}` }).egress!;
-    const { proxy, socketPath, attempts } = await startProxy('upstream', noLookupHere, settings);
+    // allowed.test has no address here (the upstream alone resolves it); the registry's is private, the upstream's call.
+    const resolver = createSystemResolver(lookupFrom({ [REGISTRY]: '10.9.9.9', 'loopback.test': '127.0.0.1', 'metadata.test': '169.254.169.254' }));
+    const { proxy, socketPath, attempts } = await startProxy('upstream', resolver, settings);
     try {
       const opened = await tunnel(socketPath, 'allowed.test:443');
       expect(opened.status).toBe('HTTP/1.1 200 Connection Established');
       expect(await getOverTunnel(opened.socket, 'allowed.test')).toBe('hello from the host loopback\n');
       expect(await fetchThrough(socketPath, 'http://allowed.test/plain?x=1')).toMatchObject({ status: 200, body: 'hello from the host loopback\n' });
+      expect(await fetchThrough(socketPath, `http://${REGISTRY}/`)).toMatchObject({ status: 200 });
+      // A name that resolves here to loopback or metadata is refused before the upstream hears of it (an upstream on this host would dial its own loopback).
+      for (const host of ['loopback.test', 'metadata.test']) {
+        const refused = await fetchThrough(socketPath, `http://${host}/`);
+        expect(refused.status, host).toBe(403);
+        expect(refused.body, host).toContain('which sandboxes may never reach (no setting allows it)');
+      }
       // Refused by the policy (a name not listed, an IP literal) or the cap: the upstream never hears of them.
       for (const authority of ['blocked.test:443', '10.0.0.1:443', 'allowed.test:22']) expect((await tunnel(socketPath, authority)).status).toMatch(/^HTTP\/1\.1 403 /);
       expect((await fetchThrough(socketPath, 'http://blocked.test/')).status).toBe(403);
@@ -251,8 +260,9 @@ describe('an upstream proxy (TANDEM_EGRESS_UPSTREAM_PROXY, else HTTPS_PROXY)', (
       expect(upstream.seen).toEqual([
         { method: 'CONNECT', url: 'allowed.test:443', authorization: basic },
         { method: 'GET', url: 'http://allowed.test/plain?x=1', authorization: basic },
+        { method: 'GET', url: `http://${REGISTRY}/`, authorization: basic },
       ]);
-      await waitFor(() => attempts.filter((attempt) => attempt.allowed).length === 2, 'the allowed attempts to be reported');
+      await waitFor(() => attempts.filter((attempt) => attempt.allowed).length === 3, 'the allowed attempts to be reported');
     } finally {
       await proxy.close();
       upstream.server.close();

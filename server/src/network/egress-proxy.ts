@@ -23,6 +23,12 @@ export const MAX_PROXY_CONNECTIONS_PER_SANDBOX = 32;
 export const PROXY_BANDWIDTH_BYTES_PER_SECOND = 8 * 1024 * 1024;
 /** How long dialling an allowed host may take. */
 export const PROXY_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * With an upstream proxy, how long the proxy waits for its own lookup of an allowed name: one that
+ * resolves here to an address no setting opens (loopback, metadata) is refused; an answer later
+ * than this, or none, leaves the name to the upstream.
+ */
+export const UPSTREAM_LOCAL_CHECK_MS = 1_000;
 /** A tunnel or request idle this long is closed. */
 export const PROXY_IDLE_TIMEOUT_MS = 5 * 60_000;
 
@@ -128,7 +134,19 @@ export function createEgressProxy(options: EgressProxyOptions) {
     const upstream = options.upstream ? decideUpstream(options.upstream, host, port) : ({ kind: 'direct' } as const);
     let route: Route;
     if (upstream.kind === 'upstream') {
-      // The upstream resolves the name: no lookup here, so no address check either (the operator trusts it).
+      // The upstream resolves the name and dials what it finds (the operator trusts it). Best effort
+      // here: a name that resolves on this machine to loopback, link-local or metadata is refused,
+      // so an upstream on this host is not led to its own loopback; private addresses are the upstream's call.
+      let timer: NodeJS.Timeout | undefined;
+      const local = await Promise.race([
+        options.resolver.resolve(host, port).catch(() => null),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), UPSTREAM_LOCAL_CHECK_MS))),
+      ]);
+      clearTimeout(timer);
+      if (local && !local.ok && local.never) {
+        open -= 1;
+        return refuse(local.reason);
+      }
       route = { kind: 'upstream', proxy: upstream.proxy };
     } else {
       const target = await options.resolver.resolve(host, port).catch((error: unknown) => ({ ok: false as const, reason: `${host} could not be resolved (${(error as Error).message})`, setting: undefined }));

@@ -5,7 +5,14 @@ import { ALLOW_ADDRESSES_SETTING, decideAddress, NO_ADDRESS_ALLOWANCE, singleAdd
 /** Where the proxy dials for a host it allowed, or why it will not. */
 export type ResolvedTarget =
   | { ok: true; address: string; port: number }
-  | { ok: false; reason: string; /** The operator setting that would allow it (`TANDEM_EGRESS_ALLOW_ADDRESSES=10.1.2.3/32`), when one would. */ setting?: string };
+  | {
+      ok: false;
+      reason: string;
+      /** The operator setting that would allow it (`TANDEM_EGRESS_ALLOW_ADDRESSES=10.1.2.3/32`), when one would. */
+      setting?: string;
+      /** It resolves to an address no setting opens (loopback, link-local, metadata...). */
+      never?: boolean;
+    };
 
 /** Turns an allowed host into the one address the proxy connects to (never a name: no second lookup to rebind). */
 export interface HostResolver {
@@ -22,7 +29,7 @@ export function decideResolvedAddresses(host: string, port: number, addresses: r
   if (addresses.length === 0) return { ok: false, reason: `${host} has no address` };
   const refused = addresses.map((address) => ({ address, decision: decideAddress(address, allowance) })).filter((entry) => !entry.decision.allowed);
   const never = refused.find((entry) => !entry.decision.allowed && !entry.decision.allowable);
-  if (never && !never.decision.allowed) return { ok: false, reason: `${host} resolves to ${never.address}; ${never.decision.reason}, which sandboxes may never reach (no setting allows it)` };
+  if (never && !never.decision.allowed) return { ok: false, reason: `${host} resolves to ${never.address}; ${never.decision.reason}, which sandboxes may never reach (no setting allows it)`, never: true };
   if (refused.length > 0) {
     const first = refused[0]!;
     const reason = first.decision.allowed ? '' : first.decision.reason;

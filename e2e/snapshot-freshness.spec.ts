@@ -95,5 +95,9 @@ test('a session shows its start commit; a broken rebuild and a moved repo reach 
   await expect(ada.getByTestId('repo-moved')).toContainText(`The repo has moved to ${fixed.slice(0, 7)} since this session started; new sessions start from it.`, { timeout: 30_000 });
   await expect(failure).toHaveCount(0);
   await shoot(ada, 'repo-moved');
+  // The way on: a new session of the same repo, on the new commit.
+  await ada.getByTestId('repo-moved').getByRole('button', { name: 'Start a new session' }).click();
+  await expect(ada.getByTestId('session-title')).toHaveText('On the first commit (updated)');
+  await expect(ada.getByTestId('snapshot-start')).toContainText(`Started from ${fixed.slice(0, 7)}`, { timeout: 90_000 });
   await ada.context().close();
 });

@@ -1,4 +1,9 @@
 import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
+import { MAX_SESSION_TITLE_CHARS } from '../../../../shared/src/limits.js';
+import { sessionPath } from '../../../../shared/src/protocol/http.js';
+import { api } from '../../lib/api.js';
+import { navigate } from '../../lib/router.js';
+import { useAction } from '../../lib/use-action.js';
 import './snapshot-origin.css';
 
 /** A commit as people read it: its first 7 characters. */
@@ -76,11 +81,32 @@ export function SnapshotNotices({ meta }: { meta: SessionMeta }) {
       )}
       {repoMoved && !snapshotFailure && (
         <div className="snapshot-notice moved" role="status" data-testid="repo-moved">
-          <span>
-            The repo has moved to <Commit commit={repoMoved.commit} /> since this session started; new sessions start from it.
-          </span>
+          <div className="snapshot-notice-row">
+            <span>
+              The repo has moved to <Commit commit={repoMoved.commit} /> since this session started; new sessions start from it.
+            </span>
+            <NewSessionButton meta={meta} />
+          </div>
         </div>
       )}
     </div>
+  );
+}
+
+/** Starts a session of the same repo, from its current snapshot (this one keeps its workspace). */
+function NewSessionButton({ meta }: { meta: SessionMeta }) {
+  const { busy, error, run } = useAction('Could not start a new session; try again.');
+  const start = () =>
+    run(async () => {
+      const { session } = await api.createSession({ title: `${meta.title} (updated)`.slice(0, MAX_SESSION_TITLE_CHARS), repo: meta.repo });
+      navigate(sessionPath(session.id));
+    });
+  return (
+    <span className="snapshot-notice-action">
+      <button className="button small" disabled={busy} onClick={() => void start()}>
+        {busy ? 'Starting…' : 'Start a new session'}
+      </button>
+      {error && <span className="error-text">{error}</span>}
+    </span>
   );
 }

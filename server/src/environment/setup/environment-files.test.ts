@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCopilotSetupSteps, parseCursorEnvironment, parseDevcontainer, shellQuote, stepTitle } from './environment-files.js';
+import { parseCopilotSetupSteps, parseCursorEnvironment, parseDevcontainer, shellWord, stepTitle } from './environment-files.js';
 
 describe('devcontainer.json', () => {
   it('takes onCreate, updateContent and postCreate in lifecycle order, in string, array and object forms, with comments and trailing commas', () => {
@@ -85,9 +85,9 @@ jobs:
   });
 });
 
-it('quotes words for bash', () => {
-  expect(shellQuote('plain/path-1.txt')).toBe('plain/path-1.txt');
-  expect(shellQuote("it's $(rm -rf /)")).toBe(`'it'\\''s $(rm -rf /)'`);
+it('quotes words for bash only where needed', () => {
+  expect(shellWord('plain/path-1.txt')).toBe('plain/path-1.txt');
+  expect(shellWord("it's $(rm -rf /)")).toBe(`'it'\\''s $(rm -rf /)'`);
 });
 
 it('a step name from the repo becomes one bounded line of progress', () => {

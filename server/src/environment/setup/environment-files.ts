@@ -1,6 +1,7 @@
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { shellQuote } from '../../sandbox/shell-quote.js';
 import type { SetupStep } from './setup-plan.js';
 
 /**
@@ -30,13 +31,13 @@ const commandArgv = z.array(commandText).min(1).max(200);
 /** devcontainer.json's command forms: a shell string, an argv array, or named commands (string or argv each). */
 const lifecycleCommandSchema = z.union([commandText, commandArgv, z.record(z.string().max(200), z.union([commandText, commandArgv]))]);
 
-/** Quotes one word for bash. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+/** Quotes one word for bash; plain words stay as they are, so the log reads like the file. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : shellQuote(word);
 }
 
 function commandScript(command: string | string[]): string {
-  return typeof command === 'string' ? command : command.map(shellQuote).join(' ');
+  return typeof command === 'string' ? command : command.map(shellWord).join(' ');
 }
 
 /** A step's name from the repo, fit for one line of progress: no control characters, bounded. */
@@ -119,9 +120,9 @@ export function parseCopilotSetupSteps(text: string): ParsedEnvironmentFile {
     }
     const exports = Object.entries(step.env ?? {})
       .filter(([name, each]) => ENVIRONMENT_NAME.test(name) && !String(each).includes('${{'))
-      .map(([name, each]) => `export ${name}=${shellQuote(String(each))}`);
+      .map(([name, each]) => `export ${name}=${shellWord(String(each))}`);
     const directory = step['working-directory'];
-    const cd = directory && !directory.includes('${{') ? [`cd -- ${shellQuote(directory)}`] : [];
+    const cd = directory && !directory.includes('${{') ? [`cd -- ${shellWord(directory)}`] : [];
     steps.push({ kind: 'run', label, script: [...exports, ...cd, step.run].join('\n') });
   });
   return { ok: true, steps };

@@ -1,6 +1,7 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExecResult } from '../../sandbox/provider.js';
+import { shellQuote } from '../../sandbox/shell-quote.js';
 import { buildLogTail, SnapshotBuildError } from '../../sandbox/snapshot-build-error.js';
 import { planSetup, type SetupPlan, type SetupStep } from './setup-plan.js';
 
@@ -52,12 +53,10 @@ const TOOLCHAIN_PROBE = [
   `if [ -x .venv/bin/python ]; then printf '${VERSION_MARKER} venv %s\\n' "$(.venv/bin/python --version 2>&1)"; fi`,
 ].join('\n');
 
-const quoted = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
-
 /** The bash text one step runs: its environment, the check for its tool, its command, then its tool's version. */
 export function stepScript(step: Extract<SetupStep, { kind: 'run' }>): string {
   const lines = [
-    `export ${Object.entries(SETUP_STEP_ENVIRONMENT).map(([name, value]) => `${name}=${quoted(value)}`).join(' ')}`,
+    `export ${Object.entries(SETUP_STEP_ENVIRONMENT).map(([name, value]) => `${name}=${shellQuote(value)}`).join(' ')}`,
     // The npm registry for corepack: the operator's mirror when the sandbox's npm has one.
     'export COREPACK_NPM_REGISTRY="${npm_config_registry:-https://registry.npmjs.org}"',
     // Node's own https (corepack, yarn) trusts only its bundled CAs; npm, pip and curl read the host's
@@ -65,7 +64,7 @@ export function stepScript(step: Extract<SetupStep, { kind: 'run' }>): string {
     `if [ -z "\${NODE_EXTRA_CA_CERTS:-}" ] && [ -f ${SYSTEM_CA_BUNDLE} ]; then export NODE_EXTRA_CA_CERTS=${SYSTEM_CA_BUNDLE}; fi`,
   ];
   if (step.tool) {
-    lines.push(`if ! command -v ${step.tool.name} >/dev/null 2>&1; then echo ${quoted(`${MISSING_TOOL_MARKER} ${step.tool.name} is not installed on this server: ${step.tool.provide}`)}; exit 127; fi`);
+    lines.push(`if ! command -v ${step.tool.name} >/dev/null 2>&1; then echo ${shellQuote(`${MISSING_TOOL_MARKER} ${step.tool.name} is not installed on this server: ${step.tool.provide}`)}; exit 127; fi`);
   }
   lines.push(step.script);
   if (step.versionOf) {

@@ -101,7 +101,7 @@ describe('a resolved name', () => {
 
   it('is refused without a setting when any address is one no setting opens', () => {
     const refused = decideResolvedAddresses('rebind.example', 443, ['10.1.2.3', '127.0.0.1'], allowance('0.0.0.0/0'));
-    expect(refused).toEqual({ ok: false, reason: "rebind.example resolves to 127.0.0.1; 127.0.0.1 is a loopback address (the server's own machine), which sandboxes may never reach (no setting allows it)" });
+    expect(refused).toEqual({ ok: false, reason: "rebind.example resolves to 127.0.0.1; 127.0.0.1 is a loopback address (the server's own machine), which sandboxes may never reach (no setting allows it)", never: true });
   });
 
   it('is dialled at its first address once every address is allowed', () => {

@@ -222,7 +222,7 @@ export function describeEgressSettings(settings: EgressSettings): string[] {
   if (settings.upstreamProxy) {
     const { display, from } = settings.upstreamProxy;
     lines.push(
-      `sandboxes' allowed connections go through the upstream proxy ${display} (${from}${from === 'HTTPS_PROXY' ? `; ${UPSTREAM_PROXY_SETTING}=${UPSTREAM_PROXY_OFF} to dial directly` : ''})${settings.noProxy.length > 0 ? `, except NO_PROXY's hosts` : ''}; it resolves their names, so Tandem decides on the name alone`,
+      `sandboxes' allowed connections go through the upstream proxy ${display} (${from}${from === 'HTTPS_PROXY' ? `; ${UPSTREAM_PROXY_SETTING}=${UPSTREAM_PROXY_OFF} to dial directly` : ''})${settings.noProxy.length > 0 ? `, except NO_PROXY's hosts` : ''}; it resolves their names, so Tandem decides on the name (and refuses one that resolves here to loopback, link-local or metadata), the upstream on the address`,
     );
   }
   for (const host of settings.mirrors.hosts) lines.push(`setup may reach the registry mirror ${host}`);

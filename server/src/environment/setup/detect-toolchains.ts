@@ -44,6 +44,9 @@ export const REQUIRED_TOOLS = {
   cargo: { name: 'cargo', provide: `see https://rustup.rs; ${PROVIDE_ON_HOST}` },
 } as const satisfies Record<string, RequiredTool>;
 
+/** Where pnpm's content-addressed store lives during setup (the sandbox's /tmp, gone with it). */
+export const PNPM_STORE_DIR = '/tmp/tandem-setup/pnpm-store';
+
 const NPM_LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json'];
 const PNPM_LOCKFILES = ['pnpm-lock.yaml'];
 const YARN_LOCKFILES = ['yarn.lock'];
@@ -77,7 +80,9 @@ export function decideJavaScriptStep(facts: JavaScriptFacts): SetupStep {
       if (!install) return { kind: 'skipped', label, reason: `no install command is known for ${facts.agent}` };
       // Without a lockfile, none is written into the workspace (pnpm 7+ and yarn 1 take --no-lockfile; yarn berry does not).
       const noLockfile = !frozen && (facts.agent === 'pnpm' || facts.agent === 'yarn') ? ' --no-lockfile' : '';
-      return { kind: 'run', label, script: `corepack ${install}${noLockfile}`, tool: REQUIRED_TOOLS.corepack, versionOf: { name: facts.name, command: `corepack ${facts.name} --version` } };
+      // pnpm keeps its store at the top of the project's filesystem (the workspace, a mount of its own): in the sandbox's /tmp instead.
+      const store = facts.name === 'pnpm' ? ` --store-dir ${PNPM_STORE_DIR}` : '';
+      return { kind: 'run', label, script: `corepack ${install}${noLockfile}${store}`, tool: REQUIRED_TOOLS.corepack, versionOf: { name: facts.name, command: `corepack ${facts.name} --version` } };
     }
     case 'bun':
       return { kind: 'run', label, script: commandLine('bun', locked(BUN_LOCKFILES) ? 'frozen' : 'install')!, tool: REQUIRED_TOOLS.bun };

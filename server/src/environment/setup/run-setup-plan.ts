@@ -40,6 +40,10 @@ export const SETUP_STEP_ENVIRONMENT: Readonly<Record<string, string>> = {
   PIP_DISABLE_PIP_VERSION_CHECK: '1',
   PIP_NO_INPUT: '1',
   UV_CACHE_DIR: '/tmp/tandem-setup/uv',
+  // HOME is the workspace: pnpm's store, cache and state (and poetry's cache) would land in the snapshot.
+  XDG_CACHE_HOME: '/tmp/tandem-setup/xdg-cache',
+  XDG_DATA_HOME: '/tmp/tandem-setup/xdg-data',
+  XDG_STATE_HOME: '/tmp/tandem-setup/xdg-state',
 };
 
 /** The host's CA store (Debian, Ubuntu, Alpine), which sandboxes see under their read-only /etc. */

@@ -36,7 +36,7 @@ describe('JavaScript, detected with package-manager-detector', () => {
 
   it('pnpm and yarn through corepack at the version packageManager names; devEngines counts too', async () => {
     expect(await runs(repo({ 'package.json': pkg({ packageManager: 'pnpm@9.12.0+sha512.abc' }), 'pnpm-lock.yaml': '' }))).toEqual([
-      'Installing with pnpm 9.12.0 (packageManager): corepack pnpm i --frozen-lockfile',
+      'Installing with pnpm 9.12.0 (packageManager): corepack pnpm i --frozen-lockfile --store-dir /tmp/tandem-setup/pnpm-store',
     ]);
     expect(await runs(repo({ 'package.json': pkg({ packageManager: 'yarn@1.22.22' }), 'yarn.lock': '' }))).toEqual([
       'Installing with yarn 1.22.22 (packageManager): corepack yarn install --frozen-lockfile',
@@ -45,9 +45,9 @@ describe('JavaScript, detected with package-manager-detector', () => {
       'Installing with yarn (berry) (packageManager): corepack yarn install --immutable',
     ]);
     expect(await runs(repo({ 'package.json': pkg({ devEngines: { packageManager: { name: 'pnpm', version: '10.0.0' } } }) }))).toEqual([
-      'Installing with pnpm 10.0.0 (devEngines): corepack pnpm i --no-lockfile',
+      'Installing with pnpm 10.0.0 (devEngines): corepack pnpm i --no-lockfile --store-dir /tmp/tandem-setup/pnpm-store',
     ]);
-    expect(await runs(repo({ 'package.json': pkg(), 'pnpm-lock.yaml': '' }))).toEqual(['Installing with pnpm (pnpm-lock.yaml): corepack pnpm i --frozen-lockfile']);
+    expect(await runs(repo({ 'package.json': pkg(), 'pnpm-lock.yaml': '' }))).toEqual(['Installing with pnpm (pnpm-lock.yaml): corepack pnpm i --frozen-lockfile --store-dir /tmp/tandem-setup/pnpm-store']);
     expect(await runs(repo({ 'package.json': pkg({ packageManager: 'yarn@1.22.22' }) }))).toEqual(['Installing with yarn 1.22.22 (packageManager): corepack yarn install --no-lockfile']);
     expect(await runs(repo({ 'package.json': pkg({ packageManager: 'yarn@4.5.0' }) }))).toEqual(['Installing with yarn (berry) (packageManager): corepack yarn install']);
   });
@@ -62,7 +62,7 @@ describe('JavaScript, detected with package-manager-detector', () => {
       'packages/a/package.json': '{}',
       'packages/a/package-lock.json': '{}',
     });
-    expect(await runs(monorepo)).toEqual(['Installing with pnpm 9.12.0 (packageManager): corepack pnpm i --frozen-lockfile']);
+    expect(await runs(monorepo)).toEqual(['Installing with pnpm 9.12.0 (packageManager): corepack pnpm i --frozen-lockfile --store-dir /tmp/tandem-setup/pnpm-store']);
   });
 
   it('nothing to install without dependencies, or when node_modules came with a copied folder', async () => {

@@ -187,6 +187,8 @@ describe.skipIf(!registry.reachable)('JavaScript repos without a setup file, fro
     expect(record.toolchains.npm).toMatch(/^\d+\.\d+\.\d+$/);
     const semver = await run(`node_modules/.bin/semver ${SEMVER}`);
     expect(semver, semver.stderr).toMatchObject({ exitCode: 0, stdout: `${SEMVER}\n` });
+    // The installs' caches stayed in the setup sandbox's /tmp: the workspace holds the repo and node_modules.
+    expect((await run('ls -A')).stdout).toBe('node_modules\npackage-lock.json\npackage.json\n');
   }, READY_TIMEOUT_MS + 30_000);
 
   it('pnpm through corepack at the version packageManager names; the session has node_modules/.bin/semver', async () => {
@@ -197,6 +199,7 @@ describe.skipIf(!registry.reachable)('JavaScript repos without a setup file, fro
     // Installed with pnpm's layout, and no lockfile written into the workspace (it would be the session's change).
     const semver = await run(`node_modules/.bin/semver ${SEMVER} && test -d node_modules/.pnpm && test ! -e pnpm-lock.yaml`);
     expect(semver, semver.stderr).toMatchObject({ exitCode: 0, stdout: `${SEMVER}\n` });
+    expect((await run('ls -A')).stdout).toBe('node_modules\npackage.json\n');
   }, READY_TIMEOUT_MS + 30_000);
 
   it('yarn through corepack at the version packageManager names; the session has node_modules/.bin/semver', async () => {
@@ -205,6 +208,7 @@ describe.skipIf(!registry.reachable)('JavaScript repos without a setup file, fro
     expect(record.toolchains.yarn).toBe('1.22.22');
     const semver = await run(`node_modules/.bin/semver ${SEMVER} && test ! -e yarn.lock`);
     expect(semver, semver.stderr).toMatchObject({ exitCode: 0, stdout: `${SEMVER}\n` });
+    expect((await run('ls -A')).stdout).toBe('node_modules\npackage.json\n');
   }, READY_TIMEOUT_MS + 30_000);
 });
 
@@ -217,6 +221,7 @@ describe('a Python repo without a setup file', () => {
     expect(indexRequests).toContain(`/files/${wheelName}`);
     const imported = await run('.venv/bin/python -c "import tinypkg; print(tinypkg.VALUE)" && .venv/bin/python main.py');
     expect(imported, imported.stderr).toMatchObject({ exitCode: 0, stdout: '42\n42\n' });
+    expect((await run('ls -A')).stdout).toBe('.venv\nmain.py\nrequirements.txt\n');
   }, READY_TIMEOUT_MS + 30_000);
 });
 

@@ -12,6 +12,8 @@ import type { SetupStep } from './setup-plan.js';
  */
 
 export const DEVCONTAINER_PATH = '.devcontainer/devcontainer.json';
+/** The spec's other place for it, at the top of the repo. */
+export const ROOT_DEVCONTAINER_PATH = '.devcontainer.json';
 export const CURSOR_ENVIRONMENT_PATH = '.cursor/environment.json';
 export const OPENINSPECT_SETUP_PATH = '.openinspect/setup.sh';
 export const COPILOT_SETUP_STEPS_PATH = '.github/workflows/copilot-setup-steps.yml';
@@ -50,7 +52,7 @@ export function stepTitle(text: string): string {
 const zodReason = (error: z.ZodError) => error.issues.map((issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`).join('; ');
 
 /** `.devcontainer/devcontainer.json` (JSONC: comments and trailing commas allowed). */
-export function parseDevcontainer(text: string): ParsedEnvironmentFile {
+export function parseDevcontainer(text: string, filePath: string = DEVCONTAINER_PATH): ParsedEnvironmentFile {
   const errors: ParseError[] = [];
   const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) return { ok: false, reason: `not valid JSON with comments (${printParseErrorCode(errors[0]!.error)} at offset ${errors[0]!.offset})` };
@@ -61,12 +63,12 @@ export function parseDevcontainer(text: string): ParsedEnvironmentFile {
     const command = parsed.data[key] as z.infer<typeof lifecycleCommandSchema> | undefined;
     if (command === undefined) continue;
     if (typeof command === 'string' || Array.isArray(command)) {
-      if (commandScript(command).trim() !== '') steps.push({ kind: 'run', label: `${key} (${DEVCONTAINER_PATH})`, script: commandScript(command) });
+      if (commandScript(command).trim() !== '') steps.push({ kind: 'run', label: `${key} (${filePath})`, script: commandScript(command) });
       continue;
     }
     // The object form runs its commands in parallel in a dev container; here one after the other, each its own step.
     for (const [name, each] of Object.entries(command)) {
-      if (commandScript(each).trim() !== '') steps.push({ kind: 'run', label: `${key} "${stepTitle(name)}" (${DEVCONTAINER_PATH})`, script: commandScript(each) });
+      if (commandScript(each).trim() !== '') steps.push({ kind: 'run', label: `${key} "${stepTitle(name)}" (${filePath})`, script: commandScript(each) });
     }
   }
   return { ok: true, steps: steps.slice(0, MAX_ENVIRONMENT_STEPS) };

@@ -118,6 +118,10 @@ describe('environment files the team keeps come before detection', () => {
       source: { kind: 'file', path: '.devcontainer/devcontainer.json' },
       steps: [{ script: 'make deps' }],
     });
+    expect(await planSetup(repo({ ...packageJson, '.devcontainer.json': '{ "onCreateCommand": ["make", "deps"] }', ...cursor }))).toMatchObject({
+      source: { kind: 'file', path: '.devcontainer.json' },
+      steps: [{ label: 'onCreateCommand (.devcontainer.json)', script: 'make deps' }],
+    });
     expect((await planSetup(repo({ ...packageJson, ...cursor, ...openinspect, ...copilot }))).source).toEqual({ kind: 'file', path: '.cursor/environment.json' });
     expect(await planSetup(repo({ ...packageJson, ...openinspect, ...copilot }))).toMatchObject({
       source: { kind: 'file', path: '.openinspect/setup.sh' },

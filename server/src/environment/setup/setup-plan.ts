@@ -14,6 +14,7 @@ import {
   parseCopilotSetupSteps,
   parseCursorEnvironment,
   parseDevcontainer,
+  ROOT_DEVCONTAINER_PATH,
   type ParsedEnvironmentFile,
 } from './environment-files.js';
 
@@ -56,7 +57,8 @@ export const MAX_PACKAGE_JSON_BYTES = 1024 * 1024;
 
 /** The environment files honoured before detection, in order (after `.tandem/setup.sh`). */
 export const ENVIRONMENT_FILES: ReadonlyArray<{ path: string; parse: (text: string) => ParsedEnvironmentFile }> = [
-  { path: DEVCONTAINER_PATH, parse: parseDevcontainer },
+  { path: DEVCONTAINER_PATH, parse: (text) => parseDevcontainer(text, DEVCONTAINER_PATH) },
+  { path: ROOT_DEVCONTAINER_PATH, parse: (text) => parseDevcontainer(text, ROOT_DEVCONTAINER_PATH) },
   { path: CURSOR_ENVIRONMENT_PATH, parse: parseCursorEnvironment },
   { path: OPENINSPECT_SETUP_PATH, parse: () => ({ ok: true, steps: [{ kind: 'run', label: `Running ${OPENINSPECT_SETUP_PATH}`, script: `bash ${OPENINSPECT_SETUP_PATH}` }] }) },
   { path: COPILOT_SETUP_STEPS_PATH, parse: parseCopilotSetupSteps },

@@ -88,6 +88,13 @@ describe('StreamRedactor', () => {
     }
   });
 
+  it('shows a finished line whose last few characters only happen to begin a value', () => {
+    const redactor = new SecretRedactor([{ name: 'API_TOKEN', value: VALUE }]);
+    const stream = new StreamRedactor(redactor);
+    expect(stream.push('api:no-t\r\n')).toBe('api:no-t\r\n');
+    expect(stream.push('echo to')).toBe('echo ');
+  });
+
   it('holds back only an end that could begin a value, and gives it back on flush', () => {
     const redactor = new SecretRedactor([{ name: 'API_TOKEN', value: VALUE }]);
     const stream = new StreamRedactor(redactor);

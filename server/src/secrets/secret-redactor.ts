@@ -21,6 +21,9 @@ export const redactionMarker = (name: string) => `[secret ${name}]`;
 /** Forms derived from a value (encodings, case) shorter than this are not matched: too likely to occur by chance. */
 export const MIN_DERIVED_FORM_CHARS = 8;
 
+/** A possible start of a value this short is held back only briefly, and not past the end of its line. */
+export const SHORT_PARTIAL_CHARS = 3;
+
 const LINE_BREAKS = /[\r\n]/g;
 const stripLineBreaks = (text: string) => text.replace(LINE_BREAKS, '');
 
@@ -181,6 +184,10 @@ export class SecretRedactor {
     if (longest === 0) return 0;
     const startInNormalized = length - longest;
     const startInText = normalized.origin ? normalized.origin[startInNormalized]! : startInNormalized;
+    // A line ending in a few characters that happen to begin some form is a finished line, shown now
+    // (held, it came apart from the rest of its line): a value wrapped onto the next line after only
+    // SHORT_PARTIAL_CHARS of it is not caught.
+    if (longest <= SHORT_PARTIAL_CHARS && /[\r\n]/.test(text.slice(startInText))) return 0;
     return text.length - startInText;
   }
 }

@@ -1,6 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { ExecOptions, ExecResult, PtyOptions, Sandbox, SandboxPty, SpawnedProcess } from '../sandbox/provider.js';
-import { StreamRedactor, type SecretRedactor } from './secret-redactor.js';
+import { SHORT_PARTIAL_CHARS, StreamRedactor, type SecretRedactor } from './secret-redactor.js';
 
 /**
  * A held-back end of a stream that could begin a secret is shown after this long without more output
@@ -12,7 +12,6 @@ export const REDACTION_HOLD_MS = 200;
  * sooner: a value written in one go arrives in the next read, well within this, and echo stays quick.
  */
 export const REDACTION_SHORT_HOLD_MS = 20;
-export const SHORT_HOLD_MAX_CHARS = 3;
 
 /** What a session's sandbox is given, read at each command or shell (a warm sandbox was booted before its session was known). */
 export interface SandboxSecrets {
@@ -36,7 +35,7 @@ function quietFlushing(redactor: SecretRedactor, emit: (text: string) => void) {
             const rest = stream.flush();
             if (rest) emit(rest);
           },
-          stream.heldLength <= SHORT_HOLD_MAX_CHARS ? REDACTION_SHORT_HOLD_MS : REDACTION_HOLD_MS,
+          stream.heldLength <= SHORT_PARTIAL_CHARS ? REDACTION_SHORT_HOLD_MS : REDACTION_HOLD_MS,
         );
         timer.unref();
       }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetworkAttemptsResponse } from '../../../shared/src/protocol/network.js';
 import { loadConfig, type Config } from '../config.js';
 import { serverForFile } from '../../test-support/server-per-file.js';
-import { decideAddress } from './address-policy.js';
+import { localAllowableAddress } from '../../test-support/allowable-address.js';
 
 /**
  * Setup behind a corporate network, through a real server, real snapshot builds, real sandboxes and
@@ -23,18 +23,6 @@ import { decideAddress } from './address-policy.js';
 const MIRROR = 'registry.corp.test';
 const PACKAGE = 'tandem-tiny';
 
-/** A non-loopback private, ULA or reserved address of this machine, where the mirror really listens. */
-function localAllowableAddress(): string | undefined {
-  const candidates = Object.values(os.networkInterfaces())
-    .flatMap((entries) => entries ?? [])
-    .filter((entry) => !entry.internal && entry.scopeid === undefined)
-    .map((entry) => entry.address)
-    .filter((address) => {
-      const decision = decideAddress(address);
-      return !decision.allowed && decision.allowable;
-    });
-  return candidates.find((address) => !address.includes(':')) ?? candidates[0];
-}
 const localAddress = localAllowableAddress();
 if (localAddress === undefined) console.warn('[egress-corporate.integration] skipped: this machine has no non-loopback private, ULA or reserved address to serve the mirror on');
 const single = localAddress === undefined ? '' : `${localAddress}/${localAddress.includes(':') ? 128 : 32}`;

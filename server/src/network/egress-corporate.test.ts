@@ -1,16 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { waitFor } from '../../test-support/test-server.js';
-import { createAddressAllowance, decideAddress } from './address-policy.js';
+import { createAddressAllowance } from './address-policy.js';
 import type { NetworkPolicy } from './connection-policy.js';
 import { createEgressProxy, type ProxyAttempt } from './egress-proxy.js';
 import type { EgressSettings } from './egress-settings.js';
 import { createSystemResolver, createTestResolver, type HostResolver } from './host-resolver.js';
+import { localAllowableAddress } from '../../test-support/allowable-address.js';
 
 /**
  * The egress proxy behind a corporate network: a registry that resolves to a private or reserved
@@ -18,21 +19,6 @@ import { createSystemResolver, createTestResolver, type HostResolver } from './h
  * loopback or metadata whatever it holds), and an upstream proxy that carries the allowed connections.
  */
 
-/**
- * A non-loopback address of this machine the proxy refuses by default but an operator may allow
- * (a private, ULA or reserved address of an interface): the registry's stand-in really listens there.
- */
-function localAllowableAddress(): string | undefined {
-  const candidates = Object.values(networkInterfaces())
-    .flatMap((entries) => entries ?? [])
-    .filter((entry) => !entry.internal && entry.scopeid === undefined)
-    .map((entry) => entry.address)
-    .filter((address) => {
-      const decision = decideAddress(address);
-      return !decision.allowed && decision.allowable;
-    });
-  return candidates.find((address) => !address.includes(':')) ?? candidates[0];
-}
 
 const REGISTRY = 'registry.corp.test';
 /** Every name the tests use is allowed by the policy (on the web's ports and the test servers'): what is refused here is refused for its address. */

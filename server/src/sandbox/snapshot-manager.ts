@@ -210,8 +210,10 @@ export function createSnapshotManager(options: {
       const decision = decideSessionSnapshot({ known: snapshot, headCommit, lastFailure: failures.get(repo), nowMs: Date.now(), rebuildIntervalMs: options.rebuildIntervalMs });
       if (decision.action !== 'build') continue;
       options.logger.info(`rebuilding the snapshot of ${repo} (${decision.reason})`);
-      // A failure is logged (one line) and told to the sessions by build itself.
-      await build(repo, headCommit).catch(() => {});
+      await build(repo, headCommit).catch((error: unknown) => {
+        // A failed build is logged (one line) and told to the sessions by build itself; anything else (retiring the old pool) is logged here.
+        if (failures.get(repo)?.commit !== headCommit) options.logger.error(`after the scheduled snapshot rebuild of ${repo}`, error);
+      });
     }
     await collect().catch((error: unknown) => options.logger.error('could not collect unused snapshots', error));
   }

@@ -1,3 +1,4 @@
+/* Over 350 lines as it came to this change (which added 4): one run's loop, steering and tool calls share its state; splitting it into decisions, executor and adapters is issue 18's renovation. */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import type * as Y from 'yjs';
@@ -466,7 +467,8 @@ export class AgentRun {
       const names = [...new Set(this.interrupts.map((message) => message.authorName))].join(', ') || this.stoppedBy || 'someone';
       result = { output: `Interrupted by ${names} while ${toolUse.name} was running.`, isError: true };
     }
-    // The result goes to the doc, the store and the model: the session's secret values never do.
+    // Redacted here, before the doc's copy is capped: a cap through the middle of a value would leave a
+    // piece no later gate (the doc's, the store's, the model request's) recognises.
     if (redact) result = { ...result, output: redact(result.output), fullOutput: result.fullOutput === undefined ? undefined : redact(result.fullOutput) };
     const shown = capText(result.output, MAX_TOOL_OUTPUT_DOC_CHARS);
     const whole = result.fullOutput ?? result.output;

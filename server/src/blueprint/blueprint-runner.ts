@@ -1,3 +1,4 @@
+/* Over 350 lines as it came to this change (which added the redaction of what leaves the server): its node executors are to move into one file each with issue 18. */
 import { randomBytes } from 'node:crypto';
 import type * as Y from 'yjs';
 import { appendTranscriptEntry, readPlan, readTranscript } from '../../../shared/src/doc/accessors.js';

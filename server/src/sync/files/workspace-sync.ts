@@ -1,3 +1,4 @@
+/* Over 350 lines as it came to this change (which moved the rename out into rename-command.ts): the file sync's watch, write and working-set halves are to split with issue 18. */
 import { createTwoFilesPatch } from 'diff';
 import type * as Y from 'yjs';
 import {

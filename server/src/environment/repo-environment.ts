@@ -71,6 +71,11 @@ export const repoEnvironmentSchema = z.strictObject({
 export type RepoEnvironment = z.infer<typeof repoEnvironmentSchema>;
 export type ServiceDeclaration = z.infer<typeof serviceSchema>;
 export type ServiceReady = z.infer<typeof serviceReadySchema>;
+/**
+ * What the supervisor runs: a declared service, or (from another tool's file, never this one's
+ * schema) a one-shot step that runs to its end before the long-running services start.
+ */
+export type SupervisedService = ServiceDeclaration & { once?: boolean };
 
 /** What a repo declares, with the exact text it came from and that text's hash (what an owner approves). */
 export interface RepoEnvironmentFile {

@@ -1,4 +1,12 @@
-import { ENVIRONMENT_FILE_PATH, type RepoEnvironment, type ServiceDeclaration, MAX_ENVIRONMENT_FILE_BYTES, parseRepoEnvironment, RepoEnvironmentError } from '../environment/repo-environment.js';
+import {
+  ENVIRONMENT_FILE_PATH,
+  type RepoEnvironment,
+  MAX_ENVIRONMENT_FILE_BYTES,
+  parseRepoEnvironment,
+  RepoEnvironmentError,
+  type SupervisedService,
+} from '../environment/repo-environment.js';
+import { CURSOR_ENVIRONMENT_PATH, parseCursorSessionServices } from '../environment/setup/environment-files.js';
 import { withSecrets, type SandboxSecrets } from '../secrets/secret-sandbox.js';
 import { SandboxError, type CallOptions, type Sandbox, type SandboxProvider, type SandboxSpec } from '../sandbox/provider.js';
 import { ServiceSupervisor, type SupervisorOptions } from './service-supervisor.js';
@@ -8,6 +16,25 @@ export interface SandboxServices {
   supervisor: ServiceSupervisor;
   /** Set when `.tandem/environment.json` is unreadable or invalid: no service runs, and people are told why. */
   problem?: string;
+  /** What of another tool's file (`.cursor/environment.json`) was not followed, for the transcript. */
+  notes?: string[];
+}
+
+/**
+ * The services of `.cursor/environment.json` (`start` once, then its `terminals`), read like the
+ * repo's own file: through the sandbox, without following links, bounded. A bad file is a note.
+ */
+async function cursorServices(sandbox: Sandbox): Promise<{ services: SupervisedService[]; notes: string[] }> {
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await sandbox.readFile(CURSOR_ENVIRONMENT_PATH, { maxBytes: MAX_ENVIRONMENT_FILE_BYTES }));
+  } catch (error) {
+    if (!(error instanceof SandboxError)) throw error;
+    return { services: [], notes: error.code === 'not-found' ? [] : [`${CURSOR_ENVIRONMENT_PATH} can't be read: ${error.message}`] };
+  }
+  const parsed = parseCursorSessionServices(text);
+  if (!parsed.ok) return { services: [], notes: [`${CURSOR_ENVIRONMENT_PATH}'s start and terminals are not run: ${parsed.reason}`] };
+  return { services: parsed.services, notes: parsed.notes.map((note) => `${CURSOR_ENVIRONMENT_PATH}: ${note}`) };
 }
 
 /**
@@ -26,23 +53,31 @@ export function createServiceRegistry(
   const bySandbox = new Map<string, Promise<SandboxServices>>();
 
   async function startFor(sandbox: Sandbox, repo: string | undefined): Promise<SandboxServices> {
-    let declarations: ServiceDeclaration[];
+    let declarations: SupervisedService[];
     let problem: string | undefined;
+    let notes: string[] = [];
+    let read = false;
     let environment: RepoEnvironment | null = null;
     try {
       const bytes = await sandbox.readFile(ENVIRONMENT_FILE_PATH, { maxBytes: MAX_ENVIRONMENT_FILE_BYTES });
       environment = parseRepoEnvironment(new TextDecoder().decode(bytes)).environment;
       declarations = environment.services ?? [];
+      read = true;
     } catch (error) {
       declarations = [];
       if (error instanceof RepoEnvironmentError) problem = error.message;
       else if (error instanceof SandboxError && error.code !== 'not-found') problem = `${ENVIRONMENT_FILE_PATH} can't be read: ${error.message}`;
       else if (!(error instanceof SandboxError)) throw error;
+      else read = true;
     }
+    // Tandem's own file first, as for setup: Cursor's `start` and `terminals` run only when
+    // `.tandem/environment.json` is absent or declares no services (never when it is unusable:
+    // that problem is shown, not papered over with another file's commands).
+    if (read && declarations.length === 0) ({ services: declarations, notes } = await cursorServices(sandbox));
     const secrets = declarations.length > 0 && repo !== undefined ? await options.secrets?.(repo, environment) : null;
     const supervisor = new ServiceSupervisor(secrets ? withSecrets(sandbox, secrets) : sandbox, declarations, options);
     supervisor.start();
-    return { supervisor, problem };
+    return { supervisor, problem, ...(notes.length > 0 ? { notes } : {}) };
   }
 
   function wrap(sandbox: Sandbox, repo?: string): Sandbox {

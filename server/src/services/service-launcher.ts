@@ -26,3 +26,8 @@ export function buildServiceLauncher(command: string, ready: ServiceReady): stri
     'wait "$service"',
   ].join('\n');
 }
+
+/** The bash script a one-shot step runs as: the repo's command, all its output on stderr (the log), its exit code the step's. */
+export function buildOneShotLauncher(command: string): string {
+  return `bash -c ${shellQuote(command)} 1>&2`;
+}

@@ -1,9 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ServiceStatus } from '../../../shared/src/doc/schema.js';
 import { serviceLogTerminalId } from '../../../shared/src/protocol/terminal.js';
-import type { ServiceDeclaration } from '../environment/repo-environment.js';
+import type { SupervisedService } from '../environment/repo-environment.js';
 import type { Sandbox, SpawnedProcess } from '../sandbox/provider.js';
-import { buildServiceLauncher, SERVICE_READY_LINE } from './service-launcher.js';
+import { buildOneShotLauncher, buildServiceLauncher, SERVICE_READY_LINE } from './service-launcher.js';
 import { ServiceLog } from './service-log.js';
 import {
   DEFAULT_AUTOMATIC_RESTART_DELAY_MS,
@@ -16,16 +16,19 @@ import {
 
 /** How long a service may take to pass its ready check (PostgreSQL's initdb and start take a few seconds). */
 export const DEFAULT_SERVICE_READY_TIMEOUT_MS = 60_000;
+/** How long a one-shot step (Cursor's `start`) may run before it is taken as failed. */
+export const DEFAULT_ONE_SHOT_TIMEOUT_MS = 10 * 60_000;
 
 export interface SupervisorOptions {
   readyTimeoutMs?: number;
+  oneShotTimeoutMs?: number;
   maxAutomaticRestarts?: number;
   automaticRestartDelayMs?: number;
   logger: { error(message: string, error?: unknown): void };
 }
 
 interface Supervised {
-  declaration: ServiceDeclaration;
+  declaration: SupervisedService;
   run: ServiceRunState;
   log: ServiceLog;
   /** Bumped on every start: events of an earlier run of the process are ignored. */
@@ -41,16 +44,20 @@ interface Supervised {
 /**
  * Runs a sandbox's declared services: starts each in the sandbox, keeps its log, runs its ready
  * check with a timeout, and restarts it as decideServiceEvent says. Listeners hear every change.
+ * One-shot steps (`once`) run first; their "ready" is their end with code 0 (any other end is
+ * `failed`), and the long-running services start once every one-shot has ended, well or not.
  */
 export class ServiceSupervisor {
   private readonly services = new Map<string, Supervised>();
   private readonly listeners = new Set<(statuses: ServiceStatus[]) => void>();
   private readonly settledWaiters = new Set<() => void>();
   private stopped = false;
+  /** Long-running services waiting for the one-shot steps to end. */
+  private waiting: Supervised[] = [];
 
   constructor(
     private readonly sandbox: Sandbox,
-    declarations: readonly ServiceDeclaration[],
+    declarations: readonly SupervisedService[],
     private readonly options: SupervisorOptions,
   ) {
     for (const declaration of declarations) {
@@ -67,7 +74,11 @@ export class ServiceSupervisor {
   }
 
   start(): void {
-    for (const service of this.services.values()) this.spawn(service);
+    const all = [...this.services.values()];
+    const first = all.filter((service) => service.declaration.once);
+    this.waiting = first.length > 0 ? all.filter((service) => !service.declaration.once) : [];
+    for (const service of this.waiting) service.log.append(`[tandem] waiting for ${first.map((each) => each.declaration.name).join(', ')} to end\n`);
+    for (const service of first.length > 0 ? first : all) this.spawn(service);
   }
 
   get names(): string[] {
@@ -129,7 +140,8 @@ export class ServiceSupervisor {
     service.run = decision.next;
     if (event.kind === 'ready-check-passed') {
       service.readyAt = Date.now();
-      service.log.append(`[tandem] ${service.declaration.name} is ready (${((service.readyAt - service.startedAt) / 1000).toFixed(1)} s)\n`);
+      const seconds = ((service.readyAt - service.startedAt) / 1000).toFixed(1);
+      service.log.append(`[tandem] ${service.declaration.name} ${service.declaration.once ? 'finished' : 'is ready'} (${seconds} s)\n`);
     }
     if (decision.message) {
       service.message = `${service.declaration.name}: ${decision.message}`;
@@ -168,6 +180,8 @@ export class ServiceSupervisor {
   }
 
   private spawn(service: Supervised): void {
+    // Restarted by hand while it waited for the one-shot steps: it runs now, not again later.
+    this.waiting = this.waiting.filter((each) => each !== service);
     service.generation += 1;
     const generation = service.generation;
     const { declaration } = service;
@@ -178,7 +192,8 @@ export class ServiceSupervisor {
     service.log.append(`[tandem] starting ${declaration.name}: ${declaration.command}\n`);
     let process: SpawnedProcess;
     try {
-      process = this.sandbox.spawn(buildServiceLauncher(declaration.command, declaration.ready), { env: declaration.env });
+      const script = declaration.once ? buildOneShotLauncher(declaration.command) : buildServiceLauncher(declaration.command, declaration.ready);
+      process = this.sandbox.spawn(script, { env: declaration.env });
     } catch (error) {
       // A sandbox closing under a restart: nothing left to run it in.
       this.options.logger.error(`service ${declaration.name} could not start`, error);
@@ -198,21 +213,31 @@ export class ServiceSupervisor {
       }
       readyLines = readyLines.slice(-SERVICE_READY_LINE.length);
     });
-    const timeout = setTimeout(() => {
-      if (current()) this.handle(service, { kind: 'ready-check-timed-out' });
-    }, this.options.readyTimeoutMs ?? DEFAULT_SERVICE_READY_TIMEOUT_MS);
+    const timeout = setTimeout(
+      () => {
+        if (current()) this.handle(service, { kind: 'ready-check-timed-out' });
+      },
+      declaration.once ? (this.options.oneShotTimeoutMs ?? DEFAULT_ONE_SHOT_TIMEOUT_MS) : (this.options.readyTimeoutMs ?? DEFAULT_SERVICE_READY_TIMEOUT_MS),
+    );
     timeout.unref();
     void process.exited.then((exitCode) => {
       clearTimeout(timeout);
       if (!current()) return;
       service.process = null;
       service.exitCode = exitCode;
-      this.handle(service, { kind: 'exited', exitCode });
+      // A one-shot step that ended well is done: "ready" is its end.
+      const finished = declaration.once && exitCode === 0 && service.run.state === 'starting';
+      this.handle(service, finished ? { kind: 'ready-check-passed' } : { kind: 'exited', exitCode });
     });
     this.changed();
   }
 
   private changed(): void {
+    if (this.waiting.length > 0 && !this.stopped && [...this.services.values()].every((service) => !service.declaration.once || service.run.state !== 'starting')) {
+      const next = this.waiting;
+      this.waiting = [];
+      for (const service of next) if (service.run.state === 'starting') this.spawn(service);
+    }
     const statuses = this.statuses();
     for (const listener of this.listeners) listener(statuses);
     if (this.isSettled()) {

@@ -25,5 +25,10 @@ export async function attachSessionServices(deps: { docHost: DocHost; registry: 
       appendTranscriptEntry(doc, { kind: 'system-notice', id: `n_services_${Date.now().toString(36)}`, level: 'warning', text, createdAt: Date.now() }, DocOrigin.Sandbox),
     );
   }
+  for (const [index, note] of (services.notes ?? []).entries()) {
+    await deps.docHost.change(deps.sessionId, (doc) =>
+      appendTranscriptEntry(doc, { kind: 'system-notice', id: `n_services_${Date.now().toString(36)}_${index}`, level: 'warning', text: note, createdAt: Date.now() }, DocOrigin.Sandbox),
+    );
+  }
   return { services, detach: services.supervisor.onChange(write) };
 }

@@ -2,6 +2,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { shellQuote } from '../../sandbox/shell-quote.js';
+import { MAX_COMMAND_LENGTH, MAX_SERVICES, serviceNameSchema, type SupervisedService } from '../repo-environment.js';
 import type { SetupStep } from './setup-plan.js';
 
 /**
@@ -74,7 +75,7 @@ export function parseDevcontainer(text: string, filePath: string = DEVCONTAINER_
   return { ok: true, steps: steps.slice(0, MAX_ENVIRONMENT_STEPS) };
 }
 
-/** `.cursor/environment.json`: its `install` command (its `start` and `terminals` are for sessions, not the snapshot). */
+/** `.cursor/environment.json`: its `install` command (its `start` and `terminals` are for sessions, not the snapshot: parseCursorSessionServices). */
 export function parseCursorEnvironment(text: string): ParsedEnvironmentFile {
   const errors: ParseError[] = [];
   const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
@@ -83,6 +84,69 @@ export function parseCursorEnvironment(text: string): ParsedEnvironmentFile {
   if (!parsed.success) return { ok: false, reason: zodReason(parsed.error) };
   const install = parsed.data.install?.trim();
   return { ok: true, steps: install ? [{ kind: 'run', label: `install (${CURSOR_ENVIRONMENT_PATH})`, script: install }] : [] };
+}
+
+/** The service that runs Cursor's `start` once, before the terminals' services. */
+export const CURSOR_START_SERVICE = 'cursor-start';
+const SERVICE_NAME_LENGTH = 40;
+
+export type CursorSessionServices = { ok: true; services: SupervisedService[]; notes: string[] } | { ok: false; reason: string };
+
+const cursorSessionSchema = z.looseObject({
+  start: z.string().max(MAX_COMMAND_LENGTH).optional(),
+  terminals: z
+    .array(z.looseObject({ name: z.string().max(200), command: z.string().max(MAX_COMMAND_LENGTH), description: z.string().max(2000).optional() }))
+    .max(MAX_SERVICES * 5)
+    .optional(),
+});
+
+/** A service name (serviceNameSchema) from a terminal's free-text name: lowercase, accents dropped, `-` for the rest, bounded, never empty. */
+export function serviceNameFrom(text: string): string {
+  const name = text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, SERVICE_NAME_LENGTH)
+    .replace(/[-_]+$/, '');
+  return name || 'terminal';
+}
+
+/**
+ * `.cursor/environment.json`'s session part, as services of the sandbox: `start` is a one-shot run
+ * (`cursor-start`, before the others), each of `terminals` a long-running service named after it,
+ * whose "ready" is only that it is running (Cursor gives no ready check). Its log is the service's
+ * read-only tab. At most MAX_SERVICES in all; what does not fit is said in `notes`.
+ */
+export function parseCursorSessionServices(text: string): CursorSessionServices {
+  const errors: ParseError[] = [];
+  const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
+  if (errors.length > 0) return { ok: false, reason: `not valid JSON (${printParseErrorCode(errors[0]!.error)} at offset ${errors[0]!.offset})` };
+  const parsed = cursorSessionSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, reason: zodReason(parsed.error) };
+  const services: SupervisedService[] = [];
+  const notes: string[] = [];
+  const start = parsed.data.start?.trim();
+  if (start) services.push({ name: CURSOR_START_SERVICE, command: start, ready: { command: 'true' }, once: true });
+  const taken = new Set(services.map((service) => service.name));
+  for (const [index, terminal] of (parsed.data.terminals ?? []).entries()) {
+    const command = terminal.command.trim();
+    if (!command) {
+      notes.push(`terminals[${index}] ("${stepTitle(terminal.name)}") has no command; not started`);
+      continue;
+    }
+    if (services.length >= MAX_SERVICES) {
+      notes.push(`only ${MAX_SERVICES} services run in a sandbox; terminals[${index}] and later ones are not started`);
+      break;
+    }
+    const base = serviceNameFrom(terminal.name);
+    let name = base;
+    for (let number = 2; taken.has(name); number += 1) name = `${base.slice(0, SERVICE_NAME_LENGTH - String(number).length - 1)}-${number}`;
+    taken.add(name);
+    services.push({ name: serviceNameSchema.parse(name), command, ready: { command: 'true' } });
+  }
+  return { ok: true, services, notes };
 }
 
 const workflowStepSchema = z.looseObject({

@@ -136,9 +136,9 @@ async function sandboxRuntime(
     allowedRepoRoots: config.sandbox.repoRoots,
     // The store (with the identity signing key), snapshots and workspaces: never a repo.
     protectedDirs: [dataDir, root.treesDir],
-    runSetup: async (treeDir, script, repo) => {
+    runSetup: async (treeDir, script, repo, toolsDir) => {
       const given = await secrets?.forSetup(treeDir, repo);
-      const result = await provider.runSetup(treeDir, script, repo, given?.env);
+      const result = await provider.runSetup(treeDir, script, { repo, env: given?.env, toolsDir });
       // The setup log and a failure's notice quote this output: without the values.
       return given ? { ...result, stdout: given.redactor.redact(result.stdout), stderr: given.redactor.redact(result.stderr) } : result;
     },

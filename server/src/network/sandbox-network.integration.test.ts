@@ -82,7 +82,7 @@ beforeAll(async () => {
   allowedServer = createServer((_request, response) => response.end('hello from the allowed host\n'));
   await new Promise<void>((resolve) => allowedServer.listen(0, '127.0.0.1', resolve));
   const resolver = createTestResolver(new Map([['allowed.test', { address: '127.0.0.1', port: (allowedServer.address() as AddressInfo).port }]]));
-  snapshots = createSnapshotStore({ dir: path.join(dir, 'snapshots'), allowedRepoRoots: [dir], protectedDirs: [path.join(dir, 'sandboxes')], runSetup: (treeDir, script) => provider.runSetup(treeDir, script) });
+  snapshots = createSnapshotStore({ dir: path.join(dir, 'snapshots'), allowedRepoRoots: [dir], protectedDirs: [path.join(dir, 'sandboxes')], runSetup: (treeDir, script, repo, toolsDir) => provider.runSetup(treeDir, script, { repo, toolsDir }) });
   provider = createLocalSandboxProvider({
     dir: path.join(dir, 'sandboxes'),
     snapshots,

@@ -42,6 +42,8 @@ it('ending a session keeps its workspace; a later session resumes from it, with 
   const read = async (path: string) => new TextDecoder().decode(await next.sandbox.readFile(path));
   expect(await read('kept.txt')).toBe('made-in-the-terminal\n');
   expect(await read('README.md')).toMatch(/^Edited just before the end\.\n/);
+  // The snapshot's toolchain folder (package managers fetched at setup) came along with the workspace.
+  expect(await next.sandbox.exec('test -d /opt/tandem && echo "$COREPACK_HOME"')).toMatchObject({ exitCode: 0, stdout: '/opt/tandem/corepack\n' });
   const nextTab = connectPeer(shared.server.url, resumed.body.session.id, bob.token);
   shared.peers.push(nextTab);
   await waitForSync(nextTab);

@@ -1,4 +1,5 @@
 import { resolveCommand, type Agent, type AgentName } from 'package-manager-detector';
+import { SANDBOX_TOOLS_DIR } from '../../sandbox/local/bwrap-command.js';
 import type { RequiredTool, SetupStep } from './setup-plan.js';
 
 /**
@@ -82,7 +83,9 @@ export function decideJavaScriptStep(facts: JavaScriptFacts): SetupStep {
       const noLockfile = !frozen && (facts.agent === 'pnpm' || facts.agent === 'yarn') ? ' --no-lockfile' : '';
       // pnpm keeps its store at the top of the project's filesystem (the workspace, a mount of its own): in the sandbox's /tmp instead.
       const store = facts.name === 'pnpm' ? ` --store-dir ${PNPM_STORE_DIR}` : '';
-      return { kind: 'run', label, script: `corepack ${install}${noLockfile}${store}`, tool: REQUIRED_TOOLS.corepack, versionOf: { name: facts.name, command: `corepack ${facts.name} --version` } };
+      // Its shims go into the snapshot's toolchain folder, whose bin/ is on every session's PATH: `pnpm test` works there.
+      const shims = `if [ -d ${SANDBOX_TOOLS_DIR} ]; then mkdir -p ${SANDBOX_TOOLS_DIR}/bin && corepack enable --install-directory ${SANDBOX_TOOLS_DIR}/bin ${facts.name}; fi`;
+      return { kind: 'run', label, script: `corepack ${install}${noLockfile}${store} && ${shims}`, tool: REQUIRED_TOOLS.corepack, versionOf: { name: facts.name, command: `corepack ${facts.name} --version` } };
     }
     case 'bun':
       return { kind: 'run', label, script: commandLine('bun', locked(BUN_LOCKFILES) ? 'frozen' : 'install')!, tool: REQUIRED_TOOLS.bun };

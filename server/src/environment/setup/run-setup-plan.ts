@@ -26,15 +26,13 @@ const VERSION_MARKER = 'tandem-toolchain';
 /**
  * Every step's environment: caches in the sandbox's /tmp (not the snapshot), nothing interactive
  * (not CI=true: pnpm and yarn then refuse to install a repo that has no lockfile),
- * corepack fetching package managers from the npm registry (a setup host) without pinning
- * `packageManager` into the repo's package.json.
+ * corepack fetching package managers from the npm registry (a setup host). Where corepack keeps them
+ * (the snapshot's toolchain folder, not pinning `packageManager` into the repo) is the sandbox's own
+ * environment (SANDBOX_TOOLS_ENV): sessions then run the same versions.
  */
 export const SETUP_STEP_ENVIRONMENT: Readonly<Record<string, string>> = {
   npm_config_cache: '/tmp/tandem-setup/npm',
   npm_config_update_notifier: 'false',
-  COREPACK_HOME: '/tmp/tandem-setup/corepack',
-  COREPACK_ENABLE_DOWNLOAD_PROMPT: '0',
-  COREPACK_ENABLE_AUTO_PIN: '0',
   YARN_CACHE_FOLDER: '/tmp/tandem-setup/yarn',
   PIP_CACHE_DIR: '/tmp/tandem-setup/pip',
   PIP_DISABLE_PIP_VERSION_CHECK: '1',
@@ -76,6 +74,25 @@ export function stepScript(step: Extract<SetupStep, { kind: 'run' }>): string {
     lines[lines.length - 1] = `{\n${step.script}\n} && printf '${VERSION_MARKER} %s %s\\n' ${step.versionOf.name} "$(${step.versionOf.command} 2>&1 | head -n 1)"`;
   }
   return lines.join('\n');
+}
+
+/** Where a repo's own setup.sh finds what detection would have run (`bash "$TANDEM_DETECTED_SETUP"`), in the toolchain folder. */
+export const DETECTED_SETUP_FILE = 'detected-setup.sh';
+export const DETECTED_SETUP_VARIABLE = 'TANDEM_DETECTED_SETUP';
+
+/**
+ * Pure: the detected steps as one bash script a repo's setup.sh can call: each step in its own
+ * subshell, in order, stopping at the first that fails (a missing tool says what is missing and exits
+ * 127); a step detection passes over is said, not run.
+ */
+export function detectedSetupScript(steps: readonly SetupStep[]): string {
+  const lines = ['#!/usr/bin/env bash', '# What Tandem detects in this repo, for its .tandem/setup.sh to run: bash "$TANDEM_DETECTED_SETUP"', 'set -e'];
+  for (const step of steps) {
+    if (step.kind === 'skipped') lines.push(`echo ${shellQuote(`tandem: ${step.label}: skipped (${step.reason})`)}`);
+    else lines.push(`echo ${shellQuote(`== ${step.label}`)}`, `(\n${stepScript(step)}\n)`);
+  }
+  if (steps.length === 0) lines.push(`echo 'tandem: nothing detected to install'`);
+  return `${lines.join('\n')}\n`;
 }
 
 export type StepOutcome = { label: string; outcome: 'ran' | 'skipped' | 'missing-tool'; detail?: string };

@@ -26,7 +26,10 @@ function repo(files: Record<string, string | { link: string }>): string {
 /** A package.json with a dependency (and `extra` fields): one without any has nothing to install. */
 const pkg = (extra: object = {}) => JSON.stringify({ dependencies: { semver: '7.6.3' }, ...extra });
 
-const runs = async (tree: string) => (await planSetup(tree)).steps.map((step) => (step.kind === 'run' ? `${step.label}: ${step.script}` : `${step.label}: skipped`));
+/** A corepack step's last part: the package manager's shims in the toolchain folder (asserted once, below). */
+const SHIMS = / && if \[ -d \/opt\/tandem \]; then mkdir -p \/opt\/tandem\/bin && corepack enable --install-directory \/opt\/tandem\/bin (pnpm|yarn); fi$/;
+const runs = async (tree: string) =>
+  (await planSetup(tree)).steps.map((step) => (step.kind === 'run' ? `${step.label}: ${step.script.replace(SHIMS, '')}` : `${step.label}: skipped`));
 
 describe('JavaScript, detected with package-manager-detector', () => {
   it('npm: ci with a lockfile, install without one', async () => {
@@ -35,6 +38,10 @@ describe('JavaScript, detected with package-manager-detector', () => {
   });
 
   it('pnpm and yarn through corepack at the version packageManager names; devEngines counts too', async () => {
+    // Each puts its shims where sessions' PATH finds them.
+    const scripts = (await planSetup(repo({ 'package.json': pkg({ packageManager: 'pnpm@9.12.0' }) }))).steps.map((step) => (step.kind === 'run' ? step.script : ''));
+    expect(scripts[0]).toMatch(SHIMS);
+    expect(SHIMS.exec(scripts[0]!)?.[1]).toBe('pnpm');
     expect(await runs(repo({ 'package.json': pkg({ packageManager: 'pnpm@9.12.0+sha512.abc' }), 'pnpm-lock.yaml': '' }))).toEqual([
       'Installing with pnpm 9.12.0 (packageManager): corepack pnpm i --frozen-lockfile --store-dir /tmp/tandem-setup/pnpm-store',
     ]);
@@ -156,7 +163,9 @@ describe('the executor’s pieces', () => {
   it('a step checks for its tool first and reports it missing with how to provide it; corepack steps record their version', () => {
     const script = stepScript({ kind: 'run', label: 'x', script: 'corepack pnpm i', tool: { name: 'corepack', provide: 'install it' }, versionOf: { name: 'pnpm', command: 'corepack pnpm --version' } });
     expect(script).toContain("if ! command -v corepack >/dev/null 2>&1; then echo 'tandem-setup-missing: corepack is not installed on this server: install it'; exit 127; fi");
-    expect(script).toContain("COREPACK_HOME='/tmp/tandem-setup/corepack'");
+    // Caches stay in the setup sandbox's /tmp; corepack's home is the toolchain folder the sandbox sets (sessions read it too).
+    expect(script).toContain("npm_config_cache='/tmp/tandem-setup/npm'");
+    expect(script).not.toContain('COREPACK_HOME');
     expect(script).toMatch(/\{\ncorepack pnpm i\n\} && printf 'tandem-toolchain %s %s\\n' pnpm "\$\(corepack pnpm --version/);
   });
 

@@ -132,6 +132,11 @@ export async function planSetup(tree: string): Promise<SetupPlan> {
     else if (!parsed.steps.some((step) => step.kind === 'run')) notes.push(`${file.path} names no setup command`);
     else return { source: { kind: 'file', path: file.path }, steps: parsed.steps, notes };
   }
+  return { source: { kind: 'detected' }, steps: await detectSteps(tree), notes };
+}
+
+/** The installs detected from the repo's files, whatever environment files it keeps. */
+export async function detectSteps(tree: string): Promise<SetupStep[]> {
   const entries = await listTree(tree, '.').catch(() => []);
   const files = new Set(entries.filter((entry) => entry.kind === 'file').map((entry) => entry.path));
   const pyproject = files.has('pyproject.toml') ? await readTreeText(tree, 'pyproject.toml', MAX_SETUP_FILE_BYTES) : null;
@@ -141,5 +146,5 @@ export async function planSetup(tree: string): Promise<SetupPlan> {
     nodeModulesCopied: entries.some((entry) => entry.path === 'node_modules' && entry.kind === 'directory'),
     pyproject: pyproject?.kind === 'text' ? pyproject.text : null,
   };
-  return { source: { kind: 'detected' }, steps: decideDetectedSteps(facts), notes };
+  return decideDetectedSteps(facts);
 }

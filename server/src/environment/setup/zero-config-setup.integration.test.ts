@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -59,10 +59,17 @@ const PNPM = 'pnpm@9.12.0+sha512.4abf725084d7bcbafbd728bfc7bee61f2f791f977fd8754
 const YARN = 'yarn@1.22.22+sha512.a6b2f7906b721bba3d67d4aff083df04dad64c399707841b7acf00f6b133b7ac24255f2652fa22ae3534329dc6180534e98d17432037ff6fd140556e2bb3137e';
 const PNPM_REPO = fixture('pnpm-app', { 'package.json': packageJson({ packageManager: PNPM }) });
 const YARN_REPO = fixture('yarn-app', { 'package.json': packageJson({ packageManager: YARN }) });
+// How a team points pip at its own index: in requirements.txt itself.
+const PIP_REQUIREMENTS = `--index-url http://${PYTHON_INDEX_HOST}/simple/\n--trusted-host ${PYTHON_INDEX_HOST}\ntinypkg==0.1.0\n`;
 const PIP_REPO = fixture('pip-app', {
-  // How a team points pip at its own index: in requirements.txt itself.
-  'requirements.txt': `--index-url http://${PYTHON_INDEX_HOST}/simple/\n--trusted-host ${PYTHON_INDEX_HOST}\ntinypkg==0.1.0\n`,
+  'requirements.txt': PIP_REQUIREMENTS,
   'main.py': 'import tinypkg\nprint(tinypkg.VALUE)\n',
+});
+
+const OWN_SETUP_REPO = fixture('own-setup-app', {
+  // The team's own setup file replaces detection, and calls it.
+  'requirements.txt': PIP_REQUIREMENTS,
+  '.tandem/setup.sh': 'set -e\nbash "$TANDEM_DETECTED_SETUP"\n.venv/bin/python -c "import tinypkg; print(tinypkg.VALUE)" > value.txt\n',
 });
 
 const COPILOT_REPO = fixture('copilot-app', {
@@ -171,8 +178,9 @@ async function readySession(repo: string, title: string) {
     .find((dir) => readFileSync(path.join(dir, 'stamp.json'), 'utf8').includes(JSON.stringify(repo)));
   const log = snapshot ? readFileSync(path.join(snapshot, SETUP_LOG_FILE), 'utf8') : '(no snapshot)';
   expect(readMeta(tab.doc).sandboxState, `${readMeta(tab.doc).sandboxMessage}\n${log}`).toBe('ready');
-  const record = JSON.parse(readFileSync(path.join(snapshot!, TOOLCHAINS_FILE), 'utf8')) as ToolchainRecord;
-  console.info(`zero-config ${title}: session ready in ${seconds} s (snapshot build included); toolchains ${JSON.stringify(record.toolchains)}`);
+  // Written when Tandem planned the setup (not when the repo's own setup.sh ran).
+  const record = existsSync(path.join(snapshot!, TOOLCHAINS_FILE)) ? (JSON.parse(readFileSync(path.join(snapshot!, TOOLCHAINS_FILE), 'utf8')) as ToolchainRecord) : null;
+  console.info(`zero-config ${title}: session ready in ${seconds} s (snapshot build included); toolchains ${JSON.stringify(record?.toolchains)}`);
   const live = await shared.server.runtime!.ensureStarted(sessionId);
   const run = (command: string) => live.sandbox.exec(command, { timeoutMs: 30_000 });
   return { messages, record, log, run };
@@ -184,7 +192,7 @@ describe.skipIf(!registry.reachable)('JavaScript repos without a setup file, fro
     expect(messages).toContain('Installing with npm (package-lock.json)');
     expect(log).toContain('$ npm ci');
     expect(record).toMatchObject({ source: 'detected', steps: [{ label: 'Installing with npm (package-lock.json)', outcome: 'ran' }], toolchains: { node: process.version } });
-    expect(record.toolchains.npm).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(record!.toolchains.npm).toMatch(/^\d+\.\d+\.\d+$/);
     const semver = await run(`node_modules/.bin/semver ${SEMVER}`);
     expect(semver, semver.stderr).toMatchObject({ exitCode: 0, stdout: `${SEMVER}\n` });
     // The installs' caches stayed in the setup sandbox's /tmp: the workspace holds the repo and node_modules.
@@ -194,21 +202,26 @@ describe.skipIf(!registry.reachable)('JavaScript repos without a setup file, fro
   it('pnpm through corepack at the version packageManager names; the session has node_modules/.bin/semver', async () => {
     const { messages, record, run } = await readySession(PNPM_REPO, 'pnpm');
     expect(messages).toContain('Installing with pnpm 9.12.0 (packageManager)');
-    expect(record.steps).toEqual([{ label: 'Installing with pnpm 9.12.0 (packageManager)', outcome: 'ran' }]);
-    expect(record.toolchains.pnpm).toBe('9.12.0');
+    expect(record!.steps).toEqual([{ label: 'Installing with pnpm 9.12.0 (packageManager)', outcome: 'ran' }]);
+    expect(record!.toolchains.pnpm).toBe('9.12.0');
     // Installed with pnpm's layout, and no lockfile written into the workspace (it would be the session's change).
     const semver = await run(`node_modules/.bin/semver ${SEMVER} && test -d node_modules/.pnpm && test ! -e pnpm-lock.yaml`);
     expect(semver, semver.stderr).toMatchObject({ exitCode: 0, stdout: `${SEMVER}\n` });
     expect((await run('ls -A')).stdout).toBe('node_modules\npackage.json\n');
+    // pnpm itself is on the session's PATH, at that version, without the network (from the snapshot's toolchain folder).
+    const pnpm = await run('pnpm --version && pnpm exec semver 1.2.3');
+    expect(pnpm, pnpm.stderr).toMatchObject({ exitCode: 0, stdout: '9.12.0\n1.2.3\n' });
   }, READY_TIMEOUT_MS + 30_000);
 
   it('yarn through corepack at the version packageManager names; the session has node_modules/.bin/semver', async () => {
     const { messages, record, run } = await readySession(YARN_REPO, 'yarn');
     expect(messages).toContain('Installing with yarn 1.22.22 (packageManager)');
-    expect(record.toolchains.yarn).toBe('1.22.22');
+    expect(record!.toolchains.yarn).toBe('1.22.22');
     const semver = await run(`node_modules/.bin/semver ${SEMVER} && test ! -e yarn.lock`);
     expect(semver, semver.stderr).toMatchObject({ exitCode: 0, stdout: `${SEMVER}\n` });
     expect((await run('ls -A')).stdout).toBe('node_modules\npackage.json\n');
+    const yarn = await run('yarn --version');
+    expect(yarn, yarn.stderr).toMatchObject({ exitCode: 0, stdout: '1.22.22\n' });
   }, READY_TIMEOUT_MS + 30_000);
 });
 
@@ -217,11 +230,19 @@ describe('a Python repo without a setup file', () => {
     const { messages, record, run } = await readySession(PIP_REPO, 'pip');
     expect(messages).toContain('Installing with pip into .venv (requirements.txt)');
     expect(record).toMatchObject({ source: 'detected', steps: [{ outcome: 'ran' }] });
-    expect(record.toolchains.venv).toMatch(/^Python 3\./);
+    expect(record!.toolchains.venv).toMatch(/^Python 3\./);
     expect(indexRequests).toContain(`/files/${wheelName}`);
     const imported = await run('.venv/bin/python -c "import tinypkg; print(tinypkg.VALUE)" && .venv/bin/python main.py');
     expect(imported, imported.stderr).toMatchObject({ exitCode: 0, stdout: '42\n42\n' });
     expect((await run('ls -A')).stdout).toBe('.venv\nmain.py\nrequirements.txt\n');
+  }, READY_TIMEOUT_MS + 30_000);
+
+  it('a repo’s own setup.sh replaces detection and can call it: bash "$TANDEM_DETECTED_SETUP" ran the pip install', async () => {
+    const { messages, log, run } = await readySession(OWN_SETUP_REPO, 'own setup');
+    expect(messages).toContain('Running .tandem/setup.sh');
+    expect(log).toContain('== Installing with pip into .venv (requirements.txt)');
+    const value = await run('cat value.txt && .venv/bin/python -c "import tinypkg"');
+    expect(value, value.stderr).toMatchObject({ exitCode: 0, stdout: '42\n' });
   }, READY_TIMEOUT_MS + 30_000);
 });
 
@@ -229,8 +250,8 @@ describe('without the network', () => {
   it('follows the team’s copilot-setup-steps.yml instead of detecting: its run: steps ran in the setup sandbox, uses: skipped, the progress named the file', async () => {
     const { messages, record, log, run } = await readySession(COPILOT_REPO, 'copilot');
     expect(messages).toContain('Following .github/workflows/copilot-setup-steps.yml');
-    expect(record.source).toBe('.github/workflows/copilot-setup-steps.yml');
-    expect(record.steps.map((step) => step.outcome)).toEqual(['skipped', 'ran']);
+    expect(record!.source).toBe('.github/workflows/copilot-setup-steps.yml');
+    expect(record!.steps.map((step) => step.outcome)).toEqual(['skipped', 'ran']);
     expect(log).not.toContain('npm ci');
     // Run inside the sandbox, as its user, never on the host.
     expect(await run('cat prepared.txt')).toMatchObject({ exitCode: 0, stdout: 'prepared by copilot-setup-steps as tandem\n' });
@@ -240,7 +261,7 @@ describe('without the network', () => {
     const { messages, record, log } = await readySession(GO_REPO, 'go');
     const missing = 'go is not installed on this server: see https://go.dev/doc/install';
     expect(messages.some((message) => message.startsWith(missing))).toBe(true);
-    expect(record.steps).toEqual([{ label: 'Downloading Go modules (go.mod)', outcome: 'missing-tool', detail: expect.stringContaining(missing) }]);
+    expect(record!.steps).toEqual([{ label: 'Downloading Go modules (go.mod)', outcome: 'missing-tool', detail: expect.stringContaining(missing) }]);
     expect(log).toContain(missing);
   }, READY_TIMEOUT_MS + 30_000);
 });

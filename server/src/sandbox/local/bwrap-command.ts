@@ -6,6 +6,31 @@ export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 const MIB = 1024 * 1024;
 
+/**
+ * Where a snapshot's toolchain folder appears in its sandboxes: what setup fetched that is not the
+ * repo's own files (package managers through corepack with their shims in bin/, Go's module cache,
+ * Cargo's registry). Writable while setup runs, read-only in sessions; never in the workspace, whose
+ * files are the session's changes.
+ */
+export const SANDBOX_TOOLS_DIR = '/opt/tandem';
+/** The environment that points the tools at the toolchain folder (and keeps their caches out of the workspace, which is HOME). */
+export const SANDBOX_TOOLS_ENV: Readonly<Record<string, string>> = {
+  PATH: `${SANDBOX_TOOLS_DIR}/bin:${SANDBOX_PATH}`,
+  COREPACK_HOME: `${SANDBOX_TOOLS_DIR}/corepack`,
+  COREPACK_ENABLE_DOWNLOAD_PROMPT: '0',
+  COREPACK_ENABLE_AUTO_PIN: '0',
+  GOMODCACHE: `${SANDBOX_TOOLS_DIR}/go/mod`,
+  GOPATH: '/tmp/go',
+  GOCACHE: '/tmp/go-build',
+  CARGO_HOME: `${SANDBOX_TOOLS_DIR}/cargo`,
+};
+
+/** A snapshot's toolchain folder on the host, and whether this sandbox may write it (setup only). */
+export interface SandboxToolsMount {
+  hostDir: string;
+  writable: boolean;
+}
+
 /** What one sandbox may use; every field is a hard bound (how each is enforced: see buildSandboxCommand and local-provider.ts). */
 export interface SandboxLimits {
   processes: number;
@@ -57,6 +82,8 @@ export interface SandboxCommandOptions {
   tmp: TmpPlacement;
   /** A cgroup v2 `cgroup.procs` file the sandbox enters before anything of it runs (memory, pids, cpu bounded as a whole). */
   cgroupProcsFile?: string;
+  /** The snapshot's toolchain folder, mounted at SANDBOX_TOOLS_DIR (absent for snapshots that have none). */
+  tools?: SandboxToolsMount;
 }
 
 /**
@@ -102,12 +129,13 @@ export function buildSandboxCommand(options: SandboxCommandOptions, command: str
   if (options.tmp.kind === 'sized-tmpfs') args.push('--size', String(options.limits.tmpBytes), '--tmpfs', '/tmp');
   else args.push('--bind', options.tmp.hostDir, '/tmp');
   args.push('--bind', options.workspaceHostDir, SANDBOX_WORKSPACE_DIR);
+  if (options.tools) args.push(options.tools.writable ? '--bind' : '--ro-bind', options.tools.hostDir, SANDBOX_TOOLS_DIR);
   args.push('--chdir', options.cwd ? path.posix.resolve(SANDBOX_WORKSPACE_DIR, options.cwd) : SANDBOX_WORKSPACE_DIR);
   // The spawned process's environment holds only the caller's variables, under a prefix (see
   // passedEnvironment); bash and setpriv add PWD and SHLVL, which go. Nothing else of the server's reaches it.
   args.push('--hostname', 'sandbox', '--unsetenv', 'PWD', '--unsetenv', 'SHLVL');
   // The proxy settings are no secret: set in argv like the rest of the base (the caller's env still wins).
-  const baseEnv = { PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE_DIR, USER: 'tandem', LANG: 'C.UTF-8', ...SANDBOX_GIT_ENV, ...options.networkEnv };
+  const baseEnv = { PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE_DIR, USER: 'tandem', LANG: 'C.UTF-8', ...SANDBOX_GIT_ENV, ...(options.tools ? SANDBOX_TOOLS_ENV : {}), ...options.networkEnv };
   for (const [key, value] of Object.entries(baseEnv)) args.push('--setenv', key, value);
   const passed = Object.keys(options.env).length > 0;
   args.push(

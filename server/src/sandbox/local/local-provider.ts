@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxProvider, SandboxSpec } from '../provider.js';
 import { buildSandboxCommand, DEFAULT_SANDBOX_LIMITS, groupFileContents, passwdFileContents, type SandboxLimits, type TmpPlacement } from './bwrap-command.js';
@@ -28,6 +28,11 @@ export const SNAPSHOT_BUILD_UID = SANDBOX_UID_BASE + SANDBOX_UID_COUNT;
 /** Node's install dir, bound read-only when it lives outside /usr so `node` works inside. */
 function toolDirs(): string[] {
   return [path.dirname(path.dirname(process.execPath))];
+}
+
+/** Whether a snapshot has a toolchain folder (snapshots built before there was one have none); a link is not one. */
+async function hasToolchainFolder(dir: string): Promise<boolean> {
+  return (await lstat(dir).catch(() => null))?.isDirectory() ?? false;
 }
 
 /** Whether this bubblewrap can size a tmpfs (--size, bubblewrap 0.7 and later). */
@@ -78,9 +83,17 @@ export interface LocalSandboxBounds {
   tmp: 'sized-tmpfs' | 'session-disk';
 }
 
+export interface SetupRunOptions {
+  /** Whose setup network the script gets (the hosts that repo's setup may reach). */
+  repo?: string;
+  /** What the script gets in its environment (the secrets the repo names for setup), never in argv. */
+  env?: Record<string, string>;
+  /** The snapshot's toolchain folder, writable at SANDBOX_TOOLS_DIR while the script runs. */
+  toolsDir?: string;
+}
+
 export type LocalSandboxProvider = SandboxProvider & {
-  /** `env`: what the script gets in its environment (the secrets the repo names for setup), never in argv. */
-  runSetup(treeDir: string, script: string, repo?: string, env?: Record<string, string>): ReturnType<typeof runProcess>;
+  runSetup(treeDir: string, script: string, options?: SetupRunOptions): ReturnType<typeof runProcess>;
   bounds(): Promise<LocalSandboxBounds>;
   /** Ids of the snapshots live sandboxes have mounted (the lower layer of their workspace): never to be deleted. */
   snapshotsInUse(): ReadonlySet<string>;
@@ -160,7 +173,9 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
         const workspace = await mountWorkspace({ snapshotTreeDir: options.snapshots.treeDir(spec.snapshot), sandboxDir, uid, diskBytes: limits.workspaceBytes });
         const tmp = tmpPlacement(workspace.scratchDir ?? path.join(sandboxDir, 'tmp'));
         if (tmp.kind === 'disk') await mkdir(tmp.hostDir, { recursive: true }).then(() => chown(tmp.hostDir, uid, uid));
-        const base = { uid, ...files, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile };
+        const toolsDir = options.snapshots.toolsDir(spec.snapshot);
+        const tools = (await hasToolchainFolder(toolsDir)) ? { hostDir: toolsDir, writable: false } : undefined;
+        const base = { uid, ...files, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile, tools };
         // Reaches nothing until the session sets its policy (a warm sandbox has no session yet).
         network = await startSandboxNetwork({ dir: path.join(sandboxDir, 'net'), command: base, resolver, upstream: options.network?.upstream, env: options.network?.env });
         const ownCgroup = cgroup;
@@ -171,7 +186,7 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
           workspace,
           command: { ...base, networkNamespace: network.namespacePath, networkEnv: network.env },
           network,
-          saveSnapshot: (treeDir) => options.snapshots.saveTree(treeDir, savedWorkspaceLabel(spec.sessionId), spec.snapshot.commit),
+          saveSnapshot: (treeDir) => options.snapshots.saveTree(treeDir, savedWorkspaceLabel(spec.sessionId), spec.snapshot.commit, tools?.hostDir),
           release: async () => {
             await ownNetwork.close().catch(() => {});
             await ownCgroup?.remove().catch(() => {});
@@ -194,7 +209,7 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
      * Runs a snapshot's setup script isolated like a session. Its network is its own too: it reaches
      * only what the setup policy names (package registries by default), through the egress proxy.
      */
-    async runSetup(treeDir: string, script: string, repo?: string, scriptEnv: Record<string, string> = {}) {
+    async runSetup(treeDir: string, script: string, { repo, env: scriptEnv = {}, toolsDir }: SetupRunOptions = {}) {
       const dir = path.join(options.dir, `setup_${randomBytes(4).toString('hex')}`);
       await mkdir(dir, { recursive: true });
       await chmod(options.dir, 0o711);
@@ -206,7 +221,8 @@ export function createLocalSandboxProvider(options: LocalProviderOptions): Local
         cgroup = await sandboxCgroup(path.basename(dir));
         const tmp = tmpPlacement(path.join(dir, 'tmp'));
         if (tmp.kind === 'disk') await mkdir(tmp.hostDir, { recursive: true }).then(() => chown(tmp.hostDir, SNAPSHOT_BUILD_UID, SNAPSHOT_BUILD_UID));
-        const base = { uid: SNAPSHOT_BUILD_UID, ...files, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile };
+        const tools = toolsDir ? { hostDir: toolsDir, writable: true } : undefined;
+        const base = { uid: SNAPSHOT_BUILD_UID, ...files, limits, extraReadOnlyDirs: toolDirs(), tmp, cgroupProcsFile: cgroup?.procsFile, tools };
         const policy = await (options.network?.setupPolicy ?? ((tree: string) => defaultSetupPolicy(tree)))(treeDir, repo);
         network = await startSandboxNetwork({ dir: path.join(dir, 'net'), command: base, resolver, policy, upstream: options.network?.upstream, env: options.network?.env });
         const refusals: string[] = [];

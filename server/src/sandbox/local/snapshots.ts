@@ -5,7 +5,9 @@ import { chmod, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { runRepoSetup } from '../../environment/setup/run-setup-plan.js';
+import { DETECTED_SETUP_FILE, DETECTED_SETUP_VARIABLE, detectedSetupScript, runRepoSetup } from '../../environment/setup/run-setup-plan.js';
+import { detectSteps } from '../../environment/setup/setup-plan.js';
+import { SANDBOX_TOOLS_DIR } from './bwrap-command.js';
 import type { ExecResult, SnapshotRef } from '../provider.js';
 import { LOCAL_GIT_PROTOCOLS, parseRepoReference, REMOTE_GIT_PROTOCOLS, resolveRepo, type RepoPolicy } from '../repo-location.js';
 import { copyTreeNoFollow, shareTreeNoFollow } from './no-follow-tree.js';
@@ -30,10 +32,13 @@ const stampSchema = z.object({
 export type SnapshotProgress = (step: string) => void;
 
 export interface SnapshotStoreOptions {
-  /** Where snapshots live: <dir>/<id>/{tree,stamp.json,setup.log}. */
+  /** Where snapshots live: <dir>/<id>/{tree,tools,stamp.json,setup.log}. */
   dir: string;
-  /** Runs the setup script with the tree as the workspace (its network: the setup policy of `repo`). */
-  runSetup(treeDir: string, script: string, repo: string): Promise<ExecResult>;
+  /**
+   * Runs the setup script with the tree as the workspace (its network: the setup policy of `repo`)
+   * and the toolchain folder writable at SANDBOX_TOOLS_DIR.
+   */
+  runSetup(treeDir: string, script: string, repo: string, toolsDir: string): Promise<ExecResult>;
   /** Local repo paths must lie under one of these (the server must not snapshot arbitrary host files). */
   allowedRepoRoots: string[];
   /**
@@ -91,6 +96,8 @@ const skipCaches = (relativePath: string) => `/${relativePath}/`.includes('/node
  */
 export function createSnapshotStore(options: SnapshotStoreOptions) {
   const treeDir = (snapshot: Pick<SnapshotRef, 'id'>) => path.join(options.dir, snapshot.id, 'tree');
+  /** What setup fetched beside the repo's files (see SANDBOX_TOOLS_DIR); read-only in sessions. */
+  const toolsDir = (snapshot: Pick<SnapshotRef, 'id'>) => path.join(options.dir, snapshot.id, 'tools');
   const policy: RepoPolicy = { roots: options.allowedRepoRoots, protectedDirs: [...options.protectedDirs, options.dir] };
 
   async function list(): Promise<SnapshotRef[]> {
@@ -107,6 +114,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
 
   return {
     treeDir,
+    toolsDir,
     list,
 
     /** Throws RepoRefusedError (saying what is allowed) when the server may not snapshot this repo. */
@@ -123,6 +131,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
       const id = `snap_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
       const dir = path.join(options.dir, id);
       const tree = path.join(dir, 'tree');
+      const tools = path.join(dir, 'tools');
       // Checked here, at the moment of copying, whatever was checked before: a repo can change.
       const source = await resolveRepo(repo, policy);
       await mkdir(dir, { recursive: true });
@@ -157,18 +166,27 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
         // Like with like: the commit the rebuild check will read from the repo later. A copied folder
         // inside a checkout has no .git of its own, so its tree would say 'none' while the repo says HEAD.
         const commit = source.kind === 'local' && source.form !== 'file-url' ? await currentCommit(source.realPath) : await currentCommit(tree);
+        // Written by the setup sandbox's uid, as the tree is.
+        await mkdir(tools);
+        await chmod(tools, 0o777);
+        const runSetup = (treeDir: string, script: string, setupRepo: string) => options.runSetup(treeDir, script, setupRepo, tools);
         if (await hasSetupScript(tree)) {
           progress(`Running ${SETUP_SCRIPT_PATH}`);
-          const result = await options.runSetup(tree, `bash ${SETUP_SCRIPT_PATH}`, repo);
+          // The repo's own file replaces detection, and can call it.
+          await writeFile(path.join(tools, DETECTED_SETUP_FILE), detectedSetupScript(await detectSteps(tree)), { mode: 0o755 });
+          const script = `${DETECTED_SETUP_VARIABLE}=${SANDBOX_TOOLS_DIR}/${DETECTED_SETUP_FILE} bash ${SETUP_SCRIPT_PATH}`;
+          const result = await options.runSetup(tree, script, repo, tools).finally(() => rm(path.join(tools, DETECTED_SETUP_FILE), { force: true }));
           await writeFile(path.join(dir, 'setup.log'), `${result.stdout}\n${result.stderr}`);
           if (result.exitCode !== 0) {
             throw new SnapshotBuildError(`${SETUP_SCRIPT_PATH} failed (exit ${result.exitCode ?? 'timeout'})`, buildLogTail(`${result.stdout}\n${result.stderr}`));
           }
           await shareTreeNoFollow(tree);
-        } else if (await runRepoSetup({ tree, snapshotDir: dir, repo, runSetup: options.runSetup, progress })) {
+        } else if (await runRepoSetup({ tree, snapshotDir: dir, repo, runSetup, progress })) {
           // No setup file: the environment files the team keeps, else the installs detected from the repo.
           await shareTreeNoFollow(tree);
         }
+        // Every session's uid reads it (mounted read-only); nothing in it is followed out of the folder.
+        await shareTreeNoFollow(tools);
         const snapshot: SnapshotRef = { id, repo, commit, builtAtMs: Date.now(), formatVersion: SNAPSHOT_FORMAT_VERSION };
         await writeFile(path.join(dir, 'stamp.json'), JSON.stringify(snapshot, null, 2));
         progress('Snapshot ready');
@@ -183,7 +201,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
      * Keeps a session's workspace as a snapshot of its own (labelled, so it is never taken for the
      * repo's base), from which a later session can resume.
      */
-    async saveTree(sourceDir: string, label: string, commit: string): Promise<SnapshotRef> {
+    async saveTree(sourceDir: string, label: string, commit: string, toolsFrom?: string): Promise<SnapshotRef> {
       const id = `snap_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
       const dir = path.join(options.dir, id);
       await mkdir(dir, { recursive: true });
@@ -191,6 +209,8 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
       try {
         // The sandbox may still be running and swapping folders for links: nothing is followed.
         await copyTreeNoFollow(sourceDir, path.join(dir, 'tree'));
+        // The session's package managers and caches come along: a resumed session has what it had.
+        if (toolsFrom) await copyTreeNoFollow(toolsFrom, path.join(dir, 'tools'));
         const snapshot: SnapshotRef = { id, repo: label, commit, builtAtMs: Date.now(), formatVersion: SNAPSHOT_FORMAT_VERSION };
         await writeFile(path.join(dir, 'stamp.json'), JSON.stringify(snapshot, null, 2));
         return snapshot;

@@ -95,9 +95,20 @@ test('a session shows its start commit; a broken rebuild and a moved repo reach 
   await expect(ada.getByTestId('repo-moved')).toContainText(`The repo has moved to ${fixed.slice(0, 7)} since this session started; new sessions start from it.`, { timeout: 30_000 });
   await expect(failure).toHaveCount(0);
   await shoot(ada, 'repo-moved');
-  // The way on: a new session of the same repo, on the new commit.
-  await ada.getByTestId('repo-moved').getByRole('button', { name: 'Start a new session' }).click();
-  await expect(ada.getByTestId('session-title')).toHaveText('On the first commit (updated)');
-  await expect(ada.getByTestId('snapshot-start')).toContainText(`Started from ${fixed.slice(0, 7)}`, { timeout: 90_000 });
+  // One way on: a new session of the same repo, on the new commit (from a second tab of this session).
+  const second = await ada.context().newPage();
+  await second.goto(ada.url());
+  await second.getByTestId('repo-moved').getByRole('button', { name: 'Start a new session' }).click();
+  await expect(second.getByTestId('session-title')).toHaveText('On the first commit (updated)');
+  await expect(second.getByTestId('snapshot-start')).toContainText(`Started from ${fixed.slice(0, 7)}`, { timeout: 90_000 });
+  // The other: this session's workspace takes the new commit where it runs.
+  await ada.getByTestId('repo-moved').getByRole('button', { name: `Update to ${fixed.slice(0, 7)}` }).click();
+  await expect(ada.getByTestId('workspace-updated')).toContainText(`Updated to ${fixed.slice(0, 7)}`);
+  await expect(ada.getByTestId('workspace-updated')).toContainText('by Ada');
+  await expect(ada.getByTestId('repo-moved')).toHaveCount(0);
+  await expect(ada.getByTestId('transcript-panel')).toContainText(`Ada updated the workspace to ${fixed.slice(0, 7)} (moved forward, 2 files changed).`);
+  await typeInTerminal(ada, 'cat added.txt');
+  await expect(terminalScreen(ada)).toContainText('from the fix');
+  await shoot(ada, 'workspace-updated');
   await ada.context().close();
 });

@@ -18,6 +18,9 @@ import { syncRoutes } from './routes/sync.js';
 import { SessionEndedError, type SessionRuntime } from './session/session-runtime.js';
 import type { AgentService } from './agent/agent-service.js';
 import { createBlueprintService } from './blueprint/blueprint-service.js';
+import { createCommitStore } from './blueprint/ship/commit-store.js';
+import { workspaceUpdateRoutes } from './routes/workspace-update.js';
+import { createWorkspaceUpdates } from './session/workspace-updates.js';
 import type { Shipping } from './blueprint/ship/shipping.js';
 import type { BlueprintRunsRepository } from './db/repositories/blueprint-runs.js';
 import { runRoutes } from './routes/runs.js';
@@ -65,9 +68,12 @@ export interface AppDeps {
 /** The whole HTTP surface: /api, /sync and the web app. Dependencies come in; nothing is global. */
 export function createApp(deps: AppDeps) {
   const { access } = deps;
+  // Commits are made by the server even where nothing is pushed; one store for runs and updates.
+  const commits = deps.shipping?.commits ?? createCommitStore();
   // Blueprint runs drive the agent service's runs in the session's sandbox.
   const runs = createBlueprintService({
     agents: deps.agents,
+    commits,
     change: (sessionId, apply) => deps.docHost.change(sessionId, apply),
     sandboxFor: async (sessionId, repo) => {
       if (!deps.runtime) throw new Error('this server runs without sandboxes, so a blueprint has nowhere to run');
@@ -78,6 +84,17 @@ export function createApp(deps: AppDeps) {
     runStore: deps.blueprintRuns,
     redact: deps.secrets && ((sessionId, text) => deps.secrets!.live.redactorFor(sessionId).redact(text)),
     logger: deps.logger,
+  });
+  const workspaceUpdates = createWorkspaceUpdates({
+    service: deps.sessions,
+    runtime: deps.runtime,
+    commits,
+    busy: (sessionId) =>
+      runs.isActive(sessionId)
+        ? 'A blueprint run is going in this session; update once it has ended'
+        : deps.agents.isRunning(sessionId)
+          ? 'The agent is working in this session; update once it has finished (or stop it)'
+          : null,
   });
   const api = new Hono<AppEnv>()
     .use(
@@ -107,6 +124,7 @@ export function createApp(deps: AppDeps) {
     .route('/sessions', fileRoutes(deps.sessions, deps.runtime))
     .route('/sessions', runRoutes(deps.sessions, runs))
     .route('/sessions', serviceRoutes(deps.sessions, deps.runtime))
+    .route('/sessions', workspaceUpdateRoutes(workspaceUpdates))
     .route('/sessions', deps.secrets ? secretRoutes({ service: deps.sessions, ...deps.secrets, adminToken: access.access.adminToken }) : new Hono<AppEnv>())
     .route('/sessions', networkRoutes(deps.sessions, deps.network ?? null))
     .route('/join', joinRoutes(deps.sessions))

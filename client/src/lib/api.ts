@@ -14,6 +14,8 @@ import type {
   OpenTerminalResponse,
   PostMessageResponse,
   SandboxStartResponse,
+  UpdateWorkspaceBody,
+  UpdateWorkspaceResponse,
   ServerInfoResponse,
   StopAgentResponse,
   SessionListResponse,
@@ -86,6 +88,8 @@ export const api = {
   getSession: (sessionId: string) => call<SessionResponse>('GET', `/sessions/${encodeURIComponent(sessionId)}`),
   /** The owner points a session whose sandbox is not running at another repo; the server starts it there. */
   changeRepo: (sessionId: string, repo: string) => call<ChangeSessionResponse>('PATCH', `/sessions/${encodeURIComponent(sessionId)}`, { repo }),
+  /** An editor brings the running workspace up to the repo's newer commit (the one the page shows). */
+  updateWorkspace: (sessionId: string, commit: string) => call<UpdateWorkspaceResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/workspace/update`, { commit } satisfies UpdateWorkspaceBody),
   retrySandbox: (sessionId: string) => call<SandboxStartResponse>('POST', `/sessions/${encodeURIComponent(sessionId)}/sandbox/retry`),
   serverInfo: () => call<ServerInfoResponse>('GET', '/info'),
   postMessage: (sessionId: string, text: string, delivery: DeliveryMode = 'chat') =>

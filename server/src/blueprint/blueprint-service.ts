@@ -13,7 +13,7 @@ import type { Blueprint } from './blueprint-schema.js';
 import type { CommitPerson } from './commit-step.js';
 import { createRunPersistence } from './run-persistence.js';
 import { parseRunRecord, type RunRecord } from './run-record.js';
-import { createCommitStore } from './ship/commit-store.js';
+import { createCommitStore, type CommitStore } from './ship/commit-store.js';
 import type { ShipPlace, Shipping } from './ship/shipping.js';
 
 export interface BlueprintServiceDeps {
@@ -23,6 +23,8 @@ export interface BlueprintServiceDeps {
   sandboxFor(sessionId: string, repo: string): Promise<Sandbox>;
   /** Where runs push and open PRs; absent, push steps fail saying shipping is off on this server. */
   shipping?: Shipping;
+  /** The sessions' commits (shared with workspace updates, which move a session's base); else shipping's, else a private one. */
+  commits?: CommitStore;
   /** The address people open (TANDEM_PUBLIC_URL); else the origin the run was started from. */
   publicUrl?: string;
   /** Where runs' state is kept across restarts (absent: runs live in this process only). */
@@ -47,7 +49,7 @@ export function createBlueprintService(deps: BlueprintServiceDeps) {
   const loading = new Map<string, Promise<BlueprintRunner | undefined>>();
   const persistence = deps.runStore ? createRunPersistence(deps.runStore, deps.logger) : undefined;
   // Commits are made by the server even where nothing is pushed.
-  const commits = deps.shipping?.commits ?? createCommitStore();
+  const commits = deps.commits ?? deps.shipping?.commits ?? createCommitStore();
 
   /** The session's run: this process's, else its latest from the store (a restarted server goes on with it). */
   async function runnerFor(sessionId: string): Promise<BlueprintRunner | undefined> {

@@ -1,5 +1,6 @@
 import { SNAPSHOT_FORMAT_VERSION, currentCommit, type SnapshotProgress, type SnapshotStore } from './local/snapshots.js';
 import type { SnapshotRef } from './provider.js';
+import type { RepoBundle } from './local/repo-bundle.js';
 import { parseRepoReference, RepoRefusedError } from './repo-location.js';
 import { describeBuildFailure, type BuildFailure } from './snapshot-build-error.js';
 import { decideSnapshotCollection, RETIRED_SNAPSHOT_GRACE_MS } from './snapshot-collection.js';
@@ -86,6 +87,8 @@ export interface SnapshotSource {
   subscribe?(listener: (event: SnapshotEvent) => void): () => void;
   /** A snapshot a session was saved to when it ended (to resume from); undefined when it is gone. */
   saved(snapshotId: string, repo: string): Promise<SnapshotRef | undefined>;
+  /** The repo's commits since `fromCommit`, for a running session to update to (absent: a source that cannot). */
+  bundleSince?(repo: string, fromCommit: string): Promise<RepoBundle>;
 }
 
 /** e2b: every repo starts from the configured template; the repo is cloned into the sandbox. */
@@ -257,6 +260,7 @@ export function createSnapshotManager(options: {
       return () => listeners.delete(listener);
     },
     saved: (snapshotId: string) => options.store.get(snapshotId),
+    bundleSince: (repo: string, fromCommit: string) => options.store.bundleSince(repo, fromCommit),
     check,
     collect,
     startSchedule(): void {

@@ -4,6 +4,7 @@ import type { SessionMeta } from '../../../shared/src/doc/schema.js';
 import { DEFAULT_TERMINAL_ID } from '../../../shared/src/protocol/terminal.js';
 import type { SessionRow, SessionsRepository } from '../db/repositories/sessions.js';
 import type { Sandbox, SandboxProvider, SnapshotRef } from '../sandbox/provider.js';
+import type { RepoBundle } from '../sandbox/local/repo-bundle.js';
 import type { SnapshotSource } from '../sandbox/snapshot-manager.js';
 import { describeBuildFailure, isBuildFailure } from '../sandbox/snapshot-build-error.js';
 import type { WarmPool } from '../sandbox/warm-pool.js';
@@ -236,6 +237,14 @@ export function createSessionRuntime(deps: {
     },
 
     /** The session's file sync, once its sandbox runs. */
+    /** Where a running session's workspace is in its repo's history (undefined: resumed, or not running). */
+    workspaceOrigin: (sessionId: string) => (running.has(sessionId) ? snapshotNotices.origin(sessionId) : undefined),
+    /** The repo's commits since `fromCommit`, for a running workspace to take in. */
+    bundleSince: async (repo: string, fromCommit: string): Promise<RepoBundle> =>
+      deps.snapshots.bundleSince ? deps.snapshots.bundleSince(repo, fromCommit) : { kind: 'refused', reason: `the ${deps.provider.name} sandboxes clone the repo themselves; start a new session` },
+    /** Tells the session (meta and transcript) that its workspace is at `commit` now. */
+    workspaceUpdated: (sessionId: string, commit: string, byName: string, text: string) => snapshotNotices.updated(sessionId, commit, byName, text),
+
     async files(sessionId: string, repo: string): Promise<WorkspaceSync> {
       return (await this.ensureStarted(sessionId, repo)).files;
     },

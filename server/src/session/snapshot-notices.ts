@@ -25,14 +25,21 @@ export function rebuildFailedNotice(summary: string, commit: string, keptBuiltAt
   return `The snapshot rebuild${at} failed: ${summary}. This session runs on the snapshot of ${utcTime(keptBuiltAtMs)}; fix the repo's setup and commit, and the next rebuild picks it up.`;
 }
 
+export interface WorkspaceOrigin {
+  repo: string;
+  commit: string;
+  /** The commit the repo's snapshot was rebuilt at since (what "Update to" brings the workspace to). */
+  movedTo?: string;
+}
+
 /**
  * What each session is told of its repo's snapshot, in meta (for the page) and the transcript: the
  * commit it started from, that its start waited for a new snapshot, and, while it runs, that the repo
  * moved on or that a rebuild failed.
  */
 export function createSnapshotNotices(deps: { docHost: DocHost; logger: { error(message: string, error?: unknown): void } }) {
-  /** The repo and commit each running (or starting) session started from. */
-  const origins = new Map<string, { repo: string; commit: string }>();
+  /** The repo and commit each running (or starting) session started from (or was updated to), and the commit its repo moved to since. */
+  const origins = new Map<string, WorkspaceOrigin>();
   const meta = (sessionId: string, patch: Partial<SessionMeta>) => deps.docHost.change(sessionId, (doc) => writeMeta(doc, patch, DocOrigin.Sandbox));
   const notice = (sessionId: string, level: 'info' | 'warning', text: string) =>
     deps.docHost.change(sessionId, (doc) =>
@@ -51,6 +58,7 @@ export function createSnapshotNotices(deps: { docHost: DocHost; logger: { error(
         case 'rebuilt':
           await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['snapshotFailure'], DocOrigin.Sandbox));
           if (event.snapshot.commit === 'none' || event.snapshot.commit === origin.commit) break;
+          origins.set(sessionId, { ...origin, movedTo: event.snapshot.commit });
           await meta(sessionId, { repoMoved: { commit: event.snapshot.commit, snapshotBuiltAtMs: event.snapshot.builtAtMs } });
           await notice(sessionId, 'info', repoMovedNotice(event.snapshot.commit));
           break;
@@ -67,7 +75,7 @@ export function createSnapshotNotices(deps: { docHost: DocHost; logger: { error(
     /** A boot begins: what the last one said of its snapshot is not true of this one. */
     async reset(sessionId: string): Promise<void> {
       origins.delete(sessionId);
-      await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['startedFrom', 'snapshotUpdate', 'repoMoved', 'snapshotFailure'], DocOrigin.Sandbox));
+      await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['startedFrom', 'snapshotUpdate', 'repoMoved', 'snapshotFailure', 'updatedTo'], DocOrigin.Sandbox));
     },
 
     /** What a session's start hears from `ensure`, written to its doc; `settled` resolves once all of it is. */
@@ -94,6 +102,20 @@ export function createSnapshotNotices(deps: { docHost: DocHost; logger: { error(
     async started(sessionId: string, snapshot: SnapshotRef, repo: string | undefined): Promise<void> {
       await meta(sessionId, { startedFrom: { commit: snapshot.commit, snapshotBuiltAtMs: snapshot.builtAtMs } });
       if (repo !== undefined) origins.set(sessionId, { repo, commit: snapshot.commit });
+    },
+
+    /** Where a running session's workspace is, for an update (undefined for a resumed workspace, or one not running). */
+    origin(sessionId: string): WorkspaceOrigin | undefined {
+      return origins.get(sessionId);
+    },
+
+    /** A person updated the running workspace to its repo's newer commit: told to all, and it is the session's origin now. */
+    async updated(sessionId: string, commit: string, byName: string, text: string): Promise<void> {
+      const origin = origins.get(sessionId);
+      if (origin) origins.set(sessionId, { repo: origin.repo, commit });
+      await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['repoMoved'], DocOrigin.Sandbox));
+      await meta(sessionId, { updatedTo: { commit, byName, atMs: Date.now() } });
+      await notice(sessionId, 'info', text);
     },
 
     /** The session's sandbox failed or stopped: it hears of no more rebuilds. */

@@ -107,6 +107,8 @@ export const sessionMetaSchema = z.object({
   startedFrom: z.object({ commit: z.string(), snapshotBuiltAtMs: z.number() }).optional().catch(undefined),
   /** Set while (and after) this session's start waited for a new snapshot because the repo's HEAD had moved past the old one. */
   snapshotUpdate: z.object({ commit: z.string(), sinceBuiltAtMs: z.number() }).optional().catch(undefined),
+  /** Set once a person updated the running workspace to the repo's newer commit (it started from startedFrom.commit). */
+  updatedTo: z.object({ commit: z.string(), byName: z.string(), atMs: z.number() }).optional().catch(undefined),
   /** Set on a running session once the repo's snapshot was rebuilt at a commit other than the one it started from. */
   repoMoved: z.object({ commit: z.string(), snapshotBuiltAtMs: z.number() }).optional().catch(undefined),
   /**

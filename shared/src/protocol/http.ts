@@ -76,6 +76,19 @@ export const createSessionBodySchema = z.object({
 export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 
 /** PATCH /api/sessions/:id: what the owner may change after create (the repo, while no sandbox runs). */
+/** An editor brings the running workspace up to the repo's newer commit: the one the page showed (a stale click is refused). */
+export const updateWorkspaceBodySchema = z.object({ commit: z.string().regex(/^[0-9a-f]{40}$/, 'expected the full commit sha the page shows') }).strict();
+export type UpdateWorkspaceBody = z.infer<typeof updateWorkspaceBodySchema>;
+
+export interface UpdateWorkspaceResponse {
+  /** How the workspace took the commits: moved forward, or merged with the session's own commits. */
+  outcome: 'fast-forward' | 'merged';
+  commit: string;
+  changedFiles: number;
+  /** Dependency manifests or lockfiles the update changed: the session's installed dependencies may be stale. */
+  dependencyFiles: string[];
+}
+
 export const changeSessionBodySchema = z.object({ repo: trimmed(MAX_REPO_PATH_CHARS, 'Repo path') }).strict();
 export type ChangeSessionBody = z.infer<typeof changeSessionBodySchema>;
 /** After a retry or a repo change: the sandbox is starting now, or was already running (nothing was done). */

@@ -31,7 +31,7 @@ function Commit({ commit }: { commit: string }) {
 export function SnapshotOrigin({ meta }: { meta: SessionMeta }) {
   const { startedFrom, snapshotUpdate } = meta;
   const starting = meta.sandboxState === 'booting';
-  if (!startedFrom && !snapshotUpdate) return null;
+  if (!startedFrom && !snapshotUpdate && !meta.updatedTo) return null;
   return (
     <div className="snapshot-origin" data-testid="snapshot-origin">
       {snapshotUpdate && (!startedFrom || startedFrom.commit === snapshotUpdate.commit) && (
@@ -46,6 +46,15 @@ export function SnapshotOrigin({ meta }: { meta: SessionMeta }) {
           <span className="muted"> · snapshot of {formatSnapshotTime(startedFrom.snapshotBuiltAtMs)}</span>
         </span>
       )}
+      {meta.updatedTo && (
+        <span className="snapshot-start" data-testid="workspace-updated">
+          Updated to <Commit commit={meta.updatedTo.commit} />
+          <span className="muted">
+            {' '}
+            · by {meta.updatedTo.byName} at {formatSnapshotTime(meta.updatedTo.atMs)}
+          </span>
+        </span>
+      )}
     </div>
   );
 }
@@ -54,7 +63,7 @@ export function SnapshotOrigin({ meta }: { meta: SessionMeta }) {
  * What happened to the repo's snapshot since this session started: the repo moved on (new sessions
  * start from the new commit; this one keeps its workspace), or a rebuild failed (with its log's tail).
  */
-export function SnapshotNotices({ meta }: { meta: SessionMeta }) {
+export function SnapshotNotices({ sessionId, meta, canEdit }: { sessionId: string; meta: SessionMeta; canEdit: boolean }) {
   const { repoMoved, snapshotFailure } = meta;
   if (!repoMoved && !snapshotFailure) return null;
   return (
@@ -85,11 +94,29 @@ export function SnapshotNotices({ meta }: { meta: SessionMeta }) {
             <span>
               The repo has moved to <Commit commit={repoMoved.commit} /> since this session started; new sessions start from it.
             </span>
+            {canEdit && <UpdateButton sessionId={sessionId} commit={repoMoved.commit} />}
             <NewSessionButton meta={meta} />
           </div>
         </div>
       )}
     </div>
+  );
+}
+
+/** Brings this workspace up to the repo's newer commit, keeping what the session changed (the server refuses, saying why, when it cannot). */
+function UpdateButton({ sessionId, commit }: { sessionId: string; commit: string }) {
+  const { busy, error, run } = useAction('Could not update the workspace; try again.');
+  return (
+    <span className="snapshot-notice-action">
+      <button className="button small primary" disabled={busy} onClick={() => void run(() => api.updateWorkspace(sessionId, commit))} data-testid="update-workspace">
+        {busy ? 'Updating…' : <>Update to {shortCommit(commit)}</>}
+      </button>
+      {error && (
+        <span className="error-text" role="alert">
+          {error}
+        </span>
+      )}
+    </span>
   );
 }
 

@@ -129,7 +129,7 @@ export function TerminalPanelBody({
         </span>
       </div>
       {error && <p className="error-text">{error}</p>}
-      <SnapshotNotices meta={meta} />
+      <SnapshotNotices sessionId={sessionId} meta={meta} canEdit={canEdit} />
       {activeService && <ServiceBar sessionId={sessionId} service={activeService} canEdit={canEdit} />}
       <TerminalView key={active} sessionId={sessionId} terminalId={active} token={token} onTyping={markTyping} onStatus={setStatus} />
       <StartupWaterfall meta={meta} />

@@ -11,6 +11,7 @@ import { SANDBOX_TOOLS_DIR } from './bwrap-command.js';
 import type { ExecResult, SnapshotRef } from '../provider.js';
 import { LOCAL_GIT_PROTOCOLS, parseRepoReference, REMOTE_GIT_PROTOCOLS, resolveRepo, type RepoPolicy } from '../repo-location.js';
 import { copyTreeNoFollow, shareTreeNoFollow } from './no-follow-tree.js';
+import { bundleSince, type RepoBundle } from './repo-bundle.js';
 import { buildLogTail, SnapshotBuildError } from '../snapshot-build-error.js';
 
 const execFileAsync = promisify(execFile);
@@ -116,6 +117,13 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
     treeDir,
     toolsDir,
     list,
+
+    /** The repo's commits since `fromCommit`, for a running session to update to (local repos only: a remote one is cloned by each new snapshot). */
+    async bundleSince(repo: string, fromCommit: string): Promise<RepoBundle> {
+      const source = await resolveRepo(repo, policy);
+      if (source.kind !== 'local') return { kind: 'refused', reason: `a running session is updated from repos on this server's disk; for ${repo}, start a new session` };
+      return bundleSince(source.realPath, fromCommit);
+    },
 
     /** Throws RepoRefusedError (saying what is allowed) when the server may not snapshot this repo. */
     async checkRepo(repo: string): Promise<void> {

@@ -1,0 +1,14 @@
+import { Hono } from 'hono';
+import { updateWorkspaceBodySchema, type UpdateWorkspaceResponse } from '../../../shared/src/protocol/http.js';
+import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import { parseJsonBody } from '../http/json-body.js';
+import type { WorkspaceUpdates } from '../session/workspace-updates.js';
+
+/** POST /api/sessions/:sessionId/workspace/update — an editor brings the running workspace up to the repo's newer commit. */
+export function workspaceUpdateRoutes(updates: WorkspaceUpdates) {
+  return new Hono<AppEnv>().post('/:sessionId/workspace/update', async (c) => {
+    const { commit } = await parseJsonBody(c, updateWorkspaceBodySchema);
+    const body: UpdateWorkspaceResponse = await updates.update(c.req.param('sessionId'), requireIdentity(c.get('identity')), commit);
+    return c.json(body);
+  });
+}

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import Anthropic from '@anthropic-ai/sdk';
 import type * as Y from 'yjs';
-import { readAgentState, readTranscript } from '../shared/src/doc/accessors.js';
+import { readAgentState, readTranscript } from '@tandem/shared/doc/accessors.js';
 import { streamTurn } from '../server/src/model/stream-turn.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../server/test-support/fake-anthropic.js';
 import { createLocalSandboxHarness, EXAMPLE_REPO } from '../server/test-support/local-sandbox.js';

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { terminalPath, type TerminalServerMessage } from '../shared/src/protocol/terminal.js';
+import { terminalPath, type TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
 
 /** A bound on a terminal becoming ready (its sandbox booting included) on a loaded machine. */
 const TERMINAL_READY_TIMEOUT_MS = 120_000;

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Locator, Page } from '@playwright/test';
-import { MIN_TERMINAL_ROWS, TERMINAL_PATH } from '../shared/src/protocol/terminal.js';
+import { MIN_TERMINAL_ROWS, TERMINAL_PATH } from '@tandem/shared/protocol/terminal.js';
 import { createSession, expect, joinByLink, mintShareLink, openAs, terminalScreen, test } from './support/fixtures.js';
 
 /** Where the screenshots for the issue note go; the layout test writes them every run. */

@@ -1,8 +1,8 @@
-import { readAgentState } from '../shared/src/doc/accessors.js';
-import { readRun } from '../shared/src/doc/run-accessors.js';
-import type { RunView } from '../shared/src/doc/run-schema.js';
-import type { AgentState } from '../shared/src/doc/schema.js';
-import type { RunResponse } from '../shared/src/protocol/runs.js';
+import { readAgentState } from '@tandem/shared/doc/accessors.js';
+import { readRun } from '@tandem/shared/doc/run-accessors.js';
+import type { RunView } from '@tandem/shared/doc/run-schema.js';
+import type { AgentState } from '@tandem/shared/doc/schema.js';
+import type { RunResponse } from '@tandem/shared/protocol/runs.js';
 import { estimateCostUsd } from '../server/src/model/pricing.js';
 import type { RunningServer } from '../server/src/server.js';
 import { connectPeer, waitFor, type apiClient } from '../server/test-support/test-server.js';

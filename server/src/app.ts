@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { MAX_HTTP_BODY_BYTES } from '../../shared/src/limits.js';
-import { ErrorCode } from '../../shared/src/protocol/errors.js';
+import { MAX_HTTP_BODY_BYTES } from '@tandem/shared/limits.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import type { ServerAccess } from './auth/server-access.js';
 import type { UsersRepository } from './db/repositories/users.js';
 import type { ToolOutputsRepository } from './db/repositories/tool-outputs.js';
@@ -24,7 +24,7 @@ import { createWorkspaceUpdates } from './session/workspace-updates.js';
 import type { Shipping } from './blueprint/ship/shipping.js';
 import type { BlueprintRunsRepository } from './db/repositories/blueprint-runs.js';
 import { runRoutes } from './routes/runs.js';
-import type { HealthResponse, ServerInfoResponse } from '../../shared/src/protocol/http.js';
+import type { HealthResponse, ServerInfoResponse } from '@tandem/shared/protocol/http.js';
 import { SandboxUnavailableError } from './session/unavailable-runtime.js';
 import type { SessionService } from './session/session-service.js';
 import { terminalRoutes } from './routes/terminal.js';

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
-import { MAX_SYNC_MESSAGE_BYTES } from '../../shared/src/limits.js';
+import { MAX_SYNC_MESSAGE_BYTES } from '@tandem/shared/limits.js';
 import { createApp, type AppLogger } from './app.js';
 import { createServerAccess } from './auth/server-access.js';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { LOCAL_SANDBOX_TOOLS, type SandboxTool } from './sandbox/local/sandbox-t
 import { probeHostFacts } from './setup/host-facts.js';
 import { decideManualFix } from './setup/install-plan.js';
 import { createUnavailableRuntime } from './session/unavailable-runtime.js';
-import type { HealthResponse } from '../../shared/src/protocol/http.js';
+import type { HealthResponse } from '@tandem/shared/protocol/http.js';
 import { createSnapshotStore, type SnapshotStore } from './sandbox/local/snapshots.js';
 import { createE2bSdkClient } from './sandbox/e2b/e2b-client.js';
 import { createE2bSandboxProvider, E2B_SNAPSHOT_FORMAT_VERSION } from './sandbox/e2b/e2b-provider.js';

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readRun } from '../../shared/src/doc/run-accessors.js';
-import type { RunView } from '../../shared/src/doc/run-schema.js';
-import type { IdentityResponse } from '../../shared/src/protocol/http.js';
+import { readRun } from '@tandem/shared/doc/run-accessors.js';
+import type { RunView } from '@tandem/shared/doc/run-schema.js';
+import type { IdentityResponse } from '@tandem/shared/protocol/http.js';
 import { afterAll, beforeAll } from 'vitest';
 import type { Config } from '../src/config.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, type FakeAnthropic, type FakeReply } from './fake-anthropic.js';

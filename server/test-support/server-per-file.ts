@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll } from 'vitest';
 import type { Config } from '../src/config.js';
 import type { RunningServer, StartOptions } from '../src/server.js';
-import type { IdentityResponse } from '../../shared/src/protocol/http.js';
+import type { IdentityResponse } from '@tandem/shared/protocol/http.js';
 import { EXAMPLE_REPO } from './local-sandbox.js';
 import { apiClient, connectPeer, makeTempDir, startTestServer, waitForSync, type TestPeer } from './test-server.js';
 

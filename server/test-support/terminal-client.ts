@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { terminalPath, type TerminalServerMessage } from '../../shared/src/protocol/terminal.js';
+import { terminalPath, type TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
 
 /** A terminal client as the browser runs it: collects the output and the control messages, types input. */
 export function openTerminalClient(baseUrl: string, sessionId: string, token: string, terminalId = 't1') {

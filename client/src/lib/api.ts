@@ -1,4 +1,4 @@
-import { restartServicePath, type RestartServiceResponse } from '../../../shared/src/protocol/services.js';
+import { restartServicePath, type RestartServiceResponse } from '@tandem/shared/protocol/services.js';
 import type {
   AuthOptionsResponse,
   ChangeSessionResponse,
@@ -22,9 +22,9 @@ import type {
   SessionResponse,
   ShareLinkListResponse,
   ShareLinkResponse,
-} from '../../../shared/src/protocol/http.js';
-import type { ShareRole } from '../../../shared/src/roles.js';
-import type { DeliveryMode } from '../../../shared/src/doc/schema.js';
+} from '@tandem/shared/protocol/http.js';
+import type { ShareRole } from '@tandem/shared/roles.js';
+import type { DeliveryMode } from '@tandem/shared/doc/schema.js';
 import { forgetIdentity, getIdentity } from './identity.js';
 
 export class ApiError extends Error {

@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import { userSchema, type IdentityResponse, type User } from '../../../shared/src/protocol/http.js';
+import { userSchema, type IdentityResponse, type User } from '@tandem/shared/protocol/http.js';
 import { z } from 'zod';
 
 /** The signed identity, kept in this browser so a person picks their name once. */

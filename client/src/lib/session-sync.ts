@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { observeSessionDoc, type SessionDocRoot } from '../../../shared/src/doc/schema.js';
-import { describeCloseCode, isFatalCloseCode } from '../../../shared/src/protocol/errors.js';
-import { SYNC_PATH, TOKEN_QUERY_PARAM } from '../../../shared/src/protocol/http.js';
-import type { PresenceState } from '../../../shared/src/protocol/presence.js';
+import { observeSessionDoc, type SessionDocRoot } from '@tandem/shared/doc/schema.js';
+import { describeCloseCode, isFatalCloseCode } from '@tandem/shared/protocol/errors.js';
+import { SYNC_PATH, TOKEN_QUERY_PARAM } from '@tandem/shared/protocol/http.js';
+import type { PresenceState } from '@tandem/shared/protocol/presence.js';
 import type { StoredIdentity } from './identity.js';
 
 export type ConnectionState =

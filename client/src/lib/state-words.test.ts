@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_RUN_STATES, SESSION_STATUSES } from '../../../shared/src/doc/schema.js';
+import { AGENT_RUN_STATES, SESSION_STATUSES } from '@tandem/shared/doc/schema.js';
 import { shownSessionState, stateWord } from './state-words.js';
 
 describe('state words', () => {

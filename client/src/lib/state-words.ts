@@ -1,4 +1,4 @@
-import type { AgentRunState, SessionStatus } from '../../../shared/src/doc/schema.js';
+import type { AgentRunState, SessionStatus } from '@tandem/shared/doc/schema.js';
 
 /**
  * The one set of words for what a session or its agent is doing, used by the header, the agent bar

@@ -1,4 +1,4 @@
-import type { AgentState, SessionStatus } from '../../../shared/src/doc/schema.js';
+import type { AgentState, SessionStatus } from '@tandem/shared/doc/schema.js';
 
 /**
  * The agent loop's decisions, pure: given what the run has spent and what the turn brought, what

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { appendLiveToolOutput, appendTranscriptEntry, readAgentState, readTranscript, writeAgentState } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import type { ToolCallEntry } from '../../../shared/src/doc/schema.js';
-import { MAX_TOOL_OUTPUT_DOC_CHARS } from '../../../shared/src/limits.js';
+import { appendLiveToolOutput, appendTranscriptEntry, readAgentState, readTranscript, writeAgentState } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import type { ToolCallEntry } from '@tandem/shared/doc/schema.js';
+import { MAX_TOOL_OUTPUT_DOC_CHARS } from '@tandem/shared/limits.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';

@@ -1,7 +1,7 @@
 import type { MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readAgentState, readTranscript } from '../../../shared/src/doc/accessors.js';
-import type { PostMessageResponse } from '../../../shared/src/protocol/http.js';
+import { readAgentState, readTranscript } from '@tandem/shared/doc/accessors.js';
+import type { PostMessageResponse } from '@tandem/shared/protocol/http.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic, type FakeReply } from '../../test-support/fake-anthropic.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { waitFor, withModelAt } from '../../test-support/test-server.js';

@@ -20,10 +20,10 @@ import {
   updateToolCall,
   writeAgentState,
   writeMeta,
-} from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import type { AgentState, PlanStep, QueuedMessage, SessionStatus, SystemNoticeEntry, TranscriptEntry } from '../../../shared/src/doc/schema.js';
-import { MAX_TOOL_INPUT_DOC_CHARS, MAX_TOOL_OUTPUT_DOC_CHARS } from '../../../shared/src/limits.js';
+} from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import type { AgentState, PlanStep, QueuedMessage, SessionStatus, SystemNoticeEntry, TranscriptEntry } from '@tandem/shared/doc/schema.js';
+import { MAX_TOOL_INPUT_DOC_CHARS, MAX_TOOL_OUTPUT_DOC_CHARS } from '@tandem/shared/limits.js';
 import { estimateCostUsd } from '../model/pricing.js';
 import { decideRetry, type RetryPolicy } from '../model/retry-policy.js';
 import { streamTurn, type TurnBlock, type TurnResult } from '../model/stream-turn.js';

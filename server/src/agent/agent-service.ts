@@ -12,11 +12,11 @@ import {
   updateToolCall,
   writeAgentState,
   writeMeta,
-} from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import type { AgentState, DeliveryMode, SessionStatus } from '../../../shared/src/doc/schema.js';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import type { AgentInfo, MessageOutcome } from '../../../shared/src/protocol/http.js';
+} from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import type { AgentState, DeliveryMode, SessionStatus } from '@tandem/shared/doc/schema.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import type { AgentInfo, MessageOutcome } from '@tandem/shared/protocol/http.js';
 import type { Identity } from '../auth/identity-token.js';
 import { forbidden, HttpError, notFound } from '../http/http-error.js';
 import { createModelClient, type ModelConfig } from '../model/model-client.js';

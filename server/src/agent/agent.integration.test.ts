@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
 import type { MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readAgentState, readMeta, readPlan, readQueue, readTranscript } from '../../../shared/src/doc/accessors.js';
-import type { ToolCallEntry, TranscriptEntry } from '../../../shared/src/doc/schema.js';
-import type { PostMessageResponse, ServerInfoResponse, SessionListResponse } from '../../../shared/src/protocol/http.js';
+import { readAgentState, readMeta, readPlan, readQueue, readTranscript } from '@tandem/shared/doc/accessors.js';
+import type { ToolCallEntry, TranscriptEntry } from '@tandem/shared/doc/schema.js';
+import type { PostMessageResponse, ServerInfoResponse, SessionListResponse } from '@tandem/shared/protocol/http.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type FakeAnthropic, type FakeReply } from '../../test-support/fake-anthropic.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';

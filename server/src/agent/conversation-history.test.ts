@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { ToolCallEntry, TranscriptEntry } from '../../../shared/src/doc/schema.js';
+import type { ToolCallEntry, TranscriptEntry } from '@tandem/shared/doc/schema.js';
 import { conversationFromTranscript, cutToolCallIds, describePlan, UNFINISHED_TOOL_CALL_RESULT } from './conversation-history.js';
 import { findMessageRuleViolation } from './message-rules.js';
 import { MAX_TOOL_RESULT_CHARS } from './tools/tool.js';

@@ -1,5 +1,5 @@
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { PlanStep, ToolCallEntry, TranscriptEntry } from '../../../shared/src/doc/schema.js';
+import type { PlanStep, ToolCallEntry, TranscriptEntry } from '@tandem/shared/doc/schema.js';
 import type { TurnBlock } from '../model/stream-turn.js';
 import { Conversation, toolResult } from './conversation.js';
 import { capText, MAX_TOOL_RESULT_CHARS } from './tools/tool.js';

@@ -1,5 +1,5 @@
 import type { ContentBlockParam, MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { DeliveryMode } from '../../../shared/src/doc/schema.js';
+import type { DeliveryMode } from '@tandem/shared/doc/schema.js';
 import type { TurnBlock } from '../model/stream-turn.js';
 
 /** A person's message on its way to the agent. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ErrorResponse, NewInviteResponse, RotateKeyResponse } from '../../../shared/src/protocol/http.js';
-import type { RotateSecretsKeyResponse } from '../../../shared/src/protocol/secrets.js';
+import type { ErrorResponse, NewInviteResponse, RotateKeyResponse } from '@tandem/shared/protocol/http.js';
+import type { RotateSecretsKeyResponse } from '@tandem/shared/protocol/secrets.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../config.js';
 
 /**

@@ -1,6 +1,6 @@
 import { OAuth2Client } from 'arctic';
 import { z } from 'zod';
-import { MAX_DISPLAY_NAME_CHARS } from '../../../shared/src/limits.js';
+import { MAX_DISPLAY_NAME_CHARS } from '@tandem/shared/limits.js';
 import type { GitHubSignInConfig } from './access-policy.js';
 
 export const GITHUB_DEFAULT_WEB_URL = 'https://github.com';

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { MAX_DISPLAY_NAME_CHARS } from '../../../shared/src/limits.js';
+import { MAX_DISPLAY_NAME_CHARS } from '@tandem/shared/limits.js';
 import { createFixedKeyring, type SigningKey, type SigningKeyring } from './signing-keys.js';
 
 export { newSigningSecret } from './signing-keys.js';

@@ -1,4 +1,4 @@
-import type { BlueprintFileProblem, BlueprintSummary } from '../../../shared/src/protocol/runs.js';
+import type { BlueprintFileProblem, BlueprintSummary } from '@tandem/shared/protocol/runs.js';
 import type { Blueprint } from './blueprint-schema.js';
 import { BUILT_IN_BLUEPRINTS } from './built-in-blueprints.js';
 import type { Sandbox } from '../sandbox/provider.js';

@@ -1,6 +1,6 @@
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import type { BlueprintFileProblem } from '../../../shared/src/protocol/runs.js';
+import type { BlueprintFileProblem } from '@tandem/shared/protocol/runs.js';
 import { blueprintSchema, type Blueprint } from './blueprint-schema.js';
 
 /**

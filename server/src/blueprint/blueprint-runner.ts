@@ -1,11 +1,11 @@
 /* Over 350 lines as it came to this change (which added the redaction of what leaves the server): its node executors are to move into one file each with issue 18. */
 import { randomBytes } from 'node:crypto';
 import type * as Y from 'yjs';
-import { appendTranscriptEntry, readPlan, readTranscript } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import { writeRun } from '../../../shared/src/doc/run-accessors.js';
-import { MAX_NODE_EXCERPT_CHARS, type RunView } from '../../../shared/src/doc/run-schema.js';
-import type { SystemNoticeEntry } from '../../../shared/src/doc/schema.js';
+import { appendTranscriptEntry, readPlan, readTranscript } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { writeRun } from '@tandem/shared/doc/run-accessors.js';
+import { MAX_NODE_EXCERPT_CHARS, type RunView } from '@tandem/shared/doc/run-schema.js';
+import type { SystemNoticeEntry } from '@tandem/shared/doc/schema.js';
 import type { AgentRunOutcome, RunBudget } from '../agent/agent-run.js';
 import type { PersonMessage } from '../agent/conversation.js';
 import { AGENT_TOOLS } from '../agent/tools/index.js';
@@ -22,7 +22,7 @@ import { decideNext, initialEngineState, maxAttemptsOf, type EngineAction, type 
 import { decideNodeEdit, editableParamsOf, type NodeEditDecision } from './node-edits.js';
 import { decideRestore } from './restore-run.js';
 import type { NodeRecord, RunRecord } from './run-record.js';
-import type { EditRunNodeBody } from '../../../shared/src/protocol/runs.js';
+import type { EditRunNodeBody } from '@tandem/shared/protocol/runs.js';
 import { pullRequestBody } from './ship/pull-request-body.js';
 import { runCiNode, runPullRequestNode, runPushNode, type ShipNodeResult } from './ship/ship-nodes.js';
 import type { ShipPlace } from './ship/shipping.js';

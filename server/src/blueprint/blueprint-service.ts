@@ -1,7 +1,7 @@
 import type * as Y from 'yjs';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import type { BlueprintListResponse, EditRunNodeBody } from '../../../shared/src/protocol/runs.js';
-import type { RunView } from '../../../shared/src/doc/run-schema.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import type { BlueprintListResponse, EditRunNodeBody } from '@tandem/shared/protocol/runs.js';
+import type { RunView } from '@tandem/shared/doc/run-schema.js';
 import type { AgentService } from '../agent/agent-service.js';
 import type { Identity } from '../auth/identity-token.js';
 import { HttpError, notFound } from '../http/http-error.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckFailure } from '../../../shared/src/doc/run-schema.js';
+import type { CheckFailure } from '@tandem/shared/doc/run-schema.js';
 import { blueprintSchema, type Blueprint } from './blueprint-schema.js';
 import { findBuiltInBlueprint } from './built-in-blueprints.js';
 import { decideNext, initialEngineState, maxAttemptsOf, type EngineAction, type EngineEvent, type EngineState } from './decide-next.js';

@@ -1,4 +1,4 @@
-import type { CheckFailure, RunNodeStatus, RunState } from '../../../shared/src/doc/run-schema.js';
+import type { CheckFailure, RunNodeStatus, RunState } from '@tandem/shared/doc/run-schema.js';
 import type { Blueprint, BlueprintNode, FixNode } from './blueprint-schema.js';
 import { describeFailures } from './checks/parse-check-output.js';
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import type { RunResponse } from '../../../shared/src/protocol/runs.js';
+import type { RunResponse } from '@tandem/shared/protocol/runs.js';
 import { blueprintServerForFile, gitIn, runEnded, scriptModel, teamOn } from '../../test-support/blueprint-fixtures.js';
 import { textReply } from '../../test-support/fake-anthropic.js';
 import { waitFor } from '../../test-support/test-server.js';

@@ -1,5 +1,5 @@
-import type { RunNodeParams } from '../../../shared/src/doc/run-schema.js';
-import type { EditRunNodeBody } from '../../../shared/src/protocol/runs.js';
+import type { RunNodeParams } from '@tandem/shared/doc/run-schema.js';
+import type { EditRunNodeBody } from '@tandem/shared/protocol/runs.js';
 import { formatIssuePath } from './blueprint-file.js';
 import { blueprintSchema, type Blueprint, type BlueprintNode } from './blueprint-schema.js';
 import type { EngineState } from './decide-next.js';

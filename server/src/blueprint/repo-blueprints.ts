@@ -1,4 +1,4 @@
-import type { BlueprintFileProblem } from '../../../shared/src/protocol/runs.js';
+import type { BlueprintFileProblem } from '@tandem/shared/protocol/runs.js';
 import { SandboxError, type Sandbox } from '../sandbox/provider.js';
 import type { Blueprint } from './blueprint-schema.js';
 import { parseBlueprintFile } from './blueprint-file.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkFailureSchema, RUN_NODE_STATUSES, RUN_STATES, runViewSchema, type RunView } from '../../../shared/src/doc/run-schema.js';
+import { checkFailureSchema, RUN_NODE_STATUSES, RUN_STATES, runViewSchema, type RunView } from '@tandem/shared/doc/run-schema.js';
 import { blueprintSchema, type Blueprint } from './blueprint-schema.js';
 import type { CommitBase, CommitPerson } from './commit-step.js';
 import type { EngineState } from './decide-next.js';

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import type { ErrorResponse } from '../../../shared/src/protocol/http.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import type { ErrorResponse } from '@tandem/shared/protocol/http.js';
 
 /** An error with a status and a message written for the person who sent the request. */
 export class HttpError extends Error {

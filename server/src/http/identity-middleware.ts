@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import { TOKEN_QUERY_PARAM } from '../../../shared/src/protocol/http.js';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import { TOKEN_QUERY_PARAM } from '@tandem/shared/protocol/http.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import { decideIdentityAccepted, type AccessMode } from '../auth/access-policy.js';
 import type { Identity, IdentityTokens } from '../auth/identity-token.js';
 import { HttpError } from './http-error.js';

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import { HttpError } from './http-error.js';
 
 /** Reads and validates a JSON body; malformed JSON or a schema mismatch is a 400 that says what is wrong. */

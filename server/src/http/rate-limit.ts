@@ -7,8 +7,8 @@ import {
   SESSION_RATE_LIMIT_PER_ADDRESS,
   SESSION_RATE_LIMIT_PER_IDENTITY,
   type RateLimit,
-} from '../../../shared/src/limits.js';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+} from '@tandem/shared/limits.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import { isLoopbackAddress } from '../auth/access-policy.js';
 import { createRateLimiter, type RateLimiter } from '../session/rate-limiter.js';
 import { errorResponse } from './http-error.js';

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { WSEvents } from 'hono/ws';
-import { CloseCode } from '../../../shared/src/protocol/errors.js';
+import { CloseCode } from '@tandem/shared/protocol/errors.js';
 import type { Identity } from '../auth/identity-token.js';
 import type { SessionRow } from '../db/repositories/sessions.js';
 import type { GrantedAccess, SessionService } from '../session/session-service.js';

@@ -1,6 +1,6 @@
 import type { MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readNetworkDenials } from '../../../shared/src/doc/accessors.js';
+import { readNetworkDenials } from '@tandem/shared/doc/accessors.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { waitFor, withModelAt } from '../../test-support/test-server.js';

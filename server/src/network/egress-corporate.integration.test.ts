@@ -7,7 +7,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NetworkAttemptsResponse } from '../../../shared/src/protocol/network.js';
+import type { NetworkAttemptsResponse } from '@tandem/shared/protocol/network.js';
 import { loadConfig, type Config } from '../config.js';
 import { serverForFile } from '../../test-support/server-per-file.js';
 import { localAllowableAddress } from '../../test-support/allowable-address.js';

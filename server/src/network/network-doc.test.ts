@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { markNetworkHostAllowed, readNetworkDenials, recordNetworkDenial } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import { MAX_NETWORK_DENIALS_IN_DOC, networkMap } from '../../../shared/src/doc/schema.js';
+import { markNetworkHostAllowed, readNetworkDenials, recordNetworkDenial } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { MAX_NETWORK_DENIALS_IN_DOC, networkMap } from '@tandem/shared/doc/schema.js';
 import { decideClientUpdate } from '../sync/update-filter.js';
 
 const denial = (host: string, lastAt: number) => ({ host, port: 443, phase: 'session' as const, reason: `${host}:443 is not in this session's network policy`, lastAt });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { appendTranscriptEntry, markNetworkHostAllowed, recordNetworkDenial } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import type { EnvironmentApprovalResponse } from '../../../shared/src/protocol/network.js';
+import { appendTranscriptEntry, markNetworkHostAllowed, recordNetworkDenial } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import type { EnvironmentApprovalResponse } from '@tandem/shared/protocol/network.js';
 import type { NetworkRepository } from '../db/repositories/network.js';
 import { sessionScope, setupScope } from '../db/repositories/network.js';
 import { ENVIRONMENT_FILE_PATH, parseRepoEnvironment, RepoEnvironmentError, type RepoEnvironmentFile } from '../environment/repo-environment.js';

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
-import { INVITE_CODE_TTL_MS } from '../../../shared/src/limits.js';
-import { invitePath, type NewInviteResponse, type RotateKeyResponse } from '../../../shared/src/protocol/http.js';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import { INVITE_CODE_TTL_MS } from '@tandem/shared/limits.js';
+import { invitePath, type NewInviteResponse, type RotateKeyResponse } from '@tandem/shared/protocol/http.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import { hashSecret, newBearerSecret, secretsEqual } from '../auth/secret-hash.js';
 import { KeyRotationUnavailableError, type SigningKeyring } from '../auth/signing-keys.js';
 import type { InvitesRepository } from '../db/repositories/invites.js';
-import type { RotateSecretsKeyResponse } from '../../../shared/src/protocol/secrets.js';
+import type { RotateSecretsKeyResponse } from '@tandem/shared/protocol/secrets.js';
 import type { SecretsStore } from '../secrets/secrets-store.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import type { AppEnv } from '../http/identity-middleware.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_HTTP_BODY_BYTES } from '../../../shared/src/limits.js';
-import type { ErrorResponse, SessionListResponse, ShareLinkListResponse } from '../../../shared/src/protocol/http.js';
+import { MAX_HTTP_BODY_BYTES } from '@tandem/shared/limits.js';
+import type { ErrorResponse, SessionListResponse, ShareLinkListResponse } from '@tandem/shared/protocol/http.js';
 import type { RunningServer } from '../server.js';
 import { apiClient, openTempDatabase, startTestServer } from '../../test-support/test-server.js';
 

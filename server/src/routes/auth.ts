@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { generateState } from 'arctic';
-import { colorForUserId } from '../../../shared/src/protocol/presence.js';
+import { colorForUserId } from '@tandem/shared/protocol/presence.js';
 import {
   redeemInviteBodySchema,
   SIGN_IN_ERROR_FRAGMENT,
@@ -9,8 +9,8 @@ import {
   type AuthOptionsResponse,
   type IdentityResponse,
   type SignInError,
-} from '../../../shared/src/protocol/http.js';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+} from '@tandem/shared/protocol/http.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import type { AccessConfig, AccessMode } from '../auth/access-policy.js';
 import { decideGitHubSignIn, displayNameOf, userIdForGitHubAccount, type GitHubSignIn } from '../auth/github-sign-in.js';
 import { newUserId, type IdentityTokens } from '../auth/identity-token.js';

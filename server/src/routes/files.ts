@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import { filePathBodySchema, renameFileBodySchema, type ChangesResponse } from '../../../shared/src/protocol/http.js';
-import { canEditSession } from '../../../shared/src/roles.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import { filePathBodySchema, renameFileBodySchema, type ChangesResponse } from '@tandem/shared/protocol/http.js';
+import { canEditSession } from '@tandem/shared/roles.js';
 import { forbidden, HttpError } from '../http/http-error.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { colorForUserId } from '../../../shared/src/protocol/presence.js';
-import { createIdentityBodySchema, type CurrentIdentityResponse, type IdentityResponse } from '../../../shared/src/protocol/http.js';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import { colorForUserId } from '@tandem/shared/protocol/presence.js';
+import { createIdentityBodySchema, type CurrentIdentityResponse, type IdentityResponse } from '@tandem/shared/protocol/http.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import type { AccessMode } from '../auth/access-policy.js';
 import { newUserId, type IdentityTokens } from '../auth/identity-token.js';
 import type { UsersRepository } from '../db/repositories/users.js';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { JoinPreviewResponse, ShareLinkListResponse } from '../../../shared/src/protocol/http.js';
+import type { JoinPreviewResponse, ShareLinkListResponse } from '@tandem/shared/protocol/http.js';
 import { serverForFile } from '../../test-support/server-per-file.js';
 
 const shared = serverForFile('join-preview', { sandboxes: false });

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { joinBodySchema, type JoinPreviewResponse, type JoinResponse } from '../../../shared/src/protocol/http.js';
+import { joinBodySchema, type JoinPreviewResponse, type JoinResponse } from '@tandem/shared/protocol/http.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { SessionService } from '../session/session-service.js';

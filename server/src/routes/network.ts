@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { canEditSession, canManageSharing } from '../../../shared/src/roles.js';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import { allowHostBodySchema, approveEnvironmentBodySchema, type AllowHostResponse, type NetworkAttemptsResponse } from '../../../shared/src/protocol/network.js';
+import { canEditSession, canManageSharing } from '@tandem/shared/roles.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import { allowHostBodySchema, approveEnvironmentBodySchema, type AllowHostResponse, type NetworkAttemptsResponse } from '@tandem/shared/protocol/network.js';
 import { forbidden, HttpError } from '../http/http-error.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';

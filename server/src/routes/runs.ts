@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
-import { canEditSession } from '../../../shared/src/roles.js';
-import { editRunNodeBodySchema, runNodeActionSchema, startRunBodySchema, type BlueprintListResponse, type RunResponse } from '../../../shared/src/protocol/runs.js';
+import { canEditSession } from '@tandem/shared/roles.js';
+import { editRunNodeBodySchema, runNodeActionSchema, startRunBodySchema, type BlueprintListResponse, type RunResponse } from '@tandem/shared/protocol/runs.js';
 import type { BlueprintService } from '../blueprint/blueprint-service.js';
 import { forbidden, HttpError } from '../http/http-error.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { SessionService } from '../session/session-service.js';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 
 /** /api/sessions/:id/runs and /blueprints: start a blueprint, act on its steps (editors only), stop it. */
 export function runRoutes(service: SessionService, runs: BlueprintService) {

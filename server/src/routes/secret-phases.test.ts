@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { phasesOfSecret, SECRET_PHASES, type DeclaredSecretPhases } from '../../../shared/src/protocol/secrets.js';
+import { phasesOfSecret, SECRET_PHASES, type DeclaredSecretPhases } from '@tandem/shared/protocol/secrets.js';
 import { decideSecretsForPhase } from '../secrets/secret-phases.js';
 
 /** The Secrets dialog says where a secret goes (and warns when editors can read it) by phasesOfSecret: it must be the server's rule. */

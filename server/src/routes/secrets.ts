@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import { ADMIN_TOKEN_HEADER, putSecretBodySchema, secretNameSchema, type SecretListResponse, type SecretScope } from '../../../shared/src/protocol/secrets.js';
-import { canEditSession, canManageSharing } from '../../../shared/src/roles.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import { ADMIN_TOKEN_HEADER, putSecretBodySchema, secretNameSchema, type SecretListResponse, type SecretScope } from '@tandem/shared/protocol/secrets.js';
+import { canEditSession, canManageSharing } from '@tandem/shared/roles.js';
 import { secretsEqual } from '../auth/secret-hash.js';
 import { forbidden, HttpError } from '../http/http-error.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import type { RestartServiceResponse } from '../../../shared/src/protocol/services.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import type { RestartServiceResponse } from '@tandem/shared/protocol/services.js';
 import { serviceNameSchema } from '../environment/repo-environment.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';

@@ -14,16 +14,16 @@ import {
   type ShareLinkListResponse,
   type ShareLinkResponse,
   type NewShareLinkResponse,
-} from '../../../shared/src/protocol/http.js';
+} from '@tandem/shared/protocol/http.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { SessionRuntime } from '../session/session-runtime.js';
 import type { AgentService } from '../agent/agent-service.js';
 import type { ToolOutputsRepository } from '../db/repositories/tool-outputs.js';
 import type { SessionService } from '../session/session-service.js';
-import { canEditSession } from '../../../shared/src/roles.js';
+import { canEditSession } from '@tandem/shared/roles.js';
 import { forbidden, HttpError } from '../http/http-error.js';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import { createSandboxRestarts, requireUsableRepo } from '../session/sandbox-restarts.js';
 
 /** /api/sessions: list, create, read, chat, and the owner's share links. */

@@ -1,8 +1,8 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono } from 'hono';
-import { CloseCode } from '../../../shared/src/protocol/errors.js';
-import { TERMINAL_NOT_FOUND_CLOSE, anyTerminalIdSchema, terminalClientMessageSchema, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
-import { canEditSession } from '../../../shared/src/roles.js';
+import { CloseCode } from '@tandem/shared/protocol/errors.js';
+import { TERMINAL_NOT_FOUND_CLOSE, anyTerminalIdSchema, terminalClientMessageSchema, type TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
+import { canEditSession } from '@tandem/shared/roles.js';
 import { decideSocketAccess, refuseSocket, registerLinkSocket } from '../http/socket-access.js';
 import type { AppEnv } from '../http/identity-middleware.js';
 import type { SessionRuntime } from '../session/session-runtime.js';

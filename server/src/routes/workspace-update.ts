@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { updateWorkspaceBodySchema, type UpdateWorkspaceResponse } from '../../../shared/src/protocol/http.js';
+import { updateWorkspaceBodySchema, type UpdateWorkspaceResponse } from '@tandem/shared/protocol/http.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { WorkspaceUpdates } from '../session/workspace-updates.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readMeta, readTranscript } from '../../../shared/src/doc/accessors.js';
+import { readMeta, readTranscript } from '@tandem/shared/doc/accessors.js';
 import type { RunningServer } from '../server.js';
 import { SERVER_FOR_FILE_START_TIMEOUT_MS } from '../../test-support/server-per-file.js';
 import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';

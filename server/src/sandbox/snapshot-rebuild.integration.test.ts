@@ -1,8 +1,8 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readFileInfo } from '../../../shared/src/doc/accessors.js';
-import type { ChangesResponse } from '../../../shared/src/protocol/http.js';
+import { readFileInfo } from '@tandem/shared/doc/accessors.js';
+import type { ChangesResponse } from '@tandem/shared/protocol/http.js';
 import type { RunningServer } from '../server.js';
 import type { SnapshotRef } from './provider.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';

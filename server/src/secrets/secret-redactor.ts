@@ -9,7 +9,7 @@
  * whole span, line breaks included, is replaced.
  */
 
-import type { DocTextGuard } from '../../../shared/src/doc/text-guard.js';
+import type { DocTextGuard } from '@tandem/shared/doc/text-guard.js';
 
 export interface NamedSecretValue {
   name: string;

@@ -1,4 +1,4 @@
-import type { DeclaredSecretPhases } from '../../../shared/src/protocol/secrets.js';
+import type { DeclaredSecretPhases } from '@tandem/shared/protocol/secrets.js';
 import { ENVIRONMENT_FILE_PATH, parseRepoEnvironment, readRepoEnvironment, type RepoEnvironment } from '../environment/repo-environment.js';
 import { SandboxError, type Sandbox } from '../sandbox/provider.js';
 import { decideSecretsForPhase } from './secret-phases.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import type { RunResponse } from '../../../shared/src/protocol/runs.js';
+import type { RunResponse } from '@tandem/shared/protocol/runs.js';
 import { COMMIT_FORGERY_LOOP, FORGED_FILE, FORGER_NAME } from '../../test-support/attacks/commit-forgery.js';
 import { blueprintServerForFile, FIXED_ADD, gitIn, repoWithFailingTest, runEnded, scriptModel, teamOn } from '../../test-support/blueprint-fixtures.js';
 import { textReply, toolReply } from '../../test-support/fake-anthropic.js';

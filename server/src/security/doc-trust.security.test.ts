@@ -9,12 +9,12 @@ import {
   readPlan,
   readQueue,
   readTranscript,
-} from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import { metaMap } from '../../../shared/src/doc/schema.js';
-import { CloseCode } from '../../../shared/src/protocol/errors.js';
-import type { EndSessionResponse, SessionResponse } from '../../../shared/src/protocol/http.js';
-import { terminalPath, type TerminalClientMessage, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
+} from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { metaMap } from '@tandem/shared/doc/schema.js';
+import { CloseCode } from '@tandem/shared/protocol/errors.js';
+import type { EndSessionResponse, SessionResponse } from '@tandem/shared/protocol/http.js';
+import { terminalPath, type TerminalClientMessage, type TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
 import { createSessionsRepository } from '../db/repositories/sessions.js';
 import { DEFAULT_TERMINAL_SIZE } from '../terminal/size-policy.js';
 import {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { IdentityResponse } from '../../../shared/src/protocol/http.js';
+import type { IdentityResponse } from '@tandem/shared/protocol/http.js';
 import { createSessionsRepository } from '../db/repositories/sessions.js';
 import type { RunningServer } from '../server.js';
 import {

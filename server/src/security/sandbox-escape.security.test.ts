@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { liveFileText } from '../../../shared/src/doc/accessors.js';
-import { fileInfoMap } from '../../../shared/src/doc/schema.js';
-import type { IdentityResponse } from '../../../shared/src/protocol/http.js';
+import { liveFileText } from '@tandem/shared/doc/accessors.js';
+import { fileInfoMap } from '@tandem/shared/doc/schema.js';
+import type { IdentityResponse } from '@tandem/shared/protocol/http.js';
 import { SandboxError } from '../sandbox/provider.js';
 import {
   DESCRIBE_SHELL_DESCRIPTORS,

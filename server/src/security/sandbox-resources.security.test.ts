@@ -1,9 +1,9 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { liveFilePaths, readFileInfo } from '../../../shared/src/doc/accessors.js';
-import { fileInfoMap } from '../../../shared/src/doc/schema.js';
-import { MAX_LIVE_FILE_BYTES, MAX_LIVE_FILES } from '../../../shared/src/limits.js';
-import type { IdentityResponse } from '../../../shared/src/protocol/http.js';
+import { liveFilePaths, readFileInfo } from '@tandem/shared/doc/accessors.js';
+import { fileInfoMap } from '@tandem/shared/doc/schema.js';
+import { MAX_LIVE_FILE_BYTES, MAX_LIVE_FILES } from '@tandem/shared/limits.js';
+import type { IdentityResponse } from '@tandem/shared/protocol/http.js';
 import {
   allocateMemory,
   BACKGROUND_FLOODS,

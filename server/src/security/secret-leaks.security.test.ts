@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readAgentState, readNetworkDenials, readPlan, readTranscript } from '../../../shared/src/doc/accessors.js';
+import { readAgentState, readNetworkDenials, readPlan, readTranscript } from '@tandem/shared/doc/accessors.js';
 import { docUpdates, networkAttempts } from '../db/schema.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';

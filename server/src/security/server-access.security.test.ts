@@ -3,17 +3,17 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import WebSocket from 'ws';
-import { readMeta } from '../../../shared/src/doc/accessors.js';
+import { readMeta } from '@tandem/shared/doc/accessors.js';
 import {
   IDENTITY_RATE_LIMIT_PER_ADDRESS,
   MESSAGE_RATE_LIMIT_PER_ADDRESS,
   MESSAGE_RATE_LIMIT_PER_IDENTITY,
   SESSION_RATE_LIMIT_PER_ADDRESS,
   SESSION_RATE_LIMIT_PER_IDENTITY,
-} from '../../../shared/src/limits.js';
-import { CloseCode } from '../../../shared/src/protocol/errors.js';
-import { DEFAULT_TERMINAL_ID } from '../../../shared/src/protocol/terminal.js';
-import type { IdentityResponse, NewInviteResponse, SessionResponse, ShareLinkListResponse } from '../../../shared/src/protocol/http.js';
+} from '@tandem/shared/limits.js';
+import { CloseCode } from '@tandem/shared/protocol/errors.js';
+import { DEFAULT_TERMINAL_ID } from '@tandem/shared/protocol/terminal.js';
+import type { IdentityResponse, NewInviteResponse, SessionResponse, ShareLinkListResponse } from '@tandem/shared/protocol/http.js';
 import { hashSecret } from '../auth/secret-hash.js';
 import type { Config } from '../config.js';
 import { DEFAULT_RATE_LIMITS } from '../http/rate-limit.js';

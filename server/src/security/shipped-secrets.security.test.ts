@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import type { RunResponse } from '../../../shared/src/protocol/runs.js';
+import type { RunResponse } from '@tandem/shared/protocol/runs.js';
 import { blueprintRuns } from '../db/schema.js';
 import { leakedPieces, LONG_VALUE } from '../../test-support/attacks/secret-leaks.js';
 import { blueprintServerForFile, FIXED_ADD, gitIn, repoWithFailingTest, runEnded, scriptModel, teamOn } from '../../test-support/blueprint-fixtures.js';

@@ -1,4 +1,4 @@
-import type { ServiceState } from '../../../shared/src/doc/schema.js';
+import type { ServiceState } from '@tandem/shared/doc/schema.js';
 
 /** How many times a service that crashed after being ready is started again without anyone asking. */
 export const DEFAULT_MAX_AUTOMATIC_RESTARTS = 2;

@@ -1,4 +1,4 @@
-import type { TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
+import type { TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
 import { Scrollback } from '../terminal/scrollback.js';
 import type { TerminalViewer } from '../terminal/shared-terminal.js';
 

@@ -1,4 +1,4 @@
-import { canEditSession, type SessionRole } from '../../../shared/src/roles.js';
+import { canEditSession, type SessionRole } from '@tandem/shared/roles.js';
 
 /** What the runtime did with a restart it was asked for. */
 export type ServiceRestartOutcome = 'restarted' | 'no-sandbox' | 'unknown-service';

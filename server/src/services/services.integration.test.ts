@@ -1,9 +1,9 @@
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, expect, it } from 'vitest';
-import { readMeta } from '../../../shared/src/doc/accessors.js';
-import type { ServiceStatus } from '../../../shared/src/doc/schema.js';
-import { serviceLogTerminalId, terminalPath, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
+import { readMeta } from '@tandem/shared/doc/accessors.js';
+import type { ServiceStatus } from '@tandem/shared/doc/schema.js';
+import { serviceLogTerminalId, terminalPath, type TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
 import { serverForFile } from '../../test-support/server-per-file.js';
 import { connectPeer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';
 

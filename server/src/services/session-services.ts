@@ -1,5 +1,5 @@
-import { appendTranscriptEntry, writeMeta } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import { appendTranscriptEntry, writeMeta } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
 import type { DocHost } from '../sync/doc-host.js';
 import type { ServiceRegistry, SandboxServices } from './sandbox-services.js';
 

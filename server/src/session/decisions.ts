@@ -1,4 +1,4 @@
-import type { SessionRole, ShareRole } from '../../../shared/src/roles.js';
+import type { SessionRole, ShareRole } from '@tandem/shared/roles.js';
 
 export type SessionAccessDecision =
   | { kind: 'granted'; role: SessionRole; linkId: string | null }

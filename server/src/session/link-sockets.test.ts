@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloseCode } from '../../../shared/src/protocol/errors.js';
+import { CloseCode } from '@tandem/shared/protocol/errors.js';
 import { createLinkSockets, type LinkSocket } from './link-sockets.js';
 
 function socket(linkId: string, allowed: boolean | Promise<boolean> = true, sessionId = 's_1') {

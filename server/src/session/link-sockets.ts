@@ -1,4 +1,4 @@
-import { CloseCode } from '../../../shared/src/protocol/errors.js';
+import { CloseCode } from '@tandem/shared/protocol/errors.js';
 
 /** One open socket (sync, terminal, anything later) that a share link let in. */
 export interface LinkSocket {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sessionMetaSchema } from '../../../shared/src/doc/schema.js';
+import { sessionMetaSchema } from '@tandem/shared/doc/schema.js';
 import type { SessionRow } from '../db/repositories/sessions.js';
 import { decideMetaMirror, metaKeysToClear } from './meta-mirror.js';
 

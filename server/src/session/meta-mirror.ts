@@ -1,4 +1,4 @@
-import type { SessionMeta } from '../../../shared/src/doc/schema.js';
+import type { SessionMeta } from '@tandem/shared/doc/schema.js';
 import type { SessionRow } from '../db/repositories/sessions.js';
 
 /**

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { appendTranscriptEntry, readPlan, readTranscript } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import { carryHistory } from '../../../shared/src/doc/session-history.js';
-import type { ShareRole } from '../../../shared/src/roles.js';
+import { appendTranscriptEntry, readPlan, readTranscript } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { carryHistory } from '@tandem/shared/doc/session-history.js';
+import type { ShareRole } from '@tandem/shared/roles.js';
 import type { Identity } from '../auth/identity-token.js';
 import { hashSecret, newBearerSecret } from '../auth/secret-hash.js';
 import type { SessionsRepository } from '../db/repositories/sessions.js';

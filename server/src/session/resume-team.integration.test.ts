@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readAgentState, readMeta, readPlan, readTranscript } from '../../../shared/src/doc/accessors.js';
-import type { EndSessionResponse, SessionResponse, ShareLinkListResponse } from '../../../shared/src/protocol/http.js';
+import { readAgentState, readMeta, readPlan, readTranscript } from '@tandem/shared/doc/accessors.js';
+import type { EndSessionResponse, SessionResponse, ShareLinkListResponse } from '@tandem/shared/protocol/http.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, userTexts, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { connectPeer, waitFor, waitForSync, withModelAt, type TestPeer } from '../../test-support/test-server.js';

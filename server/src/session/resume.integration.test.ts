@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { liveFileText, readMeta } from '../../../shared/src/doc/accessors.js';
-import type { EndSessionResponse, SessionResponse } from '../../../shared/src/protocol/http.js';
+import { liveFileText, readMeta } from '@tandem/shared/doc/accessors.js';
+import type { EndSessionResponse, SessionResponse } from '@tandem/shared/protocol/http.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { connectPeer, waitFor, waitForSync } from '../../test-support/test-server.js';

@@ -1,6 +1,6 @@
-import { writeMeta } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import { DEFAULT_MAX_LIVE_SANDBOXES_PER_PERSON, DEFAULT_MAX_LIVE_SANDBOXES_PER_SERVER } from '../../../shared/src/limits.js';
+import { writeMeta } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { DEFAULT_MAX_LIVE_SANDBOXES_PER_PERSON, DEFAULT_MAX_LIVE_SANDBOXES_PER_SERVER } from '@tandem/shared/limits.js';
 import type { DocHost } from '../sync/doc-host.js';
 
 /** How many sandboxes may run at once: per person (a session's owner) and on this server. */

@@ -1,4 +1,4 @@
-import { canEditSession, type SessionRole } from '../../../shared/src/roles.js';
+import { canEditSession, type SessionRole } from '@tandem/shared/roles.js';
 
 /** What this server process knows of a session's sandbox: none yet, starting, running, or its last start failed. */
 export type LiveSandboxStatus = 'none' | 'starting' | 'running' | 'failed';

@@ -1,5 +1,5 @@
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import type { ChangeSessionResponse, SandboxStartResponse } from '../../../shared/src/protocol/http.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import type { ChangeSessionResponse, SandboxStartResponse } from '@tandem/shared/protocol/http.js';
 import type { Identity } from '../auth/identity-token.js';
 import { HttpError } from '../http/http-error.js';
 import { RepoRefusedError } from '../sandbox/repo-location.js';

@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readMeta, readTranscript } from '../../../shared/src/doc/accessors.js';
-import type { ChangeSessionResponse, IdentityResponse, SandboxStartResponse, SessionResponse } from '../../../shared/src/protocol/http.js';
+import { readMeta, readTranscript } from '@tandem/shared/doc/accessors.js';
+import type { ChangeSessionResponse, IdentityResponse, SandboxStartResponse, SessionResponse } from '@tandem/shared/protocol/http.js';
 import { serverForFile, type ServerForFile } from '../../test-support/server-per-file.js';
 import { connectPeer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';
 

@@ -1,7 +1,7 @@
-import { appendTranscriptEntry, recordTiming, writeMeta } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import type { SessionMeta } from '../../../shared/src/doc/schema.js';
-import { DEFAULT_TERMINAL_ID } from '../../../shared/src/protocol/terminal.js';
+import { appendTranscriptEntry, recordTiming, writeMeta } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import type { SessionMeta } from '@tandem/shared/doc/schema.js';
+import { DEFAULT_TERMINAL_ID } from '@tandem/shared/protocol/terminal.js';
 import type { SessionRow, SessionsRepository } from '../db/repositories/sessions.js';
 import type { Sandbox, SandboxProvider, SnapshotRef } from '../sandbox/provider.js';
 import type { RepoBundle } from '../sandbox/local/repo-bundle.js';

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { appendTranscriptEntry, appendUserMessage, clearMetaFields, readMeta, writeMeta } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import { sessionStatusSchema } from '../../../shared/src/doc/schema.js';
-import { CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS } from '../../../shared/src/limits.js';
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import type { CreateSessionBody, JoinPreview, NewShareLink, SessionSummary, ShareLink } from '../../../shared/src/protocol/http.js';
-import { canEditSession, canManageSharing, type ShareRole } from '../../../shared/src/roles.js';
+import { appendTranscriptEntry, appendUserMessage, clearMetaFields, readMeta, writeMeta } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { sessionStatusSchema } from '@tandem/shared/doc/schema.js';
+import { CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS } from '@tandem/shared/limits.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import type { CreateSessionBody, JoinPreview, NewShareLink, SessionSummary, ShareLink } from '@tandem/shared/protocol/http.js';
+import { canEditSession, canManageSharing, type ShareRole } from '@tandem/shared/roles.js';
 import type { Identity } from '../auth/identity-token.js';
 import { hashSecret, newBearerSecret } from '../auth/secret-hash.js';
 import type { SessionRow, SessionsRepository } from '../db/repositories/sessions.js';

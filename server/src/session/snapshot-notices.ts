@@ -1,6 +1,6 @@
-import { appendTranscriptEntry, clearMetaFields, writeMeta } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import type { SessionMeta } from '../../../shared/src/doc/schema.js';
+import { appendTranscriptEntry, clearMetaFields, writeMeta } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import type { SessionMeta } from '@tandem/shared/doc/schema.js';
 import type { SnapshotRef } from '../sandbox/provider.js';
 import type { RebuildFailure, SnapshotEvent, SnapshotNote } from '../sandbox/snapshot-manager.js';
 import type { DocHost } from '../sync/doc-host.js';

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { readMeta } from '../../../shared/src/doc/accessors.js';
-import type { HealthResponse } from '../../../shared/src/protocol/http.js';
+import { readMeta } from '@tandem/shared/doc/accessors.js';
+import type { HealthResponse } from '@tandem/shared/protocol/http.js';
 import type { SandboxTool } from '../sandbox/local/sandbox-tools.js';
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';

@@ -1,6 +1,6 @@
-import { writeMeta } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import type { SandboxUnavailable } from '../../../shared/src/protocol/http.js';
+import { writeMeta } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import type { SandboxUnavailable } from '@tandem/shared/protocol/http.js';
 import { resolveRepo, type RepoPolicy } from '../sandbox/repo-location.js';
 import type { DocHost } from '../sync/doc-host.js';
 import type { SessionRuntime } from './session-runtime.js';

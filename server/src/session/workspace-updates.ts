@@ -1,6 +1,6 @@
-import { ErrorCode } from '../../../shared/src/protocol/errors.js';
-import type { UpdateWorkspaceResponse } from '../../../shared/src/protocol/http.js';
-import { canEditSession } from '../../../shared/src/roles.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import type { UpdateWorkspaceResponse } from '@tandem/shared/protocol/http.js';
+import { canEditSession } from '@tandem/shared/roles.js';
 import type { Identity } from '../auth/identity-token.js';
 import { personEmail } from '../blueprint/commit-step.js';
 import { LAST_COMMIT_REF, recordBase, storedRef, type CommitStore } from '../blueprint/ship/commit-store.js';

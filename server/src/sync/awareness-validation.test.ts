@@ -1,7 +1,7 @@
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { presenceStateSchema } from '../../../shared/src/protocol/presence.js';
+import { presenceStateSchema } from '@tandem/shared/protocol/presence.js';
 import * as encoding from 'lib0/encoding';
 import type { Identity } from '../auth/identity-token.js';
 import { checkAwarenessUpdate } from './awareness-validation.js';

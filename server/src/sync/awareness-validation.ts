@@ -1,6 +1,6 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { presenceStateSchema } from '../../../shared/src/protocol/presence.js';
+import { presenceStateSchema } from '@tandem/shared/protocol/presence.js';
 import type { Identity } from '../auth/identity-token.js';
 
 export type AwarenessCheck =

@@ -1,6 +1,6 @@
 import type * as Y from 'yjs';
-import { setDocTextGuard, type DocTextGuard } from '../../../shared/src/doc/text-guard.js';
-import { CloseCode } from '../../../shared/src/protocol/errors.js';
+import { setDocTextGuard, type DocTextGuard } from '@tandem/shared/doc/text-guard.js';
+import { CloseCode } from '@tandem/shared/protocol/errors.js';
 import { loadPersistedDoc, type PersisterLogger } from './doc-persister.js';
 import type { DocStore } from './doc-store.js';
 import type { DocFanout } from './fanout.js';

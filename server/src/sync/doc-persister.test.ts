@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { addPlanStep, readPlan } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import { addPlanStep, readPlan } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
 import { waitFor } from '../../test-support/test-server.js';
 import { loadPersistedDoc, PERSIST_RETRY_DELAY_MS } from './doc-persister.js';
 import type { DocStore } from './doc-store.js';

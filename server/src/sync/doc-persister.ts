@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
 import type { DocStore } from './doc-store.js';
 
 /** Rows appended since the last compaction before the log is folded into one row. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addPlanStep, readPlan } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import { addPlanStep, readPlan } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
 import type { RunningServer } from '../server.js';
 import { apiClient, connectPeer, openTempDatabase, startTestServer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';
 import { createInProcessFanoutBus } from './fanout.js';

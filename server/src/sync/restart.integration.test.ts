@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addPlanStep, readPlan, readTranscript } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import { addPlanStep, readPlan, readTranscript } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
 import type { RunningServer } from '../server.js';
 import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';
 import { connectSyncedPeer } from '../../test-support/wait.js';

@@ -1,6 +1,6 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
 import type { DocPersister } from './doc-persister.js';
 import type { DocFanout } from './fanout.js';
 import { HeldUntilStored } from './held-until-stored.js';

@@ -2,10 +2,10 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addPlanStep, readMeta, readPlan, readTranscript, updatePlanStep } from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import { CloseCode } from '../../../shared/src/protocol/errors.js';
-import { MAX_SYNC_MESSAGE_BYTES } from '../../../shared/src/limits.js';
+import { addPlanStep, readMeta, readPlan, readTranscript, updatePlanStep } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { CloseCode } from '@tandem/shared/protocol/errors.js';
+import { MAX_SYNC_MESSAGE_BYTES } from '@tandem/shared/limits.js';
 import type { RunningServer } from '../server.js';
 import {
   apiClient,

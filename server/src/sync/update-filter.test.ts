@@ -16,9 +16,9 @@ import {
   updatePlanStep,
   writeFileInfo,
   writeMeta,
-} from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import { metaMap, planArray, runMap } from '../../../shared/src/doc/schema.js';
+} from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { metaMap, planArray, runMap } from '@tandem/shared/doc/schema.js';
 import {
   addLiveFileKey,
   claimEndSnapshot,

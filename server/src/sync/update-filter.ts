@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { SESSION_DOC_ROOTS, type SessionDocRoot } from '../../../shared/src/doc/schema.js';
+import { SESSION_DOC_ROOTS, type SessionDocRoot } from '@tandem/shared/doc/schema.js';
 
 /**
  * Which Yjs updates a person's connection may apply to a session doc.

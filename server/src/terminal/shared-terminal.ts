@@ -1,4 +1,4 @@
-import type { TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
+import type { TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
 import type { Sandbox, SandboxPty } from '../sandbox/provider.js';
 import { Scrollback } from './scrollback.js';
 import { DEFAULT_TERMINAL_SIZE, decideTerminalSize, type TerminalSize } from './size-policy.js';

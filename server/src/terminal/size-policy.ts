@@ -1,4 +1,4 @@
-import type { TerminalSize } from '../../../shared/src/protocol/terminal.js';
+import type { TerminalSize } from '@tandem/shared/protocol/terminal.js';
 
 export type { TerminalSize };
 

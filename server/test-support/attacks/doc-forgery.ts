@@ -29,9 +29,9 @@ import {
   takeQueuedMessages,
   writeFileInfo,
   writeMeta,
-} from '../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../shared/src/doc/origins.js';
-import { metaMap, transcriptArray, type SessionMeta } from '../../../shared/src/doc/schema.js';
+} from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { metaMap, transcriptArray, type SessionMeta } from '@tandem/shared/doc/schema.js';
 
 export interface Impersonated {
   id: string;

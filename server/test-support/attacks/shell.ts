@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { terminalPath, type TerminalServerMessage } from '../../../shared/src/protocol/terminal.js';
+import { terminalPath, type TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
 
 /**
  * A person's terminal in a session, as the browser opens it (/terminal/:sessionId/:terminalId): what

@@ -1,4 +1,4 @@
-import type { TerminalClientMessage } from '../../../shared/src/protocol/terminal.js';
+import type { TerminalClientMessage } from '@tandem/shared/protocol/terminal.js';
 
 /**
  * A viewer shrinks the shared terminal. Every screen sends its size as a raw `resize` frame; when

@@ -1,5 +1,5 @@
-import type { AgentState } from '../../../../shared/src/doc/schema.js';
-import type { AgentInfo } from '../../../../shared/src/protocol/http.js';
+import type { AgentState } from '@tandem/shared/doc/schema.js';
+import type { AgentInfo } from '@tandem/shared/protocol/http.js';
 import { api } from '../../lib/api.js';
 import { useAction } from '../../lib/use-action.js';
 import { StateChip } from '../../ui/state-chip.js';

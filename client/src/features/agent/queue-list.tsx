@@ -1,6 +1,6 @@
 import type * as Y from 'yjs';
-import { readQueue } from '../../../../shared/src/doc/accessors.js';
-import { colorForUserId } from '../../../../shared/src/protocol/presence.js';
+import { readQueue } from '@tandem/shared/doc/accessors.js';
+import { colorForUserId } from '@tandem/shared/protocol/presence.js';
 import { api } from '../../lib/api.js';
 import { useAction } from '../../lib/use-action.js';
 import { useDocValue } from '../../lib/session-sync.js';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { AgentInfo } from '../../../../shared/src/protocol/http.js';
+import type { AgentInfo } from '@tandem/shared/protocol/http.js';
 import { api } from '../../lib/api.js';
 
 /** What this server's agent can do (configured or not, which model); fetched once per page. */

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type * as Y from 'yjs';
-import { readFileListing } from '../../../../shared/src/doc/accessors.js';
-import type { FileChange } from '../../../../shared/src/protocol/http.js';
+import { readFileListing } from '@tandem/shared/doc/accessors.js';
+import type { FileChange } from '@tandem/shared/protocol/http.js';
 import { api } from '../../lib/api.js';
 import { errorMessage } from '../../lib/use-action.js';
 import { useDocValue } from '../../lib/session-sync.js';

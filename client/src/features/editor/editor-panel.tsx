@@ -1,7 +1,7 @@
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
-import { liveFileText } from '../../../../shared/src/doc/accessors.js';
+import { liveFileText } from '@tandem/shared/doc/accessors.js';
 import { useDocValue } from '../../lib/session-sync.js';
 import { Avatar } from '../../ui/avatar.js';
 import type { Participant } from '../presence/use-presence.js';

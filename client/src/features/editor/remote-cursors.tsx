@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { WebsocketProvider } from 'y-websocket';
-import { presenceStateSchema } from '../../../../shared/src/protocol/presence.js';
+import { presenceStateSchema } from '@tandem/shared/protocol/presence.js';
 
 /**
  * y-monaco marks each remote selection with classes named after the client id; this colours them

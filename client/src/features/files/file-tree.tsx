@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { FileListing } from '../../../../shared/src/doc/schema.js';
+import type { FileListing } from '@tandem/shared/doc/schema.js';
 
 interface TreeFolder {
   name: string;

@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { readFileListing } from '../../../../shared/src/doc/accessors.js';
+import { readFileListing } from '@tandem/shared/doc/accessors.js';
 import { useDocValue } from '../../lib/session-sync.js';
 import type { Participant } from '../presence/use-presence.js';
 import { FileTree } from './file-tree.js';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { AuthOptionsResponse } from '../../../../shared/src/protocol/http.js';
+import type { AuthOptionsResponse } from '@tandem/shared/protocol/http.js';
 import { api } from '../../lib/api.js';
 import { saveIdentity } from '../../lib/identity.js';
 import { errorMessage } from '../../lib/use-action.js';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { MAX_DISPLAY_NAME_CHARS } from '../../../../shared/src/limits.js';
+import { MAX_DISPLAY_NAME_CHARS } from '@tandem/shared/limits.js';
 import { api } from '../../lib/api.js';
 import { useAction } from '../../lib/use-action.js';
 import { saveIdentity } from '../../lib/identity.js';

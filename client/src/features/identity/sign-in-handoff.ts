@@ -1,4 +1,4 @@
-import { SIGN_IN_ERROR_FRAGMENT, SIGN_IN_TOKEN_FRAGMENT, signInErrorSchema, type SignInError } from '../../../../shared/src/protocol/http.js';
+import { SIGN_IN_ERROR_FRAGMENT, SIGN_IN_TOKEN_FRAGMENT, signInErrorSchema, type SignInError } from '@tandem/shared/protocol/http.js';
 
 /** What GitHub sign-in handed back in the URL fragment (the server never sees a fragment). */
 export type SignInHandoff = { kind: 'token'; token: string } | { kind: 'error'; error: SignInError } | { kind: 'none' };

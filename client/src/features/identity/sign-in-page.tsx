@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { MAX_DISPLAY_NAME_CHARS } from '../../../../shared/src/limits.js';
-import type { AuthOptionsResponse } from '../../../../shared/src/protocol/http.js';
+import { MAX_DISPLAY_NAME_CHARS } from '@tandem/shared/limits.js';
+import type { AuthOptionsResponse } from '@tandem/shared/protocol/http.js';
 import { api } from '../../lib/api.js';
 import { saveIdentity } from '../../lib/identity.js';
 import { useAction } from '../../lib/use-action.js';

@@ -1,4 +1,4 @@
-import type { AllowHostResponse, EnvironmentApprovalResponse } from '../../../../shared/src/protocol/network.js';
+import type { AllowHostResponse, EnvironmentApprovalResponse } from '@tandem/shared/protocol/network.js';
 import { call } from '../../lib/api.js';
 
 const base = (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}`;

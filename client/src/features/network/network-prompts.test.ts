@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NetworkDenial } from '../../../../shared/src/doc/schema.js';
+import type { NetworkDenial } from '@tandem/shared/doc/schema.js';
 import { decideShownDenials, MAX_SHOWN_DENIALS } from './network-prompts.js';
 
 const denial = (host: string, extra: Partial<NetworkDenial> = {}): NetworkDenial => ({ host, port: 443, phase: 'session', reason: 'not in the policy', attempts: 1, lastAt: 1, ...extra });

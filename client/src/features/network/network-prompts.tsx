@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import type * as Y from 'yjs';
-import { readMeta, readNetworkDenials } from '../../../../shared/src/doc/accessors.js';
-import type { NetworkDenial } from '../../../../shared/src/doc/schema.js';
-import type { EnvironmentApprovalResponse } from '../../../../shared/src/protocol/network.js';
+import { readMeta, readNetworkDenials } from '@tandem/shared/doc/accessors.js';
+import type { NetworkDenial } from '@tandem/shared/doc/schema.js';
+import type { EnvironmentApprovalResponse } from '@tandem/shared/protocol/network.js';
 import { useDocValue } from '../../lib/session-sync.js';
 import { useAction } from '../../lib/use-action.js';
 import { networkApi } from './network-api.js';

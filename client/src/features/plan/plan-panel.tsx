@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import type * as Y from 'yjs';
-import { addPlanStep, readPlan, removePlanStep, updatePlanStep } from '../../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../../shared/src/doc/origins.js';
-import type { PlanStep, PlanStepStatus } from '../../../../shared/src/doc/schema.js';
-import { MAX_PLAN_STEP_TITLE_CHARS } from '../../../../shared/src/limits.js';
+import { addPlanStep, readPlan, removePlanStep, updatePlanStep } from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import type { PlanStep, PlanStepStatus } from '@tandem/shared/doc/schema.js';
+import { MAX_PLAN_STEP_TITLE_CHARS } from '@tandem/shared/limits.js';
 import { useDocValue } from '../../lib/session-sync.js';
 
 const NEXT_STATUS: Record<PlanStepStatus, PlanStepStatus> = {

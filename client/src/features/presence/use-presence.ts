@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { WebsocketProvider } from 'y-websocket';
-import { presenceStateSchema, type PresenceState } from '../../../../shared/src/protocol/presence.js';
+import { presenceStateSchema, type PresenceState } from '@tandem/shared/protocol/presence.js';
 
 export interface Participant extends PresenceState {
   clientId: number;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { BlueprintFileProblem, BlueprintSummary } from '../../../../shared/src/protocol/runs.js';
+import type { BlueprintFileProblem, BlueprintSummary } from '@tandem/shared/protocol/runs.js';
 import { runApi } from './run-api.js';
 
 /** The composer's default: a plain agent run, as before blueprints. */

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { RunNodeView } from '../../../../shared/src/doc/run-schema.js';
-import type { EditRunNodeBody } from '../../../../shared/src/protocol/runs.js';
+import type { RunNodeView } from '@tandem/shared/doc/run-schema.js';
+import type { EditRunNodeBody } from '@tandem/shared/protocol/runs.js';
 import { useAction } from '../../lib/use-action.js';
 import { runApi } from './run-api.js';
 

@@ -1,4 +1,4 @@
-import type { BlueprintListResponse, EditRunNodeBody, RunNodeAction, RunResponse } from '../../../../shared/src/protocol/runs.js';
+import type { BlueprintListResponse, EditRunNodeBody, RunNodeAction, RunResponse } from '@tandem/shared/protocol/runs.js';
 import { call } from '../../lib/api.js';
 
 /** Blueprint runs: start one on a goal, act on a step, stop the run. */

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import type * as Y from 'yjs';
-import { readAgentState } from '../../../../shared/src/doc/accessors.js';
-import { readRun } from '../../../../shared/src/doc/run-accessors.js';
-import type { CheckFailure, RunNodeStatus, RunNodeView, RunState, RunView } from '../../../../shared/src/doc/run-schema.js';
-import type { RunNodeAction } from '../../../../shared/src/protocol/runs.js';
+import { readAgentState } from '@tandem/shared/doc/accessors.js';
+import { readRun } from '@tandem/shared/doc/run-accessors.js';
+import type { CheckFailure, RunNodeStatus, RunNodeView, RunState, RunView } from '@tandem/shared/doc/run-schema.js';
+import type { RunNodeAction } from '@tandem/shared/protocol/runs.js';
 import { useDocValue } from '../../lib/session-sync.js';
 import { useAction } from '../../lib/use-action.js';
 import { runApi } from './run-api.js';

@@ -1,4 +1,4 @@
-import { EDITOR_READABLE_PHASES, phasesOfSecret, type DeclaredSecretPhases, type SecretPhase } from '../../../../shared/src/protocol/secrets.js';
+import { EDITOR_READABLE_PHASES, phasesOfSecret, type DeclaredSecretPhases, type SecretPhase } from '@tandem/shared/protocol/secrets.js';
 import './secrets.css';
 
 const PHASE_LABELS: Record<SecretPhase, string> = { setup: 'setup', services: 'services', session: 'sessions' };

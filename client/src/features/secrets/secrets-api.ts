@@ -1,4 +1,4 @@
-import type { PutSecretBody, SecretListResponse, SecretScope } from '../../../../shared/src/protocol/secrets.js';
+import type { PutSecretBody, SecretListResponse, SecretScope } from '@tandem/shared/protocol/secrets.js';
 import { call } from '../../lib/api.js';
 
 const route = (sessionId: string, name?: string) => `/sessions/${encodeURIComponent(sessionId)}/secrets${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;

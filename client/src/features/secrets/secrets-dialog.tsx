@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { MIN_SECRET_VALUE_CHARS, SECRET_NAME_PATTERN, type DeclaredSecretPhases, type SecretSummary } from '../../../../shared/src/protocol/secrets.js';
+import { MIN_SECRET_VALUE_CHARS, SECRET_NAME_PATTERN, type DeclaredSecretPhases, type SecretSummary } from '@tandem/shared/protocol/secrets.js';
 import { errorMessage } from '../../lib/use-action.js';
 import { ReadableByEditorsNote, SecretExposureWarning, SecretPhaseChips, secretExposure } from './secret-exposure.js';
 import { secretsApi } from './secrets-api.js';

@@ -1,6 +1,6 @@
 import type { MouseEvent } from 'react';
-import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
-import { sessionPath } from '../../../../shared/src/protocol/http.js';
+import type { SessionMeta } from '@tandem/shared/doc/schema.js';
+import { sessionPath } from '@tandem/shared/protocol/http.js';
 import { api } from '../../lib/api.js';
 import { useAction } from '../../lib/use-action.js';
 import { navigate } from '../../lib/router.js';

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import { readMeta } from '../../../../shared/src/doc/accessors.js';
-import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
-import type { SessionSummary } from '../../../../shared/src/protocol/http.js';
-import { canEditSession, canManageSharing } from '../../../../shared/src/roles.js';
+import { readMeta } from '@tandem/shared/doc/accessors.js';
+import type { SessionMeta } from '@tandem/shared/doc/schema.js';
+import type { SessionSummary } from '@tandem/shared/protocol/http.js';
+import { canEditSession, canManageSharing } from '@tandem/shared/roles.js';
 import { api } from '../../lib/api.js';
 import { errorMessage } from '../../lib/use-action.js';
 import type { StoredIdentity } from '../../lib/identity.js';

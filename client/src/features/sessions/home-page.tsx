@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { MAX_REPO_PATH_CHARS, MAX_SESSION_TITLE_CHARS } from '../../../../shared/src/limits.js';
-import { sessionPath, type SessionSummary } from '../../../../shared/src/protocol/http.js';
+import { MAX_REPO_PATH_CHARS, MAX_SESSION_TITLE_CHARS } from '@tandem/shared/limits.js';
+import { sessionPath, type SessionSummary } from '@tandem/shared/protocol/http.js';
 import { api } from '../../lib/api.js';
 import { errorMessage, useAction } from '../../lib/use-action.js';
 import { navigate } from '../../lib/router.js';

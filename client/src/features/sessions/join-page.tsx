@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { sessionPath, type JoinPreview } from '../../../../shared/src/protocol/http.js';
-import type { ShareRole } from '../../../../shared/src/roles.js';
+import { sessionPath, type JoinPreview } from '@tandem/shared/protocol/http.js';
+import type { ShareRole } from '@tandem/shared/roles.js';
 import { api } from '../../lib/api.js';
 import { errorMessage, useAction } from '../../lib/use-action.js';
 import { navigate } from '../../lib/router.js';

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { joinPath, type NewShareLink, type ShareLink } from '../../../../shared/src/protocol/http.js';
-import type { ShareRole } from '../../../../shared/src/roles.js';
+import { joinPath, type NewShareLink, type ShareLink } from '@tandem/shared/protocol/http.js';
+import type { ShareRole } from '@tandem/shared/roles.js';
 import { api } from '../../lib/api.js';
 import { errorMessage } from '../../lib/use-action.js';
 

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
-import { MAX_REPO_PATH_CHARS } from '../../../../shared/src/limits.js';
+import type { SessionMeta } from '@tandem/shared/doc/schema.js';
+import { MAX_REPO_PATH_CHARS } from '@tandem/shared/limits.js';
 import { api } from '../../lib/api.js';
 import { useAction } from '../../lib/use-action.js';
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
+import type { SessionMeta } from '@tandem/shared/doc/schema.js';
 
 /**
  * This server cannot run sandboxes at all (its machine lacks a system package): what is missing and

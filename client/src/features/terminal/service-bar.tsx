@@ -1,4 +1,4 @@
-import type { ServiceState, ServiceStatus } from '../../../../shared/src/doc/schema.js';
+import type { ServiceState, ServiceStatus } from '@tandem/shared/doc/schema.js';
 import { api } from '../../lib/api.js';
 import { useAction } from '../../lib/use-action.js';
 import './services.css';

@@ -1,6 +1,6 @@
-import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
-import { MAX_SESSION_TITLE_CHARS } from '../../../../shared/src/limits.js';
-import { sessionPath } from '../../../../shared/src/protocol/http.js';
+import type { SessionMeta } from '@tandem/shared/doc/schema.js';
+import { MAX_SESSION_TITLE_CHARS } from '@tandem/shared/limits.js';
+import { sessionPath } from '@tandem/shared/protocol/http.js';
 import { api } from '../../lib/api.js';
 import { navigate } from '../../lib/router.js';
 import { useAction } from '../../lib/use-action.js';

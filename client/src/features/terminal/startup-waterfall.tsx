@@ -1,4 +1,4 @@
-import type { SessionMeta, TimingStage } from '../../../../shared/src/doc/schema.js';
+import type { SessionMeta, TimingStage } from '@tandem/shared/doc/schema.js';
 import { ServiceDot } from './service-bar.js';
 import { SnapshotOrigin } from './snapshot-origin.js';
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { WebsocketProvider } from 'y-websocket';
-import type { SessionMeta } from '../../../../shared/src/doc/schema.js';
-import { DEFAULT_TERMINAL_ID } from '../../../../shared/src/protocol/terminal.js';
+import type { SessionMeta } from '@tandem/shared/doc/schema.js';
+import { DEFAULT_TERMINAL_ID } from '@tandem/shared/protocol/terminal.js';
 import { api } from '../../lib/api.js';
 import { errorMessage } from '../../lib/use-action.js';
 import type { Participant } from '../presence/use-presence.js';

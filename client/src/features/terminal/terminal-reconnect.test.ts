@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CloseCode } from '../../../../shared/src/protocol/errors.js';
-import { TERMINAL_NOT_FOUND_CLOSE } from '../../../../shared/src/protocol/terminal.js';
+import { CloseCode } from '@tandem/shared/protocol/errors.js';
+import { TERMINAL_NOT_FOUND_CLOSE } from '@tandem/shared/protocol/terminal.js';
 import { decideTerminalReconnect, TERMINAL_RECONNECT_BASE_DELAY_MS, TERMINAL_RECONNECT_MAX_DELAY_MS } from './terminal-reconnect.js';
 
 describe('decideTerminalReconnect', () => {

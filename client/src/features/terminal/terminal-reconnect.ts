@@ -1,5 +1,5 @@
-import { describeCloseCode, isFatalCloseCode } from '../../../../shared/src/protocol/errors.js';
-import { TERMINAL_NOT_FOUND_CLOSE } from '../../../../shared/src/protocol/terminal.js';
+import { describeCloseCode, isFatalCloseCode } from '@tandem/shared/protocol/errors.js';
+import { TERMINAL_NOT_FOUND_CLOSE } from '@tandem/shared/protocol/terminal.js';
 
 /** First wait before reconnecting a terminal; doubles after each failed attempt up to the maximum. */
 export const TERMINAL_RECONNECT_BASE_DELAY_MS = 500;

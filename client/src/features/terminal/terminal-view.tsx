@@ -2,8 +2,8 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
-import { TOKEN_QUERY_PARAM } from '../../../../shared/src/protocol/http.js';
-import { clampTerminalSize, terminalPath, type TerminalClientMessage, type TerminalServerMessage } from '../../../../shared/src/protocol/terminal.js';
+import { TOKEN_QUERY_PARAM } from '@tandem/shared/protocol/http.js';
+import { clampTerminalSize, terminalPath, type TerminalClientMessage, type TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
 import { decideTerminalReconnect, describeTerminalClose } from './terminal-reconnect.js';
 
 export type TerminalStatus =

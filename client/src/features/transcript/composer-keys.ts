@@ -1,4 +1,4 @@
-import type { DeliveryMode } from '../../../../shared/src/doc/schema.js';
+import type { DeliveryMode } from '@tandem/shared/doc/schema.js';
 
 export type SteerMode = Extract<DeliveryMode, 'steer' | 'queue' | 'interrupt'>;
 

@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type KeyboardEvent } from 'react';
-import type { DeliveryMode } from '../../../../shared/src/doc/schema.js';
-import { MAX_CHAT_MESSAGE_CHARS } from '../../../../shared/src/limits.js';
+import type { DeliveryMode } from '@tandem/shared/doc/schema.js';
+import { MAX_CHAT_MESSAGE_CHARS } from '@tandem/shared/limits.js';
 import { api } from '../../lib/api.js';
 import { useAction } from '../../lib/use-action.js';
 import { runApi } from '../run/run-api.js';

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ToolCallEntry } from '../../../../shared/src/doc/schema.js';
+import type { ToolCallEntry } from '@tandem/shared/doc/schema.js';
 import { api } from '../../lib/api.js';
 import { errorMessage } from '../../lib/use-action.js';
 

@@ -1,8 +1,8 @@
 import { useEffect, useRef } from 'react';
 import type * as Y from 'yjs';
-import { readAgentState, readTranscript } from '../../../../shared/src/doc/accessors.js';
-import type { DeliveryMode, TranscriptEntry } from '../../../../shared/src/doc/schema.js';
-import { colorForUserId } from '../../../../shared/src/protocol/presence.js';
+import { readAgentState, readTranscript } from '@tandem/shared/doc/accessors.js';
+import type { DeliveryMode, TranscriptEntry } from '@tandem/shared/doc/schema.js';
+import { colorForUserId } from '@tandem/shared/protocol/presence.js';
 import { useDocValue } from '../../lib/session-sync.js';
 import { Avatar } from '../../ui/avatar.js';
 import { clockTime } from '../../ui/panel.js';

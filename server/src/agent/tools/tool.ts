@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Sandbox } from '../../sandbox/provider.js';
 import { looksBinary } from '../../sync/files/file-kind.js';
-import type { PlanStep } from '../../../../shared/src/doc/schema.js';
+import type { PlanStep } from '@tandem/shared/doc/schema.js';
 
 /** Most characters of one tool result sent back to the model. */
 export const MAX_TOOL_RESULT_CHARS = 30_000;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { MAX_PLAN_STEP_TITLE_CHARS } from '../../../../shared/src/limits.js';
-import { planStepStatusSchema } from '../../../../shared/src/doc/schema.js';
+import { MAX_PLAN_STEP_TITLE_CHARS } from '@tandem/shared/limits.js';
+import { planStepStatusSchema } from '@tandem/shared/doc/schema.js';
 import { defineTool } from './tool.js';
 
 export const MAX_PLAN_STEPS = 50;

@@ -1,4 +1,4 @@
-import type { CheckFailure } from '../../../../shared/src/doc/run-schema.js';
+import type { CheckFailure } from '@tandem/shared/doc/run-schema.js';
 import type { WorkspaceStart } from './workspace-changes.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CheckTool } from '../../../../shared/src/doc/run-schema.js';
+import type { CheckTool } from '@tandem/shared/doc/run-schema.js';
 
 /** A check the repo declares: a name people know it by, the command, and the tool whose output it prints. */
 export interface CheckCommand {

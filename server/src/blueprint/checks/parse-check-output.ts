@@ -1,4 +1,4 @@
-import { MAX_NODE_FAILURES, type CheckFailure, type CheckTool } from '../../../../shared/src/doc/run-schema.js';
+import { MAX_NODE_FAILURES, type CheckFailure, type CheckTool } from '@tandem/shared/doc/run-schema.js';
 import { detectEnvironmentProblem } from './environment-failure.js';
 import { parseEslint } from './parsers/eslint-parser.js';
 import { parseJunit } from './parsers/junit-parser.js';

@@ -1,4 +1,4 @@
-import { MAX_NODE_FAILURES, type CheckFailure } from '../../../../shared/src/doc/run-schema.js';
+import { MAX_NODE_FAILURES, type CheckFailure } from '@tandem/shared/doc/run-schema.js';
 import type { ExecResult, Sandbox } from '../../sandbox/provider.js';
 import { SANDBOX_WORKSPACE_DIR } from '../../sandbox/local/bwrap-command.js';
 import { ChecksMemory } from './checks-memory.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import type { RunResponse } from '../../../../shared/src/protocol/runs.js';
+import type { RunResponse } from '@tandem/shared/protocol/runs.js';
 import { blueprintServerForFile, gitIn, runEnded, teamOn } from '../../../test-support/blueprint-fixtures.js';
 import { waitFor } from '../../../test-support/test-server.js';
 

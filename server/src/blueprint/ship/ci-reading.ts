@@ -1,4 +1,4 @@
-import { MAX_FAILURE_MESSAGE_CHARS, type CheckFailure } from '../../../../shared/src/doc/run-schema.js';
+import { MAX_FAILURE_MESSAGE_CHARS, type CheckFailure } from '@tandem/shared/doc/run-schema.js';
 
 /**
  * What CI says about a pushed commit, read from GitHub's check runs and commit statuses, judged

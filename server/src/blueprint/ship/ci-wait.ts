@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CheckFailure } from '../../../../shared/src/doc/run-schema.js';
-import { MAX_NODE_FAILURES } from '../../../../shared/src/doc/run-schema.js';
+import type { CheckFailure } from '@tandem/shared/doc/run-schema.js';
+import { MAX_NODE_FAILURES } from '@tandem/shared/doc/run-schema.js';
 import { ciFailuresOf, judgeCi, statusFailureOf } from './ci-reading.js';
 import type { GitHubApi } from './github-api.js';
 import type { GitHubRepo } from './github-repo.js';

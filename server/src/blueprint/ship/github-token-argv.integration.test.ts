@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunResponse } from '../../../../shared/src/protocol/runs.js';
+import type { RunResponse } from '@tandem/shared/protocol/runs.js';
 import { FIXED_ADD, gitIn, repoWithFailingTest, runEnded, scriptModel, teamOn } from '../../../test-support/blueprint-fixtures.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../../../test-support/fake-anthropic.js';
 import { startFakeGitHttp, type FakeGitHttp } from '../../../test-support/fake-git-http.js';

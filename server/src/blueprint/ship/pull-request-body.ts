@@ -1,5 +1,5 @@
-import type { RunView } from '../../../../shared/src/doc/run-schema.js';
-import type { PlanStep } from '../../../../shared/src/doc/schema.js';
+import type { RunView } from '@tandem/shared/doc/run-schema.js';
+import type { PlanStep } from '@tandem/shared/doc/schema.js';
 
 /** What a draft PR's body says: the goal, the plan, the checks the run passed locally, who steered, the session. */
 export interface PullRequestBodyInput {

@@ -1,4 +1,4 @@
-import type { CheckFailure } from '../../../../shared/src/doc/run-schema.js';
+import type { CheckFailure } from '@tandem/shared/doc/run-schema.js';
 import type { CiNode, PullRequestNode } from '../blueprint-schema.js';
 import { waitForCi } from './ci-wait.js';
 import type { ShipPlace } from './shipping.js';

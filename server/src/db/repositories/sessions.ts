@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, isNull, or } from 'drizzle-orm';
-import type { SessionRole, ShareRole } from '../../../../shared/src/roles.js';
+import type { SessionRole, ShareRole } from '@tandem/shared/roles.js';
 import type { Database } from '../database.js';
 import { sessionMembers, sessions, shareLinks, users } from '../schema.js';
 

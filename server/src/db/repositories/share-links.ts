@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import type { ShareRole } from '../../../../shared/src/roles.js';
+import type { ShareRole } from '@tandem/shared/roles.js';
 import type { Database } from '../database.js';
 import { sessionMembers, sessions, shareLinks, users } from '../schema.js';
 

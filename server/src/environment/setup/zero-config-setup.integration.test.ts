@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readMeta } from '../../../../shared/src/doc/accessors.js';
+import { readMeta } from '@tandem/shared/doc/accessors.js';
 import { decideAddress } from '../../network/address-policy.js';
 import { createSystemResolver, createTestResolver } from '../../network/host-resolver.js';
 import { probeNpmRegistry } from '../../../test-support/npm-registry.js';

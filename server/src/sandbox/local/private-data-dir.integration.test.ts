@@ -1,7 +1,7 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readMeta } from '../../../../shared/src/doc/accessors.js';
+import { readMeta } from '@tandem/shared/doc/accessors.js';
 import { EXAMPLE_REPO } from '../../../test-support/local-sandbox.js';
 import { SERVER_FOR_FILE_START_TIMEOUT_MS } from '../../../test-support/server-per-file.js';
 import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../../test-support/test-server.js';

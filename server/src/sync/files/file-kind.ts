@@ -1,7 +1,7 @@
 import path from 'node:path';
 import ignore from 'ignore';
-import { MAX_FILE_PATH_CHARS, MAX_LIVE_FILE_BYTES } from '../../../../shared/src/limits.js';
-import type { FileInfo } from '../../../../shared/src/doc/schema.js';
+import { MAX_FILE_PATH_CHARS, MAX_LIVE_FILE_BYTES } from '@tandem/shared/limits.js';
+import type { FileInfo } from '@tandem/shared/doc/schema.js';
 
 const BINARY_EXTENSIONS = new Set(
   'png jpg jpeg gif webp ico bmp tiff pdf zip gz tgz bz2 xz 7z rar jar war class so dylib dll exe bin wasm woff woff2 ttf otf eot mp3 mp4 mov avi webm ogg wav flac sqlite db pyc o a'.split(' '),

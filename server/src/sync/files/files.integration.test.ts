@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type * as Y from 'yjs';
-import { liveFileText, readFileListing, readTranscript } from '../../../../shared/src/doc/accessors.js';
-import type { ChangesResponse } from '../../../../shared/src/protocol/http.js';
+import { liveFileText, readFileListing, readTranscript } from '@tandem/shared/doc/accessors.js';
+import type { ChangesResponse } from '@tandem/shared/protocol/http.js';
 import { EXAMPLE_REPO } from '../../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../../test-support/server-per-file.js';
 import { waitFor } from '../../../test-support/test-server.js';

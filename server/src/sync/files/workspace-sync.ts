@@ -10,11 +10,11 @@ import {
   removeFile,
   removeLiveFile,
   writeFileInfo,
-} from '../../../../shared/src/doc/accessors.js';
-import { DocOrigin } from '../../../../shared/src/doc/origins.js';
-import { fileInfoMap, filesMap, type FileInfo } from '../../../../shared/src/doc/schema.js';
-import { MAX_FILE_INFO_ENTRIES, MAX_LIVE_FILE_BYTES, MAX_LIVE_FILES } from '../../../../shared/src/limits.js';
-import type { FileChange } from '../../../../shared/src/protocol/http.js';
+} from '@tandem/shared/doc/accessors.js';
+import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { fileInfoMap, filesMap, type FileInfo } from '@tandem/shared/doc/schema.js';
+import { MAX_FILE_INFO_ENTRIES, MAX_LIVE_FILE_BYTES, MAX_LIVE_FILES } from '@tandem/shared/limits.js';
+import type { FileChange } from '@tandem/shared/protocol/http.js';
 import { SandboxError, type Sandbox } from '../../sandbox/provider.js';
 import { shellQuote } from '../../sandbox/shell-quote.js';
 import { SyncConnection } from '../sync-connection.js';

@@ -1,4 +1,4 @@
-import type { CheckFailure } from '../../../../../shared/src/doc/run-schema.js';
+import type { CheckFailure } from '@tandem/shared/doc/run-schema.js';
 import { capMessage, workspaceRelative, type OutputParser } from './parser.js';
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };

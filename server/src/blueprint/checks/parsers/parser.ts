@@ -1,4 +1,4 @@
-import { MAX_FAILURE_MESSAGE_CHARS, type CheckFailure } from '../../../../../shared/src/doc/run-schema.js';
+import { MAX_FAILURE_MESSAGE_CHARS, type CheckFailure } from '@tandem/shared/doc/run-schema.js';
 
 /** Where the check ran: absolute paths under it are shown relative to it, as the editor opens them. */
 export interface ParseContext {

@@ -1,4 +1,4 @@
-import type { CheckFailure } from '../../../../../shared/src/doc/run-schema.js';
+import type { CheckFailure } from '@tandem/shared/doc/run-schema.js';
 import { capMessage, firstWorkspaceFrame, workspaceRelative, type OutputParser } from './parser.js';
 
 const RESULT = /^(\s*)not ok \d+ - (.*?)(?:\s+#\s*(?:SKIP|TODO)\b.*)?$/;

@@ -1,4 +1,4 @@
-import type { CheckFailure } from '../../../../../shared/src/doc/run-schema.js';
+import type { CheckFailure } from '@tandem/shared/doc/run-schema.js';
 import { capMessage, workspaceRelative, type OutputParser } from './parser.js';
 
 /** `src/a.ts(1,7): error TS2322: Type 'string' is not assignable…` (tsc --pretty false). */

@@ -27,11 +27,21 @@ export const secretNameSchema = z
     message: `this name is set by the sandbox or changes how programs start; pick another (reserved: ${RESERVED_SECRET_NAMES.join(', ')}, and names starting ${RESERVED_PREFIXES.join(', ')})`,
   });
 
+/** A string's length in UTF-8 bytes, without TextEncoder (shared code has neither DOM nor Node APIs). */
+export function utf8ByteLength(value: string): number {
+  let bytes = 0;
+  for (const character of value) {
+    const code = character.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
 export const putSecretBodySchema = z.strictObject({
   value: z
     .string()
     .min(MIN_SECRET_VALUE_CHARS, `a secret value has at least ${MIN_SECRET_VALUE_CHARS} characters`)
-    .refine((value) => new TextEncoder().encode(value).byteLength <= MAX_SECRET_VALUE_BYTES, { message: `a secret value has at most ${MAX_SECRET_VALUE_BYTES} bytes` })
+    .refine((value) => utf8ByteLength(value) <= MAX_SECRET_VALUE_BYTES, { message: `a secret value has at most ${MAX_SECRET_VALUE_BYTES} bytes` })
     .refine((value) => !value.includes('\u0000'), { message: 'a secret value cannot hold a NUL character (an environment variable cannot)' }),
   scope: secretScopeSchema.default('repo'),
 });

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { Logo } from '../features/identity/name-gate.js';
+import { Logo } from './logo.js';
 import { navigate } from '../lib/router.js';
 import { useIdentity } from '../lib/identity.js';
 import { Avatar } from './avatar.js';

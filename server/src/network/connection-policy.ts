@@ -7,26 +7,8 @@ import { decideAddress } from './address-policy.js';
  * `example.com` itself), with an optional `:port`; without one it allows the web's ports.
  */
 
-export const NETWORK_PHASES = ['setup', 'session'] as const;
-export type NetworkPhase = (typeof NETWORK_PHASES)[number];
-
-/** Ports a pattern without `:port` allows: HTTPS and plain HTTP. */
-export const DEFAULT_ALLOWED_PORTS: readonly number[] = [443, 80];
-
-/** Where a rule came from, said in every decision so people see why something was allowed. */
-export type HostRuleSource = 'operator' | 'repo' | 'session';
-
-export interface HostRule {
-  pattern: string;
-  source: HostRuleSource;
-  /** For `session` rules: who opened it. */
-  openedBy?: string;
-}
-
-export interface NetworkPolicy {
-  phase: NetworkPhase;
-  rules: readonly HostRule[];
-}
+export { DEFAULT_ALLOWED_PORTS, NETWORK_PHASES, type HostRule, type HostRuleSource, type NetworkPhase, type NetworkPolicy } from './policy-types.js';
+import { DEFAULT_ALLOWED_PORTS, type HostRule, type NetworkPolicy } from './policy-types.js';
 
 /** Nothing at all: what a session reaches until its policy says otherwise. */
 export const CLOSED_POLICY: NetworkPolicy = { phase: 'session', rules: [] };

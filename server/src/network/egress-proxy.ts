@@ -32,17 +32,8 @@ export const UPSTREAM_LOCAL_CHECK_MS = 1_000;
 /** A tunnel or request idle this long is closed. */
 export const PROXY_IDLE_TIMEOUT_MS = 5 * 60_000;
 
-export interface ProxyAttempt {
-  host: string;
-  port: number;
-  phase: NetworkPhase;
-  allowed: boolean;
-  reason: string;
-  /** Bytes from the sandbox to the host, and back. */
-  bytesOut: number;
-  bytesIn: number;
-  atMs: number;
-}
+export type { ProxyAttempt } from './policy-types.js';
+import type { ProxyAttempt } from './policy-types.js';
 
 /**
  * An attempt as the server may keep and show it: the host is whatever the sandbox asked for (a

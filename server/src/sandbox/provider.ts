@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { NetworkPolicy } from '../network/connection-policy.js';
-import type { ProxyAttempt } from '../network/egress-proxy.js';
+import type { NetworkPolicy, ProxyAttempt } from '../network/policy-types.js';
 
 /**
  * The sandbox seam. Every run gets its own isolated workspace; `local` (bubblewrap) and `e2b`

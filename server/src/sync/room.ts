@@ -5,7 +5,7 @@ import type { DocPersister } from './doc-persister.js';
 import type { DocFanout } from './fanout.js';
 import { HeldUntilStored } from './held-until-stored.js';
 import type { SyncConnection } from './sync-connection.js';
-import { encodeAwarenessMessage, encodeUpdateMessage } from './sync-connection.js';
+import { encodeAwarenessMessage, encodeUpdateMessage } from './sync-messages.js';
 
 /** One session's live doc on this node: its connections, presence, persistence and fan-out. */
 export class Room {
@@ -103,7 +103,7 @@ export class Room {
     _origin: unknown,
   ) => {
     const changed = [...changes.added, ...changes.updated, ...changes.removed];
-    const message = encodeAwarenessMessage(this, changed);
+    const message = encodeAwarenessMessage(this.awareness, changed);
     for (const connection of this.connections) connection.send(message);
   };
 }

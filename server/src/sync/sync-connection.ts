@@ -11,9 +11,9 @@ import type { Identity } from '../auth/identity-token.js';
 import { checkAwarenessUpdate } from './awareness-validation.js';
 import { decideClientUpdate } from './update-filter.js';
 import type { Room } from './room.js';
+import { encodeAwarenessMessage, MessageType } from './sync-messages.js';
 
 /** y-websocket message types (the first varUint of every frame). */
-export const MessageType = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3 } as const;
 
 export interface SyncTransport {
   send(data: Uint8Array): void;
@@ -48,7 +48,7 @@ export class SyncConnection {
     syncProtocol.writeSyncStep1(encoder, this.room.doc);
     this.send(encoding.toUint8Array(encoder));
     const states = this.room.awareness.getStates();
-    if (states.size > 0) this.send(encodeAwarenessMessage(this.room, [...states.keys()]));
+    if (states.size > 0) this.send(encodeAwarenessMessage(this.room.awareness, [...states.keys()]));
   }
 
   send(data: Uint8Array): void {
@@ -86,7 +86,7 @@ export class SyncConnection {
         this.receiveAwareness(decoding.readVarUint8Array(decoder));
         return;
       case MessageType.QueryAwareness:
-        this.send(encodeAwarenessMessage(this.room, [...this.room.awareness.getStates().keys()]));
+        this.send(encodeAwarenessMessage(this.room.awareness, [...this.room.awareness.getStates().keys()]));
         return;
       default:
         throw new ProtocolViolation(`unknown message type ${messageType}`);
@@ -158,18 +158,4 @@ export class SyncConnection {
     for (const clientId of check.clientIds) this.awarenessClientIds.add(clientId);
     if (check.update) awarenessProtocol.applyAwarenessUpdate(this.room.awareness, check.update, this);
   }
-}
-
-export function encodeAwarenessMessage(room: Room, clientIds: number[]): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MessageType.Awareness);
-  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(room.awareness, clientIds));
-  return encoding.toUint8Array(encoder);
-}
-
-export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MessageType.Sync);
-  syncProtocol.writeUpdate(encoder, update);
-  return encoding.toUint8Array(encoder);
 }

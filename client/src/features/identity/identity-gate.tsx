@@ -4,7 +4,8 @@ import { api } from '../../lib/api.js';
 import { saveIdentity } from '../../lib/identity.js';
 import { errorMessage } from '../../lib/use-action.js';
 import type { Route } from '../../lib/router.js';
-import { Logo, NameGate } from './name-gate.js';
+import { Logo } from '../../ui/logo.js';
+import { NameGate } from './name-gate.js';
 import { SignInPage } from './sign-in-page.js';
 import { clearSignInHandoff, readSignInHandoff, SIGN_IN_ERROR_TEXT } from './sign-in-handoff.js';
 

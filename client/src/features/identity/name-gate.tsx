@@ -3,6 +3,7 @@ import { MAX_DISPLAY_NAME_CHARS } from '@tandem/shared/limits.js';
 import { api } from '../../lib/api.js';
 import { useAction } from '../../lib/use-action.js';
 import { saveIdentity } from '../../lib/identity.js';
+import { Logo } from '../../ui/logo.js';
 
 /** Asks for a display name once; the server signs it and this browser keeps the token. */
 export function NameGate({ reason }: { reason?: string }) {
@@ -38,15 +39,5 @@ export function NameGate({ reason }: { reason?: string }) {
         </button>
       </form>
     </div>
-  );
-}
-
-export function Logo() {
-  return (
-    <svg className="logo" viewBox="0 0 32 32" aria-hidden>
-      <rect width="32" height="32" rx="8" fill="#6e56cf" />
-      <circle cx="12" cy="16" r="6" fill="none" stroke="#fff" strokeWidth="2.5" />
-      <circle cx="20" cy="16" r="6" fill="none" stroke="#fff" strokeWidth="2.5" />
-    </svg>
   );
 }

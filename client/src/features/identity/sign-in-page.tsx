@@ -4,7 +4,7 @@ import type { AuthOptionsResponse } from '@tandem/shared/protocol/http.js';
 import { api } from '../../lib/api.js';
 import { saveIdentity } from '../../lib/identity.js';
 import { useAction } from '../../lib/use-action.js';
-import { Logo } from './name-gate.js';
+import { Logo } from '../../ui/logo.js';
 
 /** Where GitHub sign-in starts; it comes back to the page the person was on (an invite page goes home). */
 function gitHubSignInUrl(): string {

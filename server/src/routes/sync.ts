@@ -1,5 +1,6 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono } from 'hono';
+import { CloseCode } from '@tandem/shared/protocol/errors.js';
 import { decideSocketAccess, registerLinkSocket } from '../http/socket-access.js';
 import type { AppEnv } from '../http/identity-middleware.js';
 import type { SessionService } from '../session/session-service.js';
@@ -48,7 +49,7 @@ export function syncRoutes(deps: { service: SessionService; docHost: DocHost; lo
             })
             .catch((error: unknown) => {
               deps.logger.error(`could not open session ${access.session.id}`, error);
-              ws.close(1011, 'session could not be loaded; try again');
+              ws.close(CloseCode.ServerError, 'session could not be loaded; try again');
             });
         },
         onMessage(event, ws) {
@@ -56,7 +57,7 @@ export function syncRoutes(deps: { service: SessionService; docHost: DocHost; lo
           const data = event.data as ArrayBuffer | string;
           if (handlers) handlers.receive(data);
           else if (early.length < MAX_FRAMES_BEFORE_LOAD) early.push(data);
-          else ws.close(1008, 'too many frames before the session loaded');
+          else ws.close(CloseCode.PolicyViolation, 'too many frames before the session loaded');
         },
         onClose() {
           unregister();

@@ -19,7 +19,7 @@ export function terminalRoutes(deps: { service: SessionService; runtime: Session
     '/:sessionId/:terminalId',
     upgradeWebSocket(async (c) => {
       const runtime = deps.runtime;
-      if (!runtime) return refuseSocket(1011, 'this server runs without sandboxes');
+      if (!runtime) return refuseSocket(CloseCode.ServerError, 'this server runs without sandboxes');
       const decided = await decideSocketAccess(c, deps.service);
       if (!decided.ok) return decided.events;
       const terminalId = anyTerminalIdSchema.safeParse(c.req.param('terminalId'));
@@ -62,7 +62,7 @@ export function terminalRoutes(deps: { service: SessionService; runtime: Session
             })
             .catch((error: unknown) => {
               const reason = error instanceof Error ? error.message : 'sandbox failed to start';
-              ws.close(1011, reason.slice(0, 120));
+              ws.close(CloseCode.ServerError, reason.slice(0, 120));
             });
         },
         onMessage(event, ws) {

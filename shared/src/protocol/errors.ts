@@ -35,6 +35,10 @@ export const CloseCode = {
   ServerShutdown: 1012,
   /** ws closes with this when a frame exceeds MAX_SYNC_MESSAGE_BYTES. */
   MessageTooBig: 1009,
+  /** The server failed to serve the socket (a session that could not be loaded, a terminal that could not start); reconnect. */
+  ServerError: 1011,
+  /** The client broke the socket's rules (frames before the session loaded, past the bound). */
+  PolicyViolation: 1008,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -31,7 +31,7 @@ import { createSessionService } from './session/session-service.js';
 import { createSandboxAdmission, DEFAULT_SANDBOX_CAPS, type SandboxAdmit } from './session/sandbox-admission.js';
 import { createAgentService, type AgentService } from './agent/agent-service.js';
 import { DocHost } from './sync/doc-host.js';
-import { AGENT_WRITER } from './sync/files/workspace-sync.js';
+import { AGENT_WRITER } from './workspace/files/workspace-sync.js';
 import { createInProcessFanoutBus, type DocFanout } from './sync/fanout.js';
 import { createEnvironmentSecretsRepository } from './db/repositories/environment-secrets.js';
 import { createSecretsKeyring } from './secrets/secrets-keyring.js';

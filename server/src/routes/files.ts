@@ -7,7 +7,7 @@ import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { SessionRuntime } from '../session/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
-import { FileSyncError } from '../sync/files/workspace-sync.js';
+import { FileSyncError } from '../workspace/files/workspace-sync.js';
 
 const STATUS_BY_REASON = { 'invalid-path': 400, 'not-found': 404, binary: 415, 'too-large': 413 } as const;
 

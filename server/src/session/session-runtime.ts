@@ -10,7 +10,7 @@ import { describeBuildFailure, isBuildFailure } from '../sandbox/snapshot-build-
 import type { WarmPool } from '../sandbox/warm-pool.js';
 import { SharedTerminal } from '../terminal/shared-terminal.js';
 import type { DocHost } from '../sync/doc-host.js';
-import { WorkspaceSync } from '../sync/files/workspace-sync.js';
+import { WorkspaceSync } from '../workspace/files/workspace-sync.js';
 import type { ServiceRegistry } from '../services/sandbox-services.js';
 import type { ServiceLog } from '../services/service-log.js';
 import { attachSessionServices, type SessionServices } from '../services/session-services.js';

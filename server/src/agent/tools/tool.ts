@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Sandbox } from '../../sandbox/provider.js';
-import { looksBinary } from '../../sync/files/file-kind.js';
+import { looksBinary } from '../../workspace/files/file-kind.js';
 import type { PlanStep } from '@tandem/shared/doc/schema.js';
 
 /** Most characters of one tool result sent back to the model. */

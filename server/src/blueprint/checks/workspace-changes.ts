@@ -1,5 +1,5 @@
 import type { Sandbox } from '../../sandbox/provider.js';
-import { ALWAYS_IGNORED } from '../../sync/files/file-kind.js';
+import { ALWAYS_IGNORED } from '../../workspace/files/file-kind.js';
 
 /**
  * What changed in the workspace since a run started, read with git inside the sandbox. The

@@ -17,7 +17,7 @@ import { MAX_FILE_INFO_ENTRIES, MAX_LIVE_FILE_BYTES, MAX_LIVE_FILES } from '@tan
 import type { FileChange } from '@tandem/shared/protocol/http.js';
 import { SandboxError, type Sandbox } from '../../sandbox/provider.js';
 import { shellQuote } from '../../sandbox/shell-quote.js';
-import { SyncConnection } from '../sync-connection.js';
+import { SyncConnection } from '../../sync/sync-connection.js';
 import { classifyContent, createWorkspaceIgnore, guessKind, normalizeWorkspacePath } from './file-kind.js';
 import { renameCommand, readRenameResult } from './rename-command.js';
 import { applyEdits, applyEditsToYText, computeEdits, rebaseEdits } from './text-edits.js';

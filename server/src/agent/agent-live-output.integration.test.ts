@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { appendLiveToolOutput, appendTranscriptEntry, readAgentState, readTranscript, writeAgentState } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import type { ToolCallEntry } from '@tandem/shared/doc/schema.js';
 import { MAX_TOOL_OUTPUT_DOC_CHARS } from '@tandem/shared/limits.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
@@ -51,9 +51,9 @@ it('a call the server was running when it stopped ends with what it had printed,
   const { sessionId, tab } = await sessionWithPeople(shared, 'Restarted mid-call', 'vic');
   // The doc as a server that stopped mid-run left it: a run going, a command running with some output.
   await shared.server.docHost.change(sessionId, (doc) => {
-    writeAgentState(doc, { state: 'running', runId: 'r_old', model: 'claude-test', turns: 1, maxTurns: 40, inputTokens: 0, outputTokens: 0, maxOutputTokens: 1, costUsd: 0 }, DocOrigin.Agent);
-    appendTranscriptEntry(doc, { kind: 'tool-call', id: 'toolu_old', runId: 'r_old', turn: 1, name: 'bash', input: '{"command":"make"}', status: 'running', startedAt: Date.now(), createdAt: Date.now() }, DocOrigin.Agent);
-    appendLiveToolOutput(doc, 'toolu_old', 'compiling 1 of 3', MAX_TOOL_OUTPUT_DOC_CHARS, DocOrigin.Agent);
+    writeAgentState(doc, { state: 'running', runId: 'r_old', model: 'claude-test', turns: 1, maxTurns: 40, inputTokens: 0, outputTokens: 0, maxOutputTokens: 1, costUsd: 0 }, Origin.agent);
+    appendTranscriptEntry(doc, { kind: 'tool-call', id: 'toolu_old', runId: 'r_old', turn: 1, name: 'bash', input: '{"command":"make"}', status: 'running', startedAt: Date.now(), createdAt: Date.now() }, Origin.agent);
+    appendLiveToolOutput(doc, 'toolu_old', 'compiling 1 of 3', MAX_TOOL_OUTPUT_DOC_CHARS, Origin.agent);
   });
   await shared.server.agents.reconcile(sessionId);
   const call = () => readTranscript(tab.doc).find((entry): entry is ToolCallEntry => entry.kind === 'tool-call');

@@ -21,7 +21,7 @@ import {
   writeAgentState,
   writeMeta,
 } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import type { AgentState, PlanStep, QueuedMessage, SessionStatus, SystemNoticeEntry, TranscriptEntry } from '@tandem/shared/doc/schema.js';
 import { MAX_TOOL_INPUT_DOC_CHARS, MAX_TOOL_OUTPUT_DOC_CHARS } from '@tandem/shared/limits.js';
 import { estimateCostUsd } from '../model/pricing.js';
@@ -189,7 +189,7 @@ export class AgentRun {
       // The session so far, read in the same step that adds this run's first message.
       const { earlier, plan } = await this.deps.change((doc) => {
         const before = { earlier: readTranscript(doc), plan: readPlan(doc) };
-        appendUserMessage(doc, { ...first, createdAt: Date.now() }, DocOrigin.Agent);
+        appendUserMessage(doc, { ...first, createdAt: Date.now() }, Origin.agent);
         return before;
       });
       await this.writeState({});
@@ -319,9 +319,9 @@ export class AgentRun {
             tookQueued = true;
             return true;
           }),
-        DocOrigin.Agent,
+        Origin.agent,
       );
-      for (const message of taken) appendUserMessage(doc, { ...message, createdAt: Date.now() }, DocOrigin.Agent);
+      for (const message of taken) appendUserMessage(doc, { ...message, createdAt: Date.now() }, Origin.agent);
       const delivered = taken.map(queuedToPerson);
       if (finishIfEmpty) {
         // An interrupt that came after the stream ended has nothing to cut: it is delivered like a follow-up.
@@ -345,7 +345,7 @@ export class AgentRun {
   private async markNotRun(toolUseIds: string[], output: string): Promise<void> {
     if (toolUseIds.length === 0) return;
     await this.deps.change((doc) => {
-      for (const id of toolUseIds) updateToolCall(doc, id, { status: 'error', output }, DocOrigin.Agent);
+      for (const id of toolUseIds) updateToolCall(doc, id, { status: 'error', output }, Origin.agent);
     });
   }
 
@@ -384,7 +384,7 @@ export class AgentRun {
         const decision = decideRetry(error, attempt, this.deps.retry);
         // A failed attempt's partial reply is discarded; the retry streams a fresh one.
         await this.deps.change((doc) => {
-          for (const entryId of written) removeTranscriptEntry(doc, entryId, DocOrigin.Agent);
+          for (const entryId of written) removeTranscriptEntry(doc, entryId, Origin.agent);
         });
         if (decision.kind === 'give-up') throw new RunEnded('failed', `The run stopped: ${decision.reason}.`);
         const seconds = (decision.delayMs / 1000).toFixed(1);
@@ -404,9 +404,9 @@ export class AgentRun {
       onTextStart: (blockIndex: number) => {
         const entryId = `${runId}_${turnNumber}_${blockIndex}`;
         written.add(entryId);
-        void this.deps.change((doc) => appendAssistantText(doc, { id: entryId, runId, turn: turnNumber, createdAt: Date.now() }, DocOrigin.Agent));
+        void this.deps.change((doc) => appendAssistantText(doc, { id: entryId, runId, turn: turnNumber, createdAt: Date.now() }, Origin.agent));
         const batcher = createTextBatcher(
-          (text) => this.deps.change((doc) => void appendAssistantDelta(doc, entryId, text, DocOrigin.Agent)),
+          (text) => this.deps.change((doc) => void appendAssistantDelta(doc, entryId, text, Origin.agent)),
           this.deps.textFlushIntervalMs,
         );
         batchers.set(blockIndex, { entryId, batcher });
@@ -418,13 +418,13 @@ export class AgentRun {
           appendTranscriptEntry(
             doc,
             { kind: 'tool-call', id: toolUse.id, runId, turn: turnNumber, name: toolUse.name, input: '', status: 'pending', createdAt: Date.now() },
-            DocOrigin.Agent,
+            Origin.agent,
           ),
         );
       },
       onToolUseComplete: (_blockIndex: number, toolUse: { id: string; inputJson: string }) => {
         const input = capText(toolUse.inputJson, MAX_TOOL_INPUT_DOC_CHARS).text;
-        void this.deps.change((doc) => updateToolCall(doc, toolUse.id, { input }, DocOrigin.Agent));
+        void this.deps.change((doc) => updateToolCall(doc, toolUse.id, { input }, Origin.agent));
       },
     };
   }
@@ -432,7 +432,7 @@ export class AgentRun {
   private async finishTextEntries(batchers: Map<number, { entryId: string; batcher: TextBatcher }>): Promise<void> {
     for (const { entryId, batcher } of batchers.values()) {
       await batcher.flush();
-      await this.deps.change((doc) => finishAssistantText(doc, entryId, DocOrigin.Agent));
+      await this.deps.change((doc) => finishAssistantText(doc, entryId, Origin.agent));
     }
     batchers.clear();
   }
@@ -442,12 +442,12 @@ export class AgentRun {
     toolUse: Extract<TurnBlock, { type: 'tool_use' }>,
   ) {
     const startedMs = Date.now();
-    await this.deps.change((doc) => updateToolCall(doc, toolUse.id, { status: 'running', startedAt: startedMs }, DocOrigin.Agent));
+    await this.deps.change((doc) => updateToolCall(doc, toolUse.id, { status: 'running', startedAt: startedMs }, Origin.agent));
     const signal = this.turnAbort.signal;
     // A long command's output shows in its card as it arrives, a few updates a second, its tail capped as the final output is.
     let running = true;
     const live = createTextBatcher(
-      (text) => this.deps.change((doc) => void appendLiveToolOutput(doc, toolUse.id, text, MAX_TOOL_OUTPUT_DOC_CHARS, DocOrigin.Agent)),
+      (text) => this.deps.change((doc) => void appendLiveToolOutput(doc, toolUse.id, text, MAX_TOOL_OUTPUT_DOC_CHARS, Origin.agent)),
       this.deps.liveOutputFlushIntervalMs ?? DEFAULT_LIVE_OUTPUT_FLUSH_INTERVAL_MS,
     );
     const onOutput = (text: string) => {
@@ -486,9 +486,9 @@ export class AgentRun {
           outputTruncated: shown.truncated || result.fullOutput !== undefined,
           files: result.files,
         },
-        DocOrigin.Agent,
+        Origin.agent,
       );
-      clearLiveToolOutput(doc, toolUse.id, DocOrigin.Agent);
+      clearLiveToolOutput(doc, toolUse.id, Origin.agent);
     });
     return toolResult(toolUse.id, result.output || '(no output)', result.isError);
   }
@@ -497,8 +497,8 @@ export class AgentRun {
     return this.deps.change((doc) => {
       for (const step of steps) {
         const known = step.id !== undefined && readPlan(doc).some((existing) => existing.id === step.id);
-        if (known) updatePlanStep(doc, step.id!, { title: step.title, status: step.status }, DocOrigin.Agent);
-        else addPlanStep(doc, { id: `p_${Math.random().toString(36).slice(2, 10)}`, title: step.title, status: step.status }, DocOrigin.Agent);
+        if (known) updatePlanStep(doc, step.id!, { title: step.title, status: step.status }, Origin.agent);
+        else addPlanStep(doc, { id: `p_${Math.random().toString(36).slice(2, 10)}`, title: step.title, status: step.status }, Origin.agent);
       }
       return readPlan(doc);
     });
@@ -522,7 +522,7 @@ export class AgentRun {
 
   private async notice(level: SystemNoticeEntry['level'], text: string): Promise<void> {
     await this.deps.change((doc) =>
-      appendTranscriptEntry(doc, { kind: 'system-notice', id: noticeId(), level, text, createdAt: Date.now() }, DocOrigin.Agent),
+      appendTranscriptEntry(doc, { kind: 'system-notice', id: noticeId(), level, text, createdAt: Date.now() }, Origin.agent),
     );
   }
 
@@ -535,8 +535,8 @@ export class AgentRun {
     const changed = status !== this.recordedStatus;
     this.recordedStatus = status;
     await this.deps.change((doc) => {
-      writeAgentState(doc, snapshot, DocOrigin.Agent);
-      if (readMeta(doc).status !== status) writeMeta(doc, { status }, DocOrigin.Agent);
+      writeAgentState(doc, snapshot, Origin.agent);
+      if (readMeta(doc).status !== status) writeMeta(doc, { status }, Origin.agent);
     });
     if (changed) await this.deps.recordStatus?.(status).catch((error: unknown) => this.deps.logger.error('could not record the session status', error));
   }

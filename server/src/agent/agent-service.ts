@@ -13,7 +13,7 @@ import {
   writeAgentState,
   writeMeta,
 } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin, personOrigin } from '@tandem/shared/doc/origins.js';
 import type { AgentState, DeliveryMode, SessionStatus } from '@tandem/shared/doc/schema.js';
 import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import type { AgentInfo, MessageOutcome } from '@tandem/shared/protocol/http.js';
@@ -134,18 +134,18 @@ export function createAgentService(deps: AgentServiceDeps) {
         if (!run && !held.has(session.id)) return 'started';
         if (!run) {
           // A blueprint runs a deterministic step now: the message waits for its next agent node.
-          enqueueMessage(doc, { id: message.id, authorId: identity.id, authorName: identity.name, text, delivery: 'queue', createdAt: Date.now() }, DocOrigin.User);
+          enqueueMessage(doc, { id: message.id, authorId: identity.id, authorName: identity.name, text, delivery: 'queue', createdAt: Date.now() }, personOrigin(identity));
           return 'queued';
         }
         if (delivery === 'interrupt') {
-          appendUserMessage(doc, { ...message, createdAt: Date.now() }, DocOrigin.User);
+          appendUserMessage(doc, { ...message, createdAt: Date.now() }, personOrigin(identity));
           run.interrupt(message);
           return 'interrupted';
         }
         enqueueMessage(
           doc,
           { id: message.id, authorId: identity.id, authorName: identity.name, text, delivery: delivery === 'steer' ? 'steer' : 'queue', createdAt: Date.now() },
-          DocOrigin.User,
+          personOrigin(identity),
         );
         return 'queued';
       });
@@ -189,7 +189,7 @@ export function createAgentService(deps: AgentServiceDeps) {
         const message = readQueue(doc).find((item) => item.id === messageId);
         if (!message) throw notFound('Queued message (it may have been delivered already)');
         if (message.authorId !== identity.id && !isOwner) throw forbidden('Only its author or the session owner can cancel a queued message');
-        takeQueuedMessages(doc, (item) => item.id === messageId, DocOrigin.User);
+        takeQueuedMessages(doc, (item) => item.id === messageId, personOrigin(identity));
       });
     },
 
@@ -199,14 +199,14 @@ export function createAgentService(deps: AgentServiceDeps) {
       await change(sessionId, (doc) => {
         const state = readAgentState(doc);
         if (state && ACTIVE_STATES.has(state.state) && !activeRun(sessionId)) {
-          writeAgentState(doc, { ...state, state: 'stopped', message: 'The server restarted during this run. Send a message to start again.' }, DocOrigin.Agent);
-          writeMeta(doc, { status: 'stopped' }, DocOrigin.Agent);
+          writeAgentState(doc, { ...state, state: 'stopped', message: 'The server restarted during this run. Send a message to start again.' }, Origin.agent);
+          writeMeta(doc, { status: 'stopped' }, Origin.agent);
           // Its unfinished tool calls end too, keeping what they had printed, so no card ticks on forever.
           for (const entry of readTranscript(doc)) {
             if (entry.kind !== 'tool-call' || (entry.status !== 'running' && entry.status !== 'pending')) continue;
             const printed = entry.liveOutput ? `${entry.liveOutput}${entry.liveOutput.endsWith('\n') ? '' : '\n'}` : '';
-            updateToolCall(doc, entry.id, { status: 'error', output: `${printed}${SERVER_RESTARTED_TOOL_OUTPUT}` }, DocOrigin.Agent);
-            clearLiveToolOutput(doc, entry.id, DocOrigin.Agent);
+            updateToolCall(doc, entry.id, { status: 'error', output: `${printed}${SERVER_RESTARTED_TOOL_OUTPUT}` }, Origin.agent);
+            clearLiveToolOutput(doc, entry.id, Origin.agent);
           }
         }
       });

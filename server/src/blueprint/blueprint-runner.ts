@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as Y from 'yjs';
 import { appendTranscriptEntry, readPlan, readTranscript } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import { writeRun } from '@tandem/shared/doc/run-accessors.js';
 import { MAX_NODE_EXCERPT_CHARS, type RunView } from '@tandem/shared/doc/run-schema.js';
 import type { SystemNoticeEntry } from '@tandem/shared/doc/schema.js';
@@ -251,7 +251,7 @@ export class BlueprintRunner {
     // The store first: it is what a restarted server goes on from.
     await this.deps.persist?.(redactStrings(this.record(), (text) => this.redact(text)));
     const view = this.view();
-    await this.deps.change((doc) => writeRun(doc, view, DocOrigin.Agent));
+    await this.deps.change((doc) => writeRun(doc, view, Origin.blueprint));
   }
 
   private async execute(action: EngineAction): Promise<void> {
@@ -457,7 +457,7 @@ export class BlueprintRunner {
 
   private async notice(level: SystemNoticeEntry['level'], text: string): Promise<void> {
     if (this.suspended) return;
-    await this.deps.change((doc) => appendTranscriptEntry(doc, { kind: 'system-notice', id: newId('n'), level, text, createdAt: Date.now() }, DocOrigin.Agent));
+    await this.deps.change((doc) => appendTranscriptEntry(doc, { kind: 'system-notice', id: newId('n'), level, text, createdAt: Date.now() }, Origin.blueprint));
   }
 }
 

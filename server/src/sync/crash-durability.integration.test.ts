@@ -3,12 +3,15 @@ import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addPlanStep, readPlan, readTranscript } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin, personOrigin } from '@tandem/shared/doc/origins.js';
 import { planArray, transcriptArray } from '@tandem/shared/doc/schema.js';
 import { createTempPostgresDatabase } from '../../test-support/postgres.js';
 import type { RunningServer } from '../server.js';
 import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';
 import { connectSyncedPeer, waitForAsync } from '../../test-support/wait.js';
+
+/** A person writing from their own tab. */
+const AS_PERSON = personOrigin({ id: 'u_person', name: 'A person' });
 
 /**
  * A server process killed with SIGKILL gets no chance to save anything: whatever it relayed to one
@@ -109,7 +112,7 @@ async function relayedThenKilled(env: Record<string, string>, condition: StoreCo
     const posted = api.call('POST', `/sessions/${sessionId}/messages`, ada.token, { text: 'Before the crash' }).catch(() => undefined);
     await condition.afterServerWrite?.();
     // One transaction each, so UPDATES separate updates go over the wire; then the writer's presence.
-    for (let index = 0; index < UPDATES; index += 1) addPlanStep(writer.doc, { id: `s${index}`, title: `Step ${index}` }, DocOrigin.User);
+    for (let index = 0; index < UPDATES; index += 1) addPlanStep(writer.doc, { id: `s${index}`, title: `Step ${index}` }, AS_PERSON);
     writer.provider.awareness.setLocalState({ user: ada.user });
     // Presence is relayed as it comes, in order on the writer's socket: once the reader has it, the server has read every update.
     await waitFor(() => reader.provider.awareness.getStates().get(writer.doc.clientID)?.user !== undefined, "the writer's presence at the reader", RECEIVE_TIMEOUT_MS);
@@ -232,7 +235,7 @@ describe('what the server writes itself', () => {
 
       await lock.before?.();
       // The agent's kind of write: straight onto the server's doc, not confirmed by anyone.
-      await server.docHost.apply(sessionId, (doc) => addPlanStep(doc, { id: 'agent', title: 'Written by the agent' }, DocOrigin.Agent));
+      await server.docHost.apply(sessionId, (doc) => addPlanStep(doc, { id: 'agent', title: 'Written by the agent' }, Origin.agent));
       await lock.afterServerWrite?.();
       // Presence is not held: once the reader has the writer's, it would have had a relay sent before it.
       writer.provider.awareness.setLocalState({ user: ada.user });

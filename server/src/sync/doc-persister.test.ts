@@ -1,10 +1,13 @@
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { addPlanStep, readPlan } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { personOrigin } from '@tandem/shared/doc/origins.js';
 import { waitFor } from '../../test-support/test-server.js';
 import { loadPersistedDoc, PERSIST_RETRY_DELAY_MS } from './doc-persister.js';
 import type { DocStore } from './doc-store.js';
+
+/** A person writing from their own tab. */
+const AS_PERSON = personOrigin({ id: 'u_person', name: 'A person' });
 
 /** The persister over a store that fails: a batch whose write failed is written again, never dropped. */
 
@@ -51,11 +54,11 @@ describe('the doc persister when the store fails', () => {
     const doc = new Y.Doc();
     const persister = await loadPersistedDoc(store, 's1', doc, { error: (message) => errors.push(message) });
     try {
-      addPlanStep(doc, { id: 'a', title: 'Written while the store was down' }, DocOrigin.User);
+      addPlanStep(doc, { id: 'a', title: 'Written while the store was down' }, AS_PERSON);
       await waitFor(() => attempts.failed === 1, 'the first write to fail');
       // More edits while the retry waits: they must go after the failed batch, not instead of it.
-      addPlanStep(doc, { id: 'b', title: 'Written while the retry waited' }, DocOrigin.User);
-      addPlanStep(doc, { id: 'c', title: 'And another' }, DocOrigin.User);
+      addPlanStep(doc, { id: 'b', title: 'Written while the retry waited' }, AS_PERSON);
+      addPlanStep(doc, { id: 'c', title: 'And another' }, AS_PERSON);
       expect(persister.stored).toBe(0);
       await waitFor(() => persister.stored === persister.seen, 'every update to be stored', (failures + 2) * PERSIST_RETRY_DELAY_MS + 5_000);
       expect(persister.seen).toBe(3);
@@ -75,7 +78,7 @@ describe('the doc persister when the store fails', () => {
     const doc = new Y.Doc();
     const persister = await loadPersistedDoc(store, 's1', doc, { error: () => {} });
     try {
-      addPlanStep(doc, { id: 'only', title: 'The one edit' }, DocOrigin.User);
+      addPlanStep(doc, { id: 'only', title: 'The one edit' }, AS_PERSON);
       await waitFor(() => rows.length === 1, 'the retried write', PERSIST_RETRY_DELAY_MS + 5_000);
       expect(persister.stored).toBe(1);
     } finally {

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { isOrigin, Origin } from '@tandem/shared/doc/origins.js';
 import type { DocStore } from './doc-store.js';
 
 /** Rows appended since the last compaction before the log is folded into one row. */
@@ -44,11 +44,11 @@ export async function loadPersistedDoc(
     doc,
     () => {
       for (const update of loaded.updates) {
-        Y.applyUpdate(doc, update, DocOrigin.Persistence);
+        Y.applyUpdate(doc, update, Origin.persistence);
         persistedBytes += update.byteLength;
       }
     },
-    DocOrigin.Persistence,
+    Origin.persistence,
   );
 
   let lastId = loaded.lastId;
@@ -113,7 +113,7 @@ export async function loadPersistedDoc(
   };
 
   const onUpdate = (update: Uint8Array, origin: unknown) => {
-    if (origin === DocOrigin.Persistence || origin === DocOrigin.RemoteNode) return;
+    if (isOrigin(origin, 'persistence', 'remote-node')) return;
     pending.push(update);
     seen += 1;
     // The write starts after this turn's I/O, so the rest of the burst (more frames in the same read) joins it.

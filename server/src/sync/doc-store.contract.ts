@@ -1,9 +1,12 @@
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { addPlanStep, readPlan } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin, personOrigin } from '@tandem/shared/doc/origins.js';
 import { COMPACT_AFTER_UPDATES, loadPersistedDoc } from './doc-persister.js';
 import type { DocStore } from './doc-store.js';
+
+/** A person writing from their own tab. */
+const AS_PERSON = personOrigin({ id: 'u_person', name: 'A person' });
 
 const silent = { error: () => {} };
 
@@ -26,7 +29,7 @@ export function docStoreContract(name: string, setup: () => { store: DocStore; c
       const sessionId = await target.createSession();
       const doc = new Y.Doc();
       const persister = await loadPersistedDoc(target.store, sessionId, doc, silent);
-      for (let index = 0; index < 25; index += 1) addPlanStep(doc, { id: `s${index}`, title: `Step ${index}` }, DocOrigin.User);
+      for (let index = 0; index < 25; index += 1) addPlanStep(doc, { id: `s${index}`, title: `Step ${index}` }, AS_PERSON);
       await persister.flush();
       persister.detach();
 
@@ -44,7 +47,7 @@ export function docStoreContract(name: string, setup: () => { store: DocStore; c
       const persister = await loadPersistedDoc(target.store, sessionId, doc, silent);
       const committed: number[] = [];
       persister.onStored((stored) => committed.push(stored));
-      for (let index = 0; index < 500; index += 1) addPlanStep(doc, { id: `s${index}`, title: `Step ${index}` }, DocOrigin.User);
+      for (let index = 0; index < 500; index += 1) addPlanStep(doc, { id: `s${index}`, title: `Step ${index}` }, AS_PERSON);
       expect(persister.seen).toBe(500);
       await persister.flush();
       persister.detach();
@@ -59,7 +62,7 @@ export function docStoreContract(name: string, setup: () => { store: DocStore; c
       const doc = new Y.Doc();
       const persister = await loadPersistedDoc(target.store, sessionId, doc, silent);
       for (let index = 0; index < COMPACT_AFTER_UPDATES + 10; index += 1) {
-        addPlanStep(doc, { id: `s${index}`, title: `Step ${index}` }, DocOrigin.User);
+        addPlanStep(doc, { id: `s${index}`, title: `Step ${index}` }, AS_PERSON);
         await persister.flush(); // one row per edit, so compaction must kick in
       }
       persister.detach();
@@ -76,15 +79,15 @@ export function docStoreContract(name: string, setup: () => { store: DocStore; c
       const sessionId = await target.createSession();
       const first = new Y.Doc();
       const persister = await loadPersistedDoc(target.store, sessionId, first, silent);
-      addPlanStep(first, { id: 'a', title: 'A' }, DocOrigin.User);
+      addPlanStep(first, { id: 'a', title: 'A' }, AS_PERSON);
       await persister.flush();
       persister.detach();
 
       const second = new Y.Doc();
       const reloaded = await loadPersistedDoc(target.store, sessionId, second, silent);
       const remote = new Y.Doc();
-      addPlanStep(remote, { id: 'b', title: 'B' }, DocOrigin.User);
-      Y.applyUpdate(second, Y.encodeStateAsUpdate(remote), DocOrigin.RemoteNode);
+      addPlanStep(remote, { id: 'b', title: 'B' }, AS_PERSON);
+      Y.applyUpdate(second, Y.encodeStateAsUpdate(remote), Origin.remoteNode);
       await reloaded.flush();
       reloaded.detach();
       expect((await target.store.load(sessionId)).updates).toHaveLength(1);

@@ -1,10 +1,13 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addPlanStep, readPlan, readTranscript } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { personOrigin } from '@tandem/shared/doc/origins.js';
 import type { RunningServer } from '../server.js';
 import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';
 import { connectSyncedPeer } from '../../test-support/wait.js';
+
+/** A person writing from their own tab. */
+const AS_PERSON = personOrigin({ id: 'u_person', name: 'A person' });
 
 // One data dir for the file (a fresh PGlite store takes seconds to create); each test has its own session.
 const SERVER_START_TIMEOUT_MS = 120_000;
@@ -63,7 +66,7 @@ it('keeps every edit across a server restart, with no tab left open to re-send i
   const session = await adasSession();
   const tab = session.tab();
   await waitForSync(tab);
-  for (const id of STEP_IDS) addPlanStep(tab.doc, { id, title: `Step ${id}` }, DocOrigin.User);
+  for (const id of STEP_IDS) addPlanStep(tab.doc, { id, title: `Step ${id}` }, AS_PERSON);
   await session.api.call('POST', `/sessions/${session.sessionId}/messages`, session.ada.token, { text: 'Before the restart' });
   // A second tab sees the edits only once the server has them; then every tab that holds them closes.
   const witness = await session.freshTab();
@@ -84,14 +87,14 @@ it('an edit made while the server was down is sent when the tab reconnects, and 
   const session = await adasSession();
   const tab = session.tab();
   await waitForSync(tab);
-  addPlanStep(tab.doc, { id: 'online', title: 'Written while the server was up' }, DocOrigin.User);
+  addPlanStep(tab.doc, { id: 'online', title: 'Written while the server was up' }, AS_PERSON);
   const witness = await session.freshTab();
   await waitFor(() => planIds(witness).includes('online'), 'the server to have the first edit');
   witness.destroy();
 
   await restart.stop();
   await waitFor(() => !tab.provider.wsconnected, 'the tab to notice the server is gone');
-  addPlanStep(tab.doc, { id: 'offline', title: 'Written while the server was down' }, DocOrigin.User);
+  addPlanStep(tab.doc, { id: 'offline', title: 'Written while the server was down' }, AS_PERSON);
   await restart.start();
   await waitFor(() => tab.provider.wsconnected && tab.provider.synced, 'the tab to reconnect', 10_000);
 

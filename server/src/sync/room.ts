@@ -1,6 +1,6 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { isOrigin, Origin } from '@tandem/shared/doc/origins.js';
 import type { DocPersister } from './doc-persister.js';
 import type { DocFanout } from './fanout.js';
 import { HeldUntilStored } from './held-until-stored.js';
@@ -35,7 +35,7 @@ export class Room {
     // After the persister's own listener, so its `seen` already counts the update being relayed.
     this.doc.on('update', this.onDocUpdate);
     this.unsubscribeFanout = this.fanout.subscribe(this.sessionId, (update) =>
-      Y.applyUpdate(this.doc, update, DocOrigin.RemoteNode),
+      Y.applyUpdate(this.doc, update, Origin.remoteNode),
     );
   }
 
@@ -88,13 +88,13 @@ export class Room {
    * stored. An update from another node was stored there; it waits only behind earlier local ones.
    */
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
-    if (origin === DocOrigin.Persistence) return;
+    if (isOrigin(origin, 'persistence')) return;
     this.held.hold(this.persister?.seen ?? 0, () => {
       const message = encodeUpdateMessage(update);
       for (const connection of this.connections) {
         if (connection !== origin) connection.send(message);
       }
-      if (origin !== DocOrigin.RemoteNode) this.fanout.publish(this.sessionId, update);
+      if (!isOrigin(origin, 'remote-node')) this.fanout.publish(this.sessionId, update);
     });
   };
 

@@ -4,6 +4,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as authProtocol from 'y-protocols/auth';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
+import type { PersonOrigin } from '@tandem/shared/doc/origins.js';
 import { CloseCode } from '@tandem/shared/protocol/errors.js';
 import { MAX_DOC_BYTES } from '@tandem/shared/limits.js';
 import { canEditSession, type SessionRole } from '@tandem/shared/roles.js';
@@ -29,8 +30,13 @@ export interface ConnectionAccess {
 
 class ProtocolViolation extends Error {}
 
-/** One WebSocket on /sync: speaks the y-websocket protocol for one person with one role. */
-export class SyncConnection {
+/**
+ * One WebSocket on /sync: speaks the y-websocket protocol for one person with one role. The connection
+ * is the transaction origin of what it applies: a `person` origin (kind, user id, name) that is also
+ * this connection, so the room does not echo an update back to where it came from.
+ */
+export class SyncConnection implements PersonOrigin {
+  readonly kind = 'person';
   /** Awareness client ids this connection set, removed when it closes. */
   readonly awarenessClientIds = new Set<number>();
   private closed = false;
@@ -40,6 +46,14 @@ export class SyncConnection {
     readonly transport: SyncTransport,
     readonly access: ConnectionAccess,
   ) {}
+
+  get userId(): string {
+    return this.access.identity.id;
+  }
+
+  get name(): string {
+    return this.access.identity.name;
+  }
 
   /** Sends sync step 1 and everyone's presence, as the y-websocket server does on connect. */
   start(): void {

@@ -3,7 +3,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPlanStep, readMeta, readPlan, readTranscript, updatePlanStep } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { personOrigin } from '@tandem/shared/doc/origins.js';
 import { CloseCode } from '@tandem/shared/protocol/errors.js';
 import { MAX_SYNC_MESSAGE_BYTES } from '@tandem/shared/limits.js';
 import type { RunningServer } from '../server.js';
@@ -16,6 +16,9 @@ import {
   waitForSync,
   type TestPeer,
 } from '../../test-support/test-server.js';
+
+/** A person writing from their own tab. */
+const AS_PERSON = personOrigin({ id: 'u_person', name: 'A person' });
 
 let store: Awaited<ReturnType<typeof openTempDatabase>>;
 let server: RunningServer;
@@ -74,9 +77,9 @@ describe('/sync with the stock y-websocket client', () => {
       [...tab.provider.awareness.getStates().values()].map((state) => (state as { user?: { name: string } }).user?.name);
     await waitFor(() => names(adaTab).includes('Bob') && names(bobTab).includes('Ada'), 'presence');
 
-    addPlanStep(adaTab.doc, { id: 'step-1', title: 'Reproduce the failure' }, DocOrigin.User);
+    addPlanStep(adaTab.doc, { id: 'step-1', title: 'Reproduce the failure' }, AS_PERSON);
     await waitFor(() => readPlan(bobTab.doc).length === 1, 'plan step in second tab');
-    updatePlanStep(bobTab.doc, 'step-1', { title: 'Reproduce the failing test' }, DocOrigin.User);
+    updatePlanStep(bobTab.doc, 'step-1', { title: 'Reproduce the failing test' }, AS_PERSON);
     await waitFor(() => readPlan(adaTab.doc)[0]?.title === 'Reproduce the failing test', 'rename in first tab');
   });
 
@@ -90,8 +93,8 @@ describe('/sync with the stock y-websocket client', () => {
     const owner = peer(sessionId, ada.token);
     const viewer = peer(sessionId, vic.token);
     await Promise.all([waitForSync(owner), waitForSync(viewer)]);
-    addPlanStep(viewer.doc, { id: 'sneaky', title: 'Viewer edit' }, DocOrigin.User);
-    addPlanStep(owner.doc, { id: 'real', title: 'Owner edit' }, DocOrigin.User);
+    addPlanStep(viewer.doc, { id: 'sneaky', title: 'Viewer edit' }, AS_PERSON);
+    addPlanStep(owner.doc, { id: 'real', title: 'Owner edit' }, AS_PERSON);
     await waitFor(() => readPlan(viewer.doc).some((step) => step.id === 'real'), 'owner edit reaches viewer');
 
     const fresh = peer(sessionId, ada.token);
@@ -117,7 +120,7 @@ describe('/sync with the stock y-websocket client', () => {
     const sessionId = await api.createSession(ada.token);
     const owner = peer(sessionId, ada.token);
     await waitForSync(owner);
-    addPlanStep(owner.doc, { id: 'kept', title: 'Kept step' }, DocOrigin.User);
+    addPlanStep(owner.doc, { id: 'kept', title: 'Kept step' }, AS_PERSON);
 
     const garbage = rawSocket(`/sync/${sessionId}?token=${ada.token}`);
     await garbage.opened;

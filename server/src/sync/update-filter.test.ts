@@ -17,7 +17,7 @@ import {
   writeFileInfo,
   writeMeta,
 } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin, personOrigin } from '@tandem/shared/doc/origins.js';
 import { metaMap, planArray, runMap } from '@tandem/shared/doc/schema.js';
 import {
   addLiveFileKey,
@@ -38,22 +38,25 @@ import {
 } from '../../test-support/attacks/doc-forgery.js';
 import { decideClientUpdate, decideClientWrite, type UpdateVerdict } from './update-filter.js';
 
+/** A person writing from their own tab. */
+const AS_PERSON = personOrigin({ id: 'u_person', name: 'A person' });
+
 const ADA = { id: 'u_ada', name: 'Ada' };
 
 /** A session doc as the server holds it mid-session: every root written, some of it overwritten or deleted. */
 function serverDoc(): Y.Doc {
   const doc = new Y.Doc({ gc: true });
-  const origin = DocOrigin.Sandbox;
+  const origin = Origin.sandbox;
   writeMeta(doc, { title: 'Fix the parser', repo: '/repo', status: 'running', ownerId: ADA.id, ownerName: ADA.name, createdAt: 1 }, origin);
   writeMeta(doc, { status: 'done', endedAt: 1000, endSnapshot: { id: 'snap_own', builtAtMs: 1000 } }, origin);
   appendUserMessage(doc, { id: 'm1', authorId: ADA.id, authorName: ADA.name, text: 'Hi', delivery: 'chat', createdAt: 2 }, origin);
-  appendAssistantText(doc, { id: 'a1', runId: 'r1', createdAt: 3 }, DocOrigin.Agent);
-  appendAssistantDelta(doc, 'a1', 'Working on it.', DocOrigin.Agent);
-  enqueueMessage(doc, { id: 'q1', authorId: ADA.id, authorName: ADA.name, text: 'Also run the tests', delivery: 'steer', createdAt: 4 }, DocOrigin.User);
-  enqueueMessage(doc, { id: 'q0', authorId: ADA.id, authorName: ADA.name, text: 'taken already', delivery: 'queue', createdAt: 4 }, DocOrigin.User);
-  takeQueuedMessages(doc, (message) => message.id === 'q0', DocOrigin.Agent);
-  addPlanStep(doc, { id: 'p1', title: 'Reproduce' }, DocOrigin.Agent);
-  addPlanStep(doc, { id: 'p2', title: 'Fix' }, DocOrigin.Agent);
+  appendAssistantText(doc, { id: 'a1', runId: 'r1', createdAt: 3 }, Origin.agent);
+  appendAssistantDelta(doc, 'a1', 'Working on it.', Origin.agent);
+  enqueueMessage(doc, { id: 'q1', authorId: ADA.id, authorName: ADA.name, text: 'Also run the tests', delivery: 'steer', createdAt: 4 }, AS_PERSON);
+  enqueueMessage(doc, { id: 'q0', authorId: ADA.id, authorName: ADA.name, text: 'taken already', delivery: 'queue', createdAt: 4 }, AS_PERSON);
+  takeQueuedMessages(doc, (message) => message.id === 'q0', Origin.agent);
+  addPlanStep(doc, { id: 'p1', title: 'Reproduce' }, Origin.agent);
+  addPlanStep(doc, { id: 'p2', title: 'Fix' }, Origin.agent);
   writeFileInfo(doc, 'src/app.ts', { size: 20, kind: 'text', changedInSession: false }, origin);
   addLiveFile(doc, 'src/app.ts', 'const answer = 42;\n', origin);
   addLiveFile(doc, 'empty.txt', '', origin);
@@ -129,10 +132,10 @@ describe('what a person changes through the page is allowed', () => {
     const server = serverDoc();
     const tab = tabOf(server);
     const changes: Array<(doc: Y.Doc) => void> = [
-      (doc) => addPlanStep(doc, { id: 'step_new', title: 'Write a test' }, DocOrigin.User),
-      (doc) => updatePlanStep(doc, 'p1', { title: 'Reproduce the failure' }, DocOrigin.User),
-      (doc) => updatePlanStep(doc, 'p2', { status: 'in_progress' }, DocOrigin.User),
-      (doc) => removePlanStep(doc, 'p1', DocOrigin.User),
+      (doc) => addPlanStep(doc, { id: 'step_new', title: 'Write a test' }, AS_PERSON),
+      (doc) => updatePlanStep(doc, 'p1', { title: 'Reproduce the failure' }, AS_PERSON),
+      (doc) => updatePlanStep(doc, 'p2', { status: 'in_progress' }, AS_PERSON),
+      (doc) => removePlanStep(doc, 'p1', AS_PERSON),
     ];
     for (const change of changes) {
       const update = updateOf(tab, change);
@@ -147,9 +150,9 @@ describe('what a person changes through the page is allowed', () => {
 
   it('the first step of an empty plan (the plan root is named)', () => {
     const server = new Y.Doc();
-    writeMeta(server, { title: 'New' }, DocOrigin.User);
+    writeMeta(server, { title: 'New' }, AS_PERSON);
     const tab = tabOf(server);
-    expect(decide(server, updateOf(tab, (doc) => addPlanStep(doc, { id: 'first', title: 'Start' }, DocOrigin.User)))).toEqual({ kind: 'allowed' });
+    expect(decide(server, updateOf(tab, (doc) => addPlanStep(doc, { id: 'first', title: 'Start' }, AS_PERSON)))).toEqual({ kind: 'allowed' });
   });
 
   it('a reconnecting tab’s state (its whole delete set: meta overwrites, taken queue items) changes nothing and is let through quietly', () => {
@@ -163,7 +166,7 @@ describe('what a person changes through the page is allowed', () => {
   it('typing into a file the server took out of the working set meanwhile lands nowhere and is not refused', () => {
     const server = serverDoc();
     const tab = tabOf(server);
-    removeLiveFile(server, 'src/app.ts', DocOrigin.Sandbox);
+    removeLiveFile(server, 'src/app.ts', Origin.sandbox);
     const text = liveFileText(tab, 'src/app.ts')!;
     const update = updateOf(tab, () => monacoEdit(text, [{ rangeOffset: 3, rangeLength: 2, text: 'late' }]));
     expect(decide(server, update)).toEqual({ kind: 'allowed' });
@@ -174,8 +177,8 @@ describe('what a person changes through the page is allowed', () => {
   it('a plan edit to a step someone removed meanwhile lands nowhere and is not refused', () => {
     const server = serverDoc();
     const tab = tabOf(server);
-    removePlanStep(server, 'p1', DocOrigin.Agent);
-    const update = updateOf(tab, (doc) => updatePlanStep(doc, 'p1', { title: 'Too late' }, DocOrigin.User));
+    removePlanStep(server, 'p1', Origin.agent);
+    const update = updateOf(tab, (doc) => updatePlanStep(doc, 'p1', { title: 'Too late' }, AS_PERSON));
     expect(decide(server, update).kind).not.toBe('refused');
   });
 });
@@ -201,7 +204,7 @@ describe('forged writes are refused whole', () => {
     [
       'a plan edit with a forged queue entry in the same transaction',
       (doc) => doc.transact(() => {
-        addPlanStep(doc, { id: 'cover', title: 'Harmless' }, DocOrigin.User);
+        addPlanStep(doc, { id: 'cover', title: 'Harmless' }, AS_PERSON);
         forgeQueuedSteer(doc, ADA, 'hidden');
       }),
       /queue/,
@@ -276,7 +279,7 @@ describe('hand-made updates no page would send are refused', () => {
 
   it('a change written as another open tab’s client', () => {
     const server = serverDoc();
-    const update = updateOf(tabOf(server), (doc) => addPlanStep(doc, { id: 'x', title: 'x' }, DocOrigin.User));
+    const update = updateOf(tabOf(server), (doc) => addPlanStep(doc, { id: 'x', title: 'x' }, AS_PERSON));
     const [client] = Y.decodeUpdate(update).structs.map((struct) => struct.id.client);
     const verdict = decideClientUpdate(server, Y.decodeUpdate(update), (clientId) => clientId === client);
     expect(verdict).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/another open tab/) });

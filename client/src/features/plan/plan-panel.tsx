@@ -1,7 +1,7 @@
-import { useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import type * as Y from 'yjs';
 import { addPlanStep, readPlan, removePlanStep, updatePlanStep } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { personOrigin } from '@tandem/shared/doc/origins.js';
 import type { PlanStep, PlanStepStatus } from '@tandem/shared/doc/schema.js';
 import { MAX_PLAN_STEP_TITLE_CHARS } from '@tandem/shared/limits.js';
 import { useDocValue } from '../../lib/session-sync.js';
@@ -26,7 +26,8 @@ function newStepId(): string {
 }
 
 /** The plan, co-edited by everyone with edit rights (and later the agent). */
-export function PlanPanelBody({ doc, canEdit }: { doc: Y.Doc; canEdit: boolean }) {
+export function PlanPanelBody({ doc, canEdit, person }: { doc: Y.Doc; canEdit: boolean; person: { id: string; name: string } }) {
+  const origin = useMemo(() => personOrigin(person), [person.id, person.name]);
   const steps = useDocValue(doc, readPlan, ['plan']);
   const [draft, setDraft] = useState('');
 
@@ -34,7 +35,7 @@ export function PlanPanelBody({ doc, canEdit }: { doc: Y.Doc; canEdit: boolean }
     event.preventDefault();
     const title = draft.trim();
     if (!title) return;
-    addPlanStep(doc, { id: newStepId(), title }, DocOrigin.User);
+    addPlanStep(doc, { id: newStepId(), title }, origin);
     setDraft('');
   }
 
@@ -76,7 +77,7 @@ function PlanStepRow({ doc, step, index, canEdit }: { doc: Y.Doc; step: PlanStep
       <button
         className={`step-status status-${step.status}`}
         disabled={!canEdit}
-        onClick={() => updatePlanStep(doc, step.id, { status: NEXT_STATUS[step.status] }, DocOrigin.User)}
+        onClick={() => updatePlanStep(doc, step.id, { status: NEXT_STATUS[step.status] }, origin)}
         title={`${STATUS_LABEL[step.status]}${canEdit ? ' — click to advance' : ''}`}
         aria-label={`Step ${index + 1}: ${STATUS_LABEL[step.status]}`}
       />
@@ -85,14 +86,14 @@ function PlanStepRow({ doc, step, index, canEdit }: { doc: Y.Doc; step: PlanStep
           className="step-title"
           value={step.title}
           maxLength={MAX_PLAN_STEP_TITLE_CHARS}
-          onChange={(event) => updatePlanStep(doc, step.id, { title: event.target.value }, DocOrigin.User)}
+          onChange={(event) => updatePlanStep(doc, step.id, { title: event.target.value }, origin)}
           aria-label={`Step ${index + 1} title`}
         />
       ) : (
         <span className="step-title">{step.title}</span>
       )}
       {canEdit && (
-        <button className="icon-button" onClick={() => removePlanStep(doc, step.id, DocOrigin.User)} title="Remove step" aria-label={`Remove step ${index + 1}`}>
+        <button className="icon-button" onClick={() => removePlanStep(doc, step.id, origin)} title="Remove step" aria-label={`Remove step ${index + 1}`}>
           ×
         </button>
       )}

@@ -160,7 +160,7 @@ function SessionLayout({
         plan={
           <Panel title="Plan" icon="☰" testId="plan-panel" onFocus={focus('plan')} actions={<PanelPresence participants={participants} focus="plan" />}>
             <RunPanelBody doc={sync.doc} sessionId={summary.id} canEdit={canEdit} onOpenFile={openFile.open} />
-            <PlanPanelBody doc={sync.doc} canEdit={canEdit} />
+            <PlanPanelBody doc={sync.doc} canEdit={canEdit} person={identity.user} />
           </Panel>
         }
         files={

@@ -43,7 +43,10 @@ export interface BlueprintRunnerDeps {
   runAgent(first: PersonMessage, options: { tools?: readonly AgentTool[]; budget?: Partial<RunBudget> }): Promise<AgentRunOutcome>;
   /** Stops the active agent run, if any. */
   stopAgent(byName: string): Promise<void>;
+  /** Writes the run's own roots (the run, its notices), waiting for the store. */
   change<T>(apply: (doc: Y.Doc) => T): Promise<T>;
+  /** Reads the session doc (the transcript, the plan). */
+  read<T>(read: (doc: Y.Doc) => T): Promise<T>;
   /** Where the session's branch is pushed and its PR opened (decided from the repo and the server's settings). */
   shipPlace(): Promise<ShipPlace>;
   /** The session's commit store: the server's own repo the commit node writes and the push node sends from. */
@@ -422,7 +425,7 @@ export class BlueprintRunner {
   /** The model's draft of the commit message, from the changed files and the agent's last words in this run. */
   private async draftCommit(sandbox: Sandbox, signal: AbortSignal): Promise<{ subject: string; body: string } | null> {
     const status = await sandbox.exec(`git -c safe.directory='*' -c core.fsmonitor=false status --short`, { signal, timeoutMs: 30_000, maxOutputBytes: 16_384 });
-    const transcript = await this.deps.change((doc) => readTranscript(doc));
+    const transcript = await this.deps.read(readTranscript);
     const said = transcript.filter((entry) => entry.kind === 'assistant-text' && entry.createdAt >= this.startedAt).at(-1);
     return draftCommitMessage({
       goal: this.deps.goal,
@@ -437,14 +440,14 @@ export class BlueprintRunner {
   }
 
   private async pullRequestBody(): Promise<string> {
-    const plan = await this.deps.change((doc) => readPlan(doc));
+    const plan = await this.deps.read(readPlan);
     const steeredBy = (await this.steerers()).map((person) => person.name);
     return pullRequestBody({ goal: this.deps.goal, plan, run: this.view(), startedBy: this.deps.startedBy.name, steeredBy, sessionUrl: this.deps.sessionUrl });
   }
 
   /** Everyone who sent the agent a message since this run started, and who acted on its steps, except its starter. */
   private async steerers(): Promise<CommitPerson[]> {
-    const transcript = await this.deps.change((doc) => readTranscript(doc));
+    const transcript = await this.deps.read(readTranscript);
     const people = new Map<string, CommitPerson>();
     for (const entry of transcript) {
       if (entry.kind !== 'user-message' || entry.createdAt < this.startedAt || entry.delivery === 'chat') continue;

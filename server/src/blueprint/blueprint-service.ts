@@ -19,6 +19,7 @@ import type { ShipPlace, Shipping } from './ship/shipping.js';
 export interface BlueprintServiceDeps {
   agents: AgentService;
   change<T>(sessionId: string, apply: (doc: Y.Doc) => T): Promise<T>;
+  read<T>(sessionId: string, read: (doc: Y.Doc) => T): Promise<T>;
   /** The session's sandbox, started if need be. */
   sandboxFor(sessionId: string, repo: string): Promise<Sandbox>;
   /** Where runs push and open PRs; absent, push steps fail saying shipping is off on this server. */
@@ -110,6 +111,7 @@ export function createBlueprintService(deps: BlueprintServiceDeps) {
         await deps.agents.stop(session.id, { id: 'u_blueprint-stop-0000000', name: byName });
       },
       change: (apply) => deps.change(session.id, apply),
+      read: (read) => deps.read(session.id, read),
       logger: deps.logger,
       onEnded: () => {
         if (runs.get(session.id) === runner) deps.agents.release(session.id);

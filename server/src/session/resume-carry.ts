@@ -50,7 +50,7 @@ export function createResumeCarry(deps: ResumeCarryDeps) {
     async carry(from: { id: string; title: string; ownerId: string }, toSessionId: string, resumer: Identity): Promise<void> {
       await carryMembers(from.id, toSessionId, from.ownerId, resumer);
       await deps.toolOutputs?.copySession(from.id, toSessionId);
-      const history = await deps.docHost.change(from.id, (doc) => ({ transcript: readTranscript(doc), plan: readPlan(doc) }));
+      const history = await deps.docHost.read(from.id, (doc) => ({ transcript: readTranscript(doc), plan: readPlan(doc) }));
       await deps.docHost.change(toSessionId, (doc) => {
         carryHistory(doc, history, DocOrigin.Agent);
         appendTranscriptEntry(

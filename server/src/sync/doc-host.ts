@@ -69,6 +69,19 @@ export class DocHost {
   }
 
   /**
+   * Reads a session doc: nothing is written, so nothing waits for the store. `read` must not change
+   * the doc (changes go through `change`).
+   */
+  async read<T>(sessionId: string, read: (doc: Y.Doc) => T): Promise<T> {
+    const room = await this.load(sessionId);
+    try {
+      return read(room.doc);
+    } finally {
+      this.scheduleUnloadIfIdle(room);
+    }
+  }
+
+  /**
    * Keeps a session's doc loaded (the same Y.Doc instance) until `release`, for server parts that
    * observe it for a long time, such as the file sync of a running sandbox.
    */

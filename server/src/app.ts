@@ -75,6 +75,7 @@ export function createApp(deps: AppDeps) {
     agents: deps.agents,
     commits,
     change: (sessionId, apply) => deps.docHost.change(sessionId, apply),
+    read: (sessionId, read) => deps.docHost.read(sessionId, read),
     sandboxFor: async (sessionId, repo) => {
       if (!deps.runtime) throw new Error('this server runs without sandboxes, so a blueprint has nowhere to run');
       return (await deps.runtime.ensureStarted(sessionId, repo)).sandbox;

@@ -15,7 +15,7 @@ import { joinRoutes } from './routes/join.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { syncRoutes } from './routes/sync.js';
-import { SessionEndedError, type SessionRuntime } from './session/session-runtime.js';
+import { SessionEndedError, type SessionRuntime } from './workspace/session-runtime.js';
 import type { AgentService } from './agent/agent-service.js';
 import { createBlueprintService } from './blueprint/blueprint-service.js';
 import { createCommitStore } from './blueprint/ship/commit-store.js';
@@ -76,9 +76,9 @@ export function createApp(deps: AppDeps) {
     commits,
     change: (sessionId, apply) => deps.docHost.change(sessionId, apply),
     read: (sessionId, read) => deps.docHost.read(sessionId, read),
-    sandboxFor: async (sessionId, repo) => {
+    sandboxFor: async (sessionId) => {
       if (!deps.runtime) throw new Error('this server runs without sandboxes, so a blueprint has nowhere to run');
-      return (await deps.runtime.ensureStarted(sessionId, repo)).sandbox;
+      return (await deps.runtime.ensureStarted(sessionId)).sandbox;
     },
     shipping: deps.shipping,
     publicUrl: access.access.publicUrl,

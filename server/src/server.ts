@@ -26,7 +26,7 @@ import { createSnapshotManager, createTemplateSnapshotSource, type SnapshotManag
 import { RETIRED_SNAPSHOT_GRACE_MS } from './sandbox/snapshot-collection.js';
 import { createWarmPool } from './sandbox/warm-pool.js';
 import { createServiceRegistry } from './services/sandbox-services.js';
-import { createSessionRuntime, type SessionRuntime } from './session/session-runtime.js';
+import { createSessionRuntime, type SessionRuntime } from './workspace/session-runtime.js';
 import { createSessionService } from './session/session-service.js';
 import { createSandboxAdmission, DEFAULT_SANDBOX_CAPS, type SandboxAdmit } from './session/sandbox-admission.js';
 import { createAgentService, type AgentService } from './agent/agent-service.js';
@@ -177,19 +177,29 @@ async function sandboxRuntime(
   });
   await reclaimLeftovers(provider, snapshots, manager);
   manager.startSchedule();
-  const runtime = createSessionRuntime({ docHost, sessions, provider: services.provider(provider), snapshots: manager, pool, logger, admit, secrets, services, network: network?.session });
-  return {
-    runtime: {
-      ...runtime,
-      async close() {
-        manager.stop();
-        await runtime.close();
-        // Whatever is still mounted in our sandboxes folder (a warm-pool sandbox finished booting while
-        // the runtime closed) is detached now, not left for the next start.
+  const runtime = createSessionRuntime({
+    docHost,
+    sessions,
+    provider: services.provider(provider),
+    snapshots: manager,
+    pool,
+    logger,
+    admit,
+    secrets,
+    services,
+    network: network?.session,
+    onClose: {
+      before: () => manager.stop(),
+      // Whatever is still mounted in our sandboxes folder (a warm-pool sandbox finished booting while
+      // the runtime closed) is detached now, not left for the next start.
+      after: async () => {
         const report = await provider.reclaim().catch(() => null);
         if (report && !('refused' in report) && report.removed > 0) consoleLogger.info(`stopped: detached ${report.unmounted} mounts of ${report.removed} sandboxes left at shutdown`);
       },
     },
+  });
+  return {
+    runtime,
     health: { state: 'ready', provider: 'local' },
     sandboxDir: root.treesDir,
   };
@@ -266,9 +276,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const agents = createAgentService({
     docHost,
     ...config.agent,
-    workspaceFor: async (sessionId, repo) => {
+    workspaceFor: async (sessionId) => {
       if (!runtime) throw new Error('this server runs without sandboxes, so the agent has nowhere to work');
-      const live = await runtime.ensureStarted(sessionId, repo);
+      const live = await runtime.ensureStarted(sessionId);
       const files = await live.files;
       return {
         sandbox: live.sandbox,

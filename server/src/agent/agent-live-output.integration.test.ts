@@ -4,7 +4,6 @@ import { Origin } from '@tandem/shared/doc/origins.js';
 import type { ToolCallEntry } from '@tandem/shared/doc/schema.js';
 import { MAX_TOOL_OUTPUT_DOC_CHARS } from '@tandem/shared/limits.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
-import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { waitFor, withModelAt } from '../../test-support/test-server.js';
 import { SERVER_RESTARTED_TOOL_OUTPUT } from './agent-service.js';
@@ -36,7 +35,7 @@ it('a long command’s output shows in its card while it runs (its newest lines,
   expect(running.liveOutputCut).toBe(true);
   expect(running.output).toBeUndefined();
 
-  const workspace = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+  const workspace = await shared.server.runtime!.ensureStarted(sessionId);
   await workspace.sandbox.writeFile('go', '');
   await waitFor(() => ['done', 'failed', 'stopped'].includes(readAgentState(tab.doc)?.state ?? ''), 'the run to end', 30_000);
   const finished = call()!;

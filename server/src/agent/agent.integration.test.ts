@@ -44,7 +44,7 @@ async function agentSession(title: string) {
   };
   /** Runs a command in the session's sandbox, as a person in its terminal would. */
   const inSandbox = async (command: string) => {
-    const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+    const live = await shared.server.runtime!.ensureStarted(sessionId);
     expect((await live.sandbox.exec(command)).exitCode).toBe(0);
   };
   return { ada, bob, vic, sessionId, watcher, send, transcript, agent, runEnded, serverView, inSandbox };
@@ -207,7 +207,7 @@ it('interrupts mid-stream: the dangling tool call is closed with who interrupted
   expect(toolCalls(people.transcript())[0]).toMatchObject({ status: 'error', output: 'Not run: interrupted by Bob.' });
   expect(people.agent()).toMatchObject({ state: 'done', turns: 2 });
   // The file was never written.
-  const sandbox = await shared.server.runtime!.ensureStarted(people.sessionId, EXAMPLE_REPO);
+  const sandbox = await shared.server.runtime!.ensureStarted(people.sessionId);
   expect(new TextDecoder().decode(await sandbox.sandbox.readFile('src/slugify.js'))).toContain('export function slugify');
 });
 

@@ -77,7 +77,7 @@ it(
 
     // The commit: on tandem/<slug>, authored by Ada, Bob as co-author, the session linked.
     expect(run.commit?.branch).toMatch(/^tandem\/make-add-add-/);
-    const live = await shared.server.runtime!.ensureStarted(team.sessionId, repo);
+    const live = await shared.server.runtime!.ensureStarted(team.sessionId);
     const log = await live.sandbox.exec(`git -c safe.directory='*' log -1 --format='%an <%ae>%n%cn%n%D%n%B'`);
     const [author, committer, refs, ...body] = log.stdout.split('\n');
     expect(author).toBe(`Ada <${team.ada.user.id}@users.tandem.invalid>`);
@@ -180,7 +180,7 @@ it(
     expect(prompt).toContain('src/math.js');
     expect(prompt).toContain('add now adds its arguments');
 
-    const live = await shared.server.runtime!.ensureStarted(team.sessionId, repo);
+    const live = await shared.server.runtime!.ensureStarted(team.sessionId);
     const message = (await live.sandbox.exec(`git -c safe.directory='*' log -1 --format=%B`)).stdout;
     expect(message.startsWith('Fix add to add its arguments\n\nadd subtracted; the test wanted a sum.\n\nTandem-Session: ')).toBe(true);
     expect(message).not.toContain('Mallory');

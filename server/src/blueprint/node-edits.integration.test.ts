@@ -110,7 +110,7 @@ it(
     // The commit, still pending, lands with Bob's message once the checks are skipped; Bob, who steered by editing, co-authors it.
     expect((await shared.api.call('POST', `/sessions/${sessionId}/runs/current/nodes/checks/skip`, bob.token)).status).toBe(200);
     await waitFor(() => node('commit')?.status === 'passed', 'the commit', RUN_TIMEOUT_MS);
-    const live = await shared.server.runtime!.ensureStarted(sessionId, repoDir);
+    const live = await shared.server.runtime!.ensureStarted(sessionId);
     const log = await live.sandbox.exec(`git -c safe.directory='*' log -1 --format='%s%n%b'`);
     expect(log.stdout.split('\n')[0]).toBe('Edited subject from Bob');
     expect(log.stdout).toContain(`Co-authored-by: Bob <${bob.user.id}@users.tandem.invalid>`);

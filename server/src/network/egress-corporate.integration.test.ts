@@ -149,7 +149,7 @@ const mirrorEnvironment = () => ({ npm_config_registry: `http://${MIRROR}:${mirr
 async function setupOutcome(context: ReturnType<typeof serverForFile>, title: string) {
   const ada = await context.api.identity('Ada');
   const sessionId = await context.api.createSession(ada.token, title, REPO);
-  const live = await context.server.runtime!.ensureStarted(sessionId, REPO);
+  const live = await context.server.runtime!.ensureStarted(sessionId);
   const npm = (await live.sandbox.exec('cat npm-install.txt')).stdout;
   const installed = (await live.sandbox.exec(`node -p "require('${PACKAGE}')"`)).stdout.trim();
   const registryInSession = (await live.sandbox.exec('printf %s "$npm_config_registry"')).stdout;

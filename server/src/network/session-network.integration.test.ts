@@ -74,7 +74,7 @@ describe("a session's network", () => {
     const bob = await context.api.identity('Bob');
     const sessionId = await context.api.createSession(ada.token, 'network approval', firstRepo);
     await context.api.join(bob.token, (await context.api.share(ada.token, sessionId, 'editor')).token);
-    const live = await context.server.runtime!.ensureStarted(sessionId, firstRepo);
+    const live = await context.server.runtime!.ensureStarted(sessionId);
     const tab = connectPeer(context.server.url, sessionId, ada.token);
     context.peers.push(tab);
     await waitForSync(tab);
@@ -105,7 +105,7 @@ describe("a session's network", () => {
     writeFileSync(path.join(firstRepo, '.tandem/environment.json'), `${JSON.stringify({ network: { session: ['allowed.test', 'evil.test'] } })}\n`);
     await waitFor(() => Date.now() > approvedAtMs + SNAPSHOT_REBUILD_MS, 'the snapshot to be due for a rebuild', SNAPSHOT_REBUILD_MS * 2);
     const next = await context.api.createSession(ada.token, 'network approval, the file changed', firstRepo);
-    const nextLive = await context.server.runtime!.ensureStarted(next, firstRepo);
+    const nextLive = await context.server.runtime!.ensureStarted(next);
     const asked = await call<EnvironmentApprovalResponse>('GET', `/api/sessions/${next}/environment/approval`, ada.token);
     expect(asked.body).toMatchObject({ approved: false, network: { session: ['allowed.test', 'evil.test'] } });
     expect((await nextLive.sandbox.exec(fetchThroughProxy('allowed.test'))).stdout).toMatch(/ 403$/);
@@ -113,7 +113,7 @@ describe("a session's network", () => {
 
     // Another repo: an approval is for one repo's exact file, never another's.
     const changed = await context.api.createSession(ada.token, 'network approval, another repo', changedRepo);
-    const changedLive = await context.server.runtime!.ensureStarted(changed, changedRepo);
+    const changedLive = await context.server.runtime!.ensureStarted(changed);
     const again = await call<EnvironmentApprovalResponse>('GET', `/api/sessions/${changed}/environment/approval`, ada.token);
     expect(again.body.approved).toBe(false);
     expect(again.body.file!.hash).not.toBe(before.body.file!.hash);
@@ -130,7 +130,7 @@ describe("a session's network", () => {
     const vic = await context.api.identity('Vic');
     const sessionId = await context.api.createSession(ada.token, 'network allow', firstRepo);
     await context.api.join(vic.token, (await context.api.share(ada.token, sessionId, 'viewer')).token);
-    const live = await context.server.runtime!.ensureStarted(sessionId, firstRepo);
+    const live = await context.server.runtime!.ensureStarted(sessionId);
     const tab = connectPeer(context.server.url, sessionId, vic.token);
     context.peers.push(tab);
     await waitForSync(tab);

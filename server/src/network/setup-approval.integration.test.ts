@@ -60,14 +60,14 @@ async function nextSessionSetupFetch(token: string, title: string) {
   const dueAtMs = Date.now() + SNAPSHOT_REBUILD_MS + 100;
   await waitFor(() => Date.now() > dueAtMs, 'the snapshot to be due for a rebuild', SNAPSHOT_REBUILD_MS * 2);
   const sessionId = await context.api.createSession(token, title, REPO);
-  const live = await context.server.runtime!.ensureStarted(sessionId, REPO);
+  const live = await context.server.runtime!.ensureStarted(sessionId);
   return { sessionId, fetched: (await live.sandbox.exec('cat setup-fetch.txt')).stdout };
 }
 
 it("ignores the repo's setup widening until the owner approves that exact file, from the next snapshot build on, and again once the file changes", async () => {
   const ada = await context.api.identity('Ada');
   const first = await context.api.createSession(ada.token, 'setup widening, unapproved', REPO);
-  const live = await context.server.runtime!.ensureStarted(first, REPO);
+  const live = await context.server.runtime!.ensureStarted(first);
   expect((await live.sandbox.exec('cat setup-fetch.txt')).stdout).toMatch(/mirror\.test:80 is not in this setup's network policy[\s\S]* 403$/);
   const record = await call<NetworkAttemptsResponse>('GET', `/sessions/${first}/network/attempts`, ada.token);
   expect(record.body.attempts).toEqual(expect.arrayContaining([expect.objectContaining({ phase: 'setup', host: 'mirror.test', allowed: false })]));

@@ -5,7 +5,7 @@ import { canEditSession } from '@tandem/shared/roles.js';
 import { forbidden, HttpError } from '../http/http-error.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
-import type { SessionRuntime } from '../session/session-runtime.js';
+import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
 import { FileSyncError } from '../workspace/files/workspace-sync.js';
 
@@ -17,7 +17,7 @@ export function fileRoutes(service: SessionService, runtime: SessionRuntime | nu
     const access = await service.requireAccess(sessionId, identity);
     if (needsEditor && !canEditSession(access.role)) throw forbidden('Viewers cannot change files');
     if (!runtime) throw new HttpError(503, ErrorCode.Internal, 'This server runs without sandboxes');
-    return runtime.files(access.session.id, access.session.repo);
+    return runtime.files(access.session.id);
   }
   const run = async <T>(work: () => Promise<T>): Promise<T> => {
     try {

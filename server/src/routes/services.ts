@@ -5,7 +5,7 @@ import { serviceNameSchema } from '../environment/repo-environment.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { decideServiceRestart } from '../services/service-restart.js';
-import type { SessionRuntime } from '../session/session-runtime.js';
+import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
 
 /** POST /api/sessions/:sessionId/services/:name/restart — an editor starts a declared service again (crashed, failed or running). */

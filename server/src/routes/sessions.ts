@@ -17,7 +17,7 @@ import {
 } from '@tandem/shared/protocol/http.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
-import type { SessionRuntime } from '../session/session-runtime.js';
+import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { AgentService } from '../agent/agent-service.js';
 import type { ToolOutputsRepository } from '../db/repositories/tool-outputs.js';
 import type { SessionService } from '../session/session-service.js';
@@ -30,7 +30,7 @@ import { createSandboxRestarts, requireUsableRepo } from '../session/sandbox-res
 export function sessionRoutes(service: SessionService, runtime: SessionRuntime | null, agents: AgentService, toolOutputs: ToolOutputsRepository) {
   // Opening a session starts its sandbox in the background; progress and failures land in the doc.
   const warmUp = (session: { id: string; repo: string }) => {
-    void runtime?.ensureStarted(session.id, session.repo).catch(() => {});
+    void runtime?.ensureStarted(session.id).catch(() => {});
     void agents.reconcile(session.id).catch(() => {});
   };
   const restarts = createSandboxRestarts({ service, runtime });
@@ -71,7 +71,7 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
       if (!canEditSession(session.role)) throw forbidden('Viewers cannot open terminals');
       if (!runtime) throw new HttpError(503, ErrorCode.Internal, 'This server runs without sandboxes');
       try {
-        const body: OpenTerminalResponse = { terminalId: await runtime.addTerminal(session.id, session.repo) };
+        const body: OpenTerminalResponse = { terminalId: await runtime.addTerminal(session.id) };
         return c.json(body, 201);
       } catch (error) {
         throw new HttpError(409, ErrorCode.BadRequest, error instanceof Error ? error.message : 'Could not open a terminal');

@@ -5,7 +5,7 @@ import { TERMINAL_NOT_FOUND_CLOSE, anyTerminalIdSchema, terminalClientMessageSch
 import { canEditSession } from '@tandem/shared/roles.js';
 import { decideSocketAccess, refuseSocket, registerLinkSocket } from '../http/socket-access.js';
 import type { AppEnv } from '../http/identity-middleware.js';
-import type { SessionRuntime } from '../session/session-runtime.js';
+import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
 import type { ServiceLog } from '../services/service-log.js';
 import type { SharedTerminal, TerminalViewer } from '../terminal/shared-terminal.js';
@@ -49,7 +49,7 @@ export function terminalRoutes(deps: { service: SessionService; runtime: Session
             sendMessage: send,
           };
           runtime
-            .ensureStarted(session.id, session.repo)
+            .ensureStarted(session.id)
             .then(() => runtime.terminal(session.id, terminalId.data))
             .then((found) => {
               if (closed || !viewer) return;

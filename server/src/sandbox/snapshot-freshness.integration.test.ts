@@ -57,7 +57,7 @@ async function commit(dir: string, files: Record<string, string>, message: strin
 async function startSession(token: string, title: string, repo: string) {
   const api = apiClient(server.url);
   const sessionId = await api.createSession(token, title, repo);
-  const live = await server.runtime!.ensureStarted(sessionId, repo);
+  const live = await server.runtime!.ensureStarted(sessionId);
   const tab = connectPeer(server.url, sessionId, token);
   peers.push(tab);
   await waitForSync(tab);
@@ -133,7 +133,7 @@ it('a first build that fails (no older snapshot to run on) fails the session say
   const ada = await apiClient(server.url).identity('Ada');
   const sessionId = await apiClient(server.url).createSession(ada.token, 'Never built', repo);
   errorLines.length = 0;
-  await expect(server.runtime!.ensureStarted(sessionId, repo)).rejects.toThrow('.tandem/setup.sh failed (exit 7)');
+  await expect(server.runtime!.ensureStarted(sessionId)).rejects.toThrow('.tandem/setup.sh failed (exit 7)');
   const tab = connectPeer(server.url, sessionId, ada.token);
   peers.push(tab);
   await waitForSync(tab);

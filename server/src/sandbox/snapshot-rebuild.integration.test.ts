@@ -38,7 +38,7 @@ it('a session keeps its workspace across several snapshot rebuilds, and snapshot
   const api = apiClient(server.url);
   const ada = await api.identity('Ada');
   const sessionId = await api.createSession(ada.token, 'Across rebuilds', EXAMPLE_REPO);
-  const live = await server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+  const live = await server.runtime!.ensureStarted(sessionId);
   await live.files;
   const [base] = await snapshotDirs();
   expect(base).toBeDefined();
@@ -76,7 +76,7 @@ it('a session keeps its workspace across several snapshot rebuilds, and snapshot
 
   // A new session starts from a current snapshot, whole.
   const next = await api.createSession(ada.token, 'After the rebuilds', EXAMPLE_REPO);
-  const nextLive = await server.runtime!.ensureStarted(next, EXAMPLE_REPO);
+  const nextLive = await server.runtime!.ensureStarted(next);
   expect((await nextLive.sandbox.exec('ls -A | wc -l')).stdout.trim()).toBe(repoFiles);
 });
 

@@ -12,7 +12,6 @@ import { ADMIN_TOKEN_HEADER, type RotateSecretsKeyResponse, type SecretListRespo
 import { DEFAULT_ACCESS } from '../auth/access-policy.js';
 import { docUpdates, environmentSecrets, serverSecrets } from '../db/schema.js';
 import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, type FakeAnthropic } from '../../test-support/fake-anthropic.js';
-import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../test-support/server-per-file.js';
 import { waitFor, withModelAt } from '../../test-support/test-server.js';
 import { openTerminalClient } from '../../test-support/terminal-client.js';
@@ -107,7 +106,7 @@ it('only the owner sets a repo secret, editors see its name, viewers nothing; a 
 
 it('a session gets the secret in its env, never in any process argv, and its shared terminal shows it redacted to everyone', async () => {
   const { sessionId, ada, bob, vic } = await sessionWithPeople(shared, 'Use the secret');
-  const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+  const live = await shared.server.runtime!.ensureStarted(sessionId);
   const hashed = await live.sandbox.exec('printenv API_TOKEN | sha256sum; printenv SHARED_REGION | sha256sum; printenv SHARED_REGION');
   expect(hashed.stdout).toContain(sha256Line(VALUE));
   expect(hashed.stdout).toContain(sha256Line('eu-west-1-tandem'));
@@ -150,7 +149,7 @@ it('the agent’s bash output is redacted in the doc, the stored whole output an
   await waitFor(() => running()?.liveOutput?.includes('waiting') === true, 'the live output to reach the viewer', 60_000);
   expect(running()!.liveOutput!.split(MARKER).length - 1).toBe(2);
   expectNoValue(running()!.liveOutput!, 'the live output');
-  await (await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO)).sandbox.writeFile('go', '');
+  await (await shared.server.runtime!.ensureStarted(sessionId)).sandbox.writeFile('go', '');
   await waitFor(() => ['done', 'failed', 'stopped'].includes(readAgentState(tab.doc)?.state ?? ''), 'the run to end', 60_000);
   expect(readAgentState(tab.doc)?.state).toBe('done');
 
@@ -188,7 +187,7 @@ it('rotating the key re-seals every value under a new key id; sessions still get
   expect(masters.map((row) => row.name)).toEqual([`environment-secrets-key:${report.keyId}`]);
 
   const { sessionId } = await sessionWithPeople(shared, 'After rotation');
-  const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+  const live = await shared.server.runtime!.ensureStarted(sessionId);
   expect((await live.sandbox.exec('printenv API_TOKEN | sha256sum')).stdout).toContain(sha256Line(VALUE));
 });
 
@@ -197,7 +196,7 @@ it('a setup script gets only the secrets its environment file names for setup, a
   await shared.server.secrets.put({ scope: 'repo', repo: SETUP_REPO, name: 'API_TOKEN', value: VALUE, by: 'test' });
   const ada = await shared.api.identity('Ada');
   const sessionId = await shared.api.createSession(ada.token, 'Setup with a secret', SETUP_REPO);
-  const live = await shared.server.runtime!.ensureStarted(sessionId, SETUP_REPO);
+  const live = await shared.server.runtime!.ensureStarted(sessionId);
   // Written by setup into the snapshot the session started from.
   expect((await live.sandbox.exec('cat setup-token.sha256; cat setup-api-token.txt')).stdout).toContain(sha256Line(SETUP_VALUE));
   expect((await live.sandbox.exec('cat setup-api-token.txt')).stdout).toBe('api token: none\n');
@@ -218,7 +217,7 @@ it('a service gets only the secrets its environment file names for services, and
   await shared.server.secrets.put({ scope: 'repo', repo: SERVICE_REPO, name: 'API_TOKEN', value: VALUE, by: 'test' });
   const ada = await shared.api.identity('Ada');
   const sessionId = await shared.api.createSession(ada.token, 'Service with a secret', SERVICE_REPO);
-  await shared.server.runtime!.ensureStarted(sessionId, SERVICE_REPO);
+  await shared.server.runtime!.ensureStarted(sessionId);
   const socket = new WebSocket(`${shared.server.url.replace('http', 'ws')}${terminalPath(sessionId, serviceLogTerminalId('echoer'))}?token=${ada.token}`);
   let log = '';
   socket.on('message', (data, isBinary) => {

@@ -31,7 +31,7 @@ it(
     gitIn(repo, '-c', 'user.name=Origin', '-c', 'user.email=origin@example.com', 'commit', '-q', '-m', 'A shipping blueprint');
     const baseSha = gitIn(repo, 'rev-parse', 'HEAD').trim();
     const team = await teamOn(world.shared, 'Provenance', repo);
-    const live = await world.shared.server.runtime!.ensureStarted(team.sessionId, repo);
+    const live = await world.shared.server.runtime!.ensureStarted(team.sessionId);
     // Left behind by an editor's terminal: it outlives every command the run makes.
     const forger = live.sandbox.spawn(COMMIT_FORGERY_LOOP);
     try {

@@ -148,7 +148,7 @@ describe('an editor’s forged doc writes are refused, and nothing of them reach
     }
     expect(await onServer(people.sessionId, forgedMetaFields)).toBe(metaBefore);
     // Nothing reached the sandbox either.
-    const live = await shared.server.runtime!.ensureStarted(people.sessionId, EXAMPLE_REPO);
+    const live = await shared.server.runtime!.ensureStarted(people.sessionId);
     expect((await live.sandbox.exec('ls planted-live.sh 2>&1; echo checked-$((6*7))')).stdout).toMatch(/No such file[\s\S]*checked-42/);
   });
 
@@ -170,7 +170,7 @@ describe('an editor’s forged doc writes are refused, and nothing of them reach
     await forgeFrom(people.sessionId, people.bob.token, (doc) => eraseQueuedMessage(doc, real.body.entryId));
     expect((await onServer(people.sessionId, (doc) => readQueue(doc))).map((message) => message.text)).toEqual(['REAL-STEER']);
 
-    const live = await shared.server.runtime!.ensureStarted(people.sessionId, EXAMPLE_REPO);
+    const live = await shared.server.runtime!.ensureStarted(people.sessionId);
     expect((await live.sandbox.exec('touch tool-may-end')).exitCode).toBe(0);
     await waitFor(() => ['done', 'failed', 'stopped'].includes(readMeta(people.tab.doc).agent?.state ?? ''), 'the run to end', SANDBOX_START_MS);
 
@@ -215,7 +215,7 @@ describe('hand-made updates over a raw socket are refused whole', () => {
 describe('decisions read the store, not the doc', () => {
   it('an ended session is not rebooted by deleting meta.endedAt, through sync or behind the server’s back', async () => {
     const people = await sessionWithPeople(shared, 'Ended', 'ada');
-    await shared.server.runtime!.ensureStarted(people.sessionId, EXAMPLE_REPO);
+    await shared.server.runtime!.ensureStarted(people.sessionId);
     const ended = await shared.api.call<EndSessionResponse>('POST', `/sessions/${people.sessionId}/end`, people.ada.token);
     expect(ended.status).toBe(200);
     await waitFor(() => readMeta(people.tab.doc).endedAt !== undefined && readMeta(people.tab.doc).sandboxState === 'stopped', 'the end to show');
@@ -235,7 +235,7 @@ describe('decisions read the store, not the doc', () => {
   it('another session’s saved workspace cannot be claimed as this session’s end snapshot and resumed', async () => {
     // Ada's private session keeps a secret; Mallory (a viewer of it) sees its snapshot id in the doc.
     const victim = await sessionWithPeople(shared, 'Private work', 'vic');
-    const victimLive = await shared.server.runtime!.ensureStarted(victim.sessionId, EXAMPLE_REPO);
+    const victimLive = await shared.server.runtime!.ensureStarted(victim.sessionId);
     expect((await victimLive.sandbox.exec('echo ada-secret > secret.txt')).exitCode).toBe(0);
     const ended = await shared.api.call<EndSessionResponse>('POST', `/sessions/${victim.sessionId}/end`, victim.ada.token);
     const snapshotId = ended.body.snapshotId!;
@@ -252,7 +252,7 @@ describe('decisions read the store, not the doc', () => {
 
   it('a session boots from what its row says it resumes, whatever its doc says', async () => {
     const victim = await sessionWithPeople(shared, 'Private work 2', 'ada');
-    const victimLive = await shared.server.runtime!.ensureStarted(victim.sessionId, EXAMPLE_REPO);
+    const victimLive = await shared.server.runtime!.ensureStarted(victim.sessionId);
     expect((await victimLive.sandbox.exec('echo ada-secret > secret.txt')).exitCode).toBe(0);
     const ended = await shared.api.call<EndSessionResponse>('POST', `/sessions/${victim.sessionId}/end`, victim.ada.token);
     const snapshotId = ended.body.snapshotId!;
@@ -265,7 +265,7 @@ describe('decisions read the store, not the doc', () => {
     await forgeFrom(sessionId, mallory.token, (doc) => pointResumeAt(doc, { sessionId: victim.sessionId, snapshotId }));
     await onServer(sessionId, (doc) => pointResumeAt(doc, { sessionId: victim.sessionId, snapshotId }));
 
-    const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+    const live = await shared.server.runtime!.ensureStarted(sessionId);
     const secret = await live.sandbox.exec('cat secret.txt 2>&1; echo checked-$((6*7))');
     expect(secret.stdout).not.toContain('ada-secret');
     expect(secret.stdout).toContain('checked-42');
@@ -366,7 +366,7 @@ describe('what people may change still goes through', () => {
     bobTab.doc.transact(() => text.insert(0, 'Typed by Bob.\n'), 'monaco-binding');
     await waitFor(() => readPlan(people.tab.doc).some((step) => step.id === 'bob-step'), 'the plan step at the owner');
     await waitFor(() => liveFileText(people.tab.doc, 'README.md')?.toString().startsWith('Typed by Bob.') ?? false, 'the keystrokes at the owner');
-    const live = await shared.server.runtime!.ensureStarted(people.sessionId, EXAMPLE_REPO);
+    const live = await shared.server.runtime!.ensureStarted(people.sessionId);
     await waitForAsync(async () => new TextDecoder().decode(await live.sandbox.readFile('README.md')).startsWith('Typed by Bob.'), 'the keystrokes in the sandbox');
     expect(refusalsOf(people.bob.token)).toBe(0);
   });

@@ -92,7 +92,7 @@ describe('a session cannot name a repo outside the allowed roots, in the data di
     const sessionId = `s_attack_${randomBytes(4).toString('hex')}`;
     await createSessionsRepository(server.database.db).create({ id: sessionId, title: 'Stored attack', repo: repoString, ownerId: ada.user.id });
     const before = await snapshotIds();
-    await expect(server.runtime!.ensureStarted(sessionId, repoString)).rejects.toThrow(refusal);
+    await expect(server.runtime!.ensureStarted(sessionId)).rejects.toThrow(refusal);
     // Nothing of it was copied or cloned, and no host file changed.
     expect(await snapshotIds()).toEqual(before);
     await expectHostUntouched();
@@ -104,11 +104,11 @@ describe('a repo that is fine at create time is checked again when its sandbox b
     const repo = await plantHarmlessRepo(world, 'swapped-later');
     const created = await api.call<{ session: { id: string } }>('POST', '/sessions', ada.token, { title: 'Fine at first', repo });
     expect(created.status).toBe(201);
-    await server.runtime!.ensureStarted(created.body.session.id, repo);
+    await server.runtime!.ensureStarted(created.body.session.id);
     await server.runtime!.stop(created.body.session.id);
 
     await swapRepoForLink(repo, world.hostDir);
-    await expect(server.runtime!.ensureStarted(created.body.session.id, repo)).rejects.toThrow(OUTSIDE_ROOTS);
+    await expect(server.runtime!.ensureStarted(created.body.session.id)).rejects.toThrow(OUTSIDE_ROOTS);
     await expectHostUntouched();
   });
 });
@@ -119,7 +119,7 @@ describe('what stays allowed', () => {
     await createGitRepo(repo, { 'README.md': 'cloned by file URL\n' });
     const created = await api.call<{ session: { id: string } }>('POST', '/sessions', ada.token, { title: 'By URL', repo: fileUrlOf(repo) });
     expect(created.status).toBe(201);
-    const live = await server.runtime!.ensureStarted(created.body.session.id, fileUrlOf(repo));
+    const live = await server.runtime!.ensureStarted(created.body.session.id);
     expect((await live.sandbox.exec('cat README.md')).stdout).toBe('cloned by file URL\n');
     await server.runtime!.stop(created.body.session.id);
   });
@@ -128,7 +128,7 @@ describe('what stays allowed', () => {
     const repo = await plantRepoLinkingToHost(world);
     const created = await api.call<{ session: { id: string } }>('POST', '/sessions', ada.token, { title: 'Links', repo });
     expect(created.status).toBe(201);
-    const live = await server.runtime!.ensureStarted(created.body.session.id, repo);
+    const live = await server.runtime!.ensureStarted(created.body.session.id);
     await expectHostUntouched();
     for (const link of ['link-to-secret', 'link-to-host-dir', 'made-by-setup-to-secret', 'made-by-setup-to-host-dir']) {
       const result = await live.sandbox.exec(`test -L ${link} && readlink ${link} && cat ${link}/. ${link} 2>/dev/null`);

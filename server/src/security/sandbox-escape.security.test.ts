@@ -62,7 +62,7 @@ describe('descriptors of the server never cross into a sandbox', () => {
     const targets = SHELL_DESCRIPTORS_LINE.exec(await attacker.shell.run(DESCRIBE_SHELL_DESCRIPTORS, SHELL_DESCRIPTORS_LINE))![1]!;
     expect(targets).not.toMatch(/ptmx|socket|pipe/);
 
-    const live = await shared.server.runtime!.ensureStarted(attacker.sessionId, EXAMPLE_REPO);
+    const live = await shared.server.runtime!.ensureStarted(attacker.sessionId);
     const throughExec = await live.sandbox.exec(LIST_OWN_DESCRIPTORS);
     expect(parseDescriptors(throughExec.stdout)).toEqual([0, 1, 2, 3]);
   }, 90_000);
@@ -94,7 +94,7 @@ describe('the server never follows a link the sandbox controls', () => {
   /** Eve's session, its live sandbox, a tab on its doc that records whether any update ever carried `text`. */
   async function eveSession(title: string) {
     const sessionId = await shared.api.createSession(eve.token, title, EXAMPLE_REPO);
-    const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+    const live = await shared.server.runtime!.ensureStarted(sessionId);
     await live.files;
     const tab = connectPeer(shared.server.url, sessionId, eve.token);
     shared.peers.push(tab);

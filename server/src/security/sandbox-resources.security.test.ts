@@ -52,7 +52,7 @@ afterEach(async () => {
 async function startSession(person: IdentityResponse, title: string) {
   const sessionId = await shared.api.createSession(person.token, title, EXAMPLE_REPO);
   started.push(sessionId);
-  const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+  const live = await shared.server.runtime!.ensureStarted(sessionId);
   await live.files;
   return { sessionId, sandbox: live.sandbox as LocalSandbox };
 }

@@ -52,7 +52,7 @@ it('a multi-line value and base64 at every offset, wrapped, reach no viewer of t
 
 it('a secret used as a host name is kept out of the doc’s network record and the attempts people read', async () => {
   const { sessionId, ada, tab } = await sessionWithPeople(shared, 'Secret as a host', 'vic');
-  const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+  const live = await shared.server.runtime!.ensureStarted(sessionId);
   await live.sandbox.exec(SECRET_AS_HOST);
   await waitFor(() => readNetworkDenials(tab.doc).length > 0, 'the refusal shows in the doc', 30_000);
   expect(readNetworkDenials(tab.doc)[0]!.host).toBe('[secret LONG_TOKEN]');

@@ -40,7 +40,7 @@ it('a secret set mid-session reaches a new shell and stays out of the terminal, 
   const tab = connectPeer(shared.server.url, sessionId, bob.token);
   shared.peers.push(tab);
   await waitForSync(tab);
-  await shared.server.runtime!.ensureStarted(sessionId, REPO);
+  await shared.server.runtime!.ensureStarted(sessionId);
   await waitFor(() => readMeta(tab.doc).sandboxState === 'ready', 'the sandbox to start', 60_000);
 
   // The owner is told which secret the repo asks for and sets it; an editor may not.

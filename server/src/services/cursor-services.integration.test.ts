@@ -57,7 +57,7 @@ async function session(title: string, repo: string) {
   const tab = connectPeer(shared.server.url, sessionId, ada.token);
   shared.peers.push(tab);
   await waitForSync(tab);
-  const live = await shared.server.runtime!.ensureStarted(sessionId, repo);
+  const live = await shared.server.runtime!.ensureStarted(sessionId);
   const service = (name: string): ServiceStatus | undefined => readMeta(tab.doc).services.find((each) => each.name === name);
   return { sessionId, ada, tab, live, service };
 }

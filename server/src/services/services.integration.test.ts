@@ -43,10 +43,10 @@ let warm: Awaited<ReturnType<typeof sessionOnPostgresExample>>;
 it('a warm sandbox starts the repo’s PostgreSQL before any session takes it, and the session’s npm test passes against it', async () => {
   // The first session builds the snapshot and fills the pool; the second takes the warm sandbox.
   const first = await sessionOnPostgresExample('Boot cold');
-  await shared.server.runtime!.ensureStarted(first.sessionId, WITH_POSTGRES);
+  await shared.server.runtime!.ensureStarted(first.sessionId);
   await shared.server.runtime!.warmPoolSettled();
   warm = await sessionOnPostgresExample('Take a warm one');
-  const live = await shared.server.runtime!.ensureStarted(warm.sessionId, WITH_POSTGRES);
+  const live = await shared.server.runtime!.ensureStarted(warm.sessionId);
   await waitFor(() => readMeta(warm.tab.doc).sandboxState === 'ready', 'the sandbox ready in the doc', 10_000);
   expect(readMeta(warm.tab.doc).sandboxSource).toBe('warm-pool');
   await waitFor(() => warm.postgres()?.state !== 'starting', 'postgres started in the doc', POSTGRES_READY_TIMEOUT_MS);
@@ -69,7 +69,7 @@ it('shows the service log in a read-only tab, to viewers and editors alike', asy
 });
 
 it('a killed PostgreSQL is shown as crashed with its log, comes back by itself, and an editor (not a viewer) can restart it', async () => {
-  const live = await shared.server.runtime!.ensureStarted(warm.sessionId, WITH_POSTGRES);
+  const live = await shared.server.runtime!.ensureStarted(warm.sessionId);
   const states: string[] = [];
   const record = () => states.push(warm.postgres()?.state ?? 'none');
   warm.tab.doc.on('update', record);

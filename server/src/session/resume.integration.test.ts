@@ -10,7 +10,7 @@ const shared = serverForFile('resume');
 
 it('ending a session keeps its workspace; a later session resumes from it, with a person’s last unsaved edit', async () => {
   const { ada, bob, sessionId, tab } = await sessionWithPeople(shared, 'Before the break', 'bob');
-  const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+  const live = await shared.server.runtime!.ensureStarted(sessionId);
   await live.files;
   expect((await live.sandbox.exec('echo made-in-the-terminal > kept.txt')).exitCode).toBe(0);
   await shared.api.call('POST', `/sessions/${sessionId}/files/open`, bob.token, { path: 'README.md' });
@@ -38,7 +38,7 @@ it('ending a session keeps its workspace; a later session resumes from it, with 
   const resumed = await shared.api.call<SessionResponse>('POST', '/sessions', bob.token, { title: 'After the break', repo: 'ignored', resumeFrom: sessionId });
   expect(resumed.status).toBe(201);
   expect(resumed.body.session).toMatchObject({ repo: EXAMPLE_REPO, role: 'owner' });
-  const next = await shared.server.runtime!.ensureStarted(resumed.body.session.id, EXAMPLE_REPO);
+  const next = await shared.server.runtime!.ensureStarted(resumed.body.session.id);
   const read = async (path: string) => new TextDecoder().decode(await next.sandbox.readFile(path));
   expect(await read('kept.txt')).toBe('made-in-the-terminal\n');
   expect(await read('README.md')).toMatch(/^Edited just before the end\.\n/);

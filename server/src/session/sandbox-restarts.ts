@@ -4,7 +4,7 @@ import type { Identity } from '../auth/identity-token.js';
 import { HttpError } from '../http/http-error.js';
 import { RepoRefusedError } from '../sandbox/repo-location.js';
 import { decideSandboxRestart, type SandboxRestartAction } from './sandbox-restart.js';
-import type { SessionRuntime } from './session-runtime.js';
+import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from './session-service.js';
 
 /** A repo the server may not use is a 400 that says what is allowed, before anything is stored. */

@@ -3,7 +3,7 @@ import { DocOrigin } from '@tandem/shared/doc/origins.js';
 import type { SandboxUnavailable } from '@tandem/shared/protocol/http.js';
 import { resolveRepo, type RepoPolicy } from '../sandbox/repo-location.js';
 import type { DocHost } from '../sync/doc-host.js';
-import type { SessionRuntime } from './session-runtime.js';
+import type { SessionRuntime } from '../workspace/session-runtime.js';
 
 /** Asked for a sandbox on a server that cannot run any; the message ends with the command that fixes it. */
 export class SandboxUnavailableError extends Error {

@@ -60,7 +60,7 @@ async function commitFiles(dir: string, files: Record<string, string>, message: 
 async function startSession(token: string, title: string, repo: string) {
   const api = apiClient(server.url);
   const sessionId = await api.createSession(token, title, repo);
-  const live = await server.runtime!.ensureStarted(sessionId, repo);
+  const live = await server.runtime!.ensureStarted(sessionId);
   const tab = connectPeer(server.url, sessionId, token);
   peers.push(tab);
   await waitForSync(tab);

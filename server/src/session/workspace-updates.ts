@@ -5,8 +5,8 @@ import type { Identity } from '../auth/identity-token.js';
 import { personEmail } from '../blueprint/commit-step.js';
 import { LAST_COMMIT_REF, recordBase, storedRef, type CommitStore } from '../blueprint/ship/commit-store.js';
 import { HttpError } from '../http/http-error.js';
-import { shortCommit } from './snapshot-notices.js';
-import type { SessionRuntime } from './session-runtime.js';
+import { shortCommit } from '../workspace/snapshot-notices.js';
+import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from './session-service.js';
 import { dependencyFilesAmong, namePaths, parseWorkspaceUpdate, WORKSPACE_UPDATE_TIMEOUT_MS, workspaceUpdateScript } from './workspace-update.js';
 

@@ -45,7 +45,7 @@ it.skipIf(process.getuid?.() !== 0)('a data dir under a private folder still boo
   await waitFor(() => ['ready', 'failed'].includes(readMeta(tab.doc).sandboxState), 'the sandbox to start or fail', SANDBOX_READY_TIMEOUT_MS);
   expect(readMeta(tab.doc), readMeta(tab.doc).sandboxMessage).toMatchObject({ sandboxState: 'ready' });
 
-  const live = await server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+  const live = await server.runtime!.ensureStarted(sessionId);
   const result = await live.sandbox.exec('id -u && cat package.json');
   expect(result.exitCode, result.stderr).toBe(0);
   const [uid] = result.stdout.split('\n');

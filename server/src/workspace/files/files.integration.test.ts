@@ -2,7 +2,6 @@ import { expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { liveFileText, readFileListing, readTranscript } from '@tandem/shared/doc/accessors.js';
 import type { ChangesResponse } from '@tandem/shared/protocol/http.js';
-import { EXAMPLE_REPO } from '../../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople } from '../../../test-support/server-per-file.js';
 import { waitFor } from '../../../test-support/test-server.js';
 
@@ -10,7 +9,7 @@ const shared = serverForFile('files');
 
 async function liveSession(title: string) {
   const { ada, vic, sessionId, tab } = await sessionWithPeople(shared, title);
-  const live = await shared.server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+  const live = await shared.server.runtime!.ensureStarted(sessionId);
   await live.files;
   const sandbox = live.sandbox;
   const sh = async (command: string) => {

@@ -10,7 +10,7 @@ import { describeBuildFailure, isBuildFailure } from '../sandbox/snapshot-build-
 import type { WarmPool } from '../sandbox/warm-pool.js';
 import { SharedTerminal } from '../terminal/shared-terminal.js';
 import type { DocHost } from '../sync/doc-host.js';
-import { WorkspaceSync } from '../workspace/files/workspace-sync.js';
+import { WorkspaceSync } from './files/workspace-sync.js';
 import type { ServiceRegistry } from '../services/sandbox-services.js';
 import type { ServiceLog } from '../services/service-log.js';
 import { attachSessionServices, type SessionServices } from '../services/session-services.js';
@@ -18,7 +18,8 @@ import type { ServiceRestartOutcome } from '../services/service-restart.js';
 import { withSecrets } from '../secrets/secret-sandbox.js';
 import type { SessionSecrets } from '../secrets/session-secrets.js';
 import type { SessionNetwork } from '../network/session-network.js';
-import type { LiveSandboxStatus } from './sandbox-restart.js';
+import type { LiveSandboxStatus } from '../session/sandbox-restart.js';
+import { LiveWorkspaces } from './live-workspaces.js';
 import { createSnapshotNotices } from './snapshot-notices.js';
 
 /** Asked for the sandbox of a session its owner ended. */
@@ -70,16 +71,23 @@ export function createSessionRuntime(deps: {
   secrets?: SessionSecrets;
   /** The session's egress policy, set on its sandbox as it is acquired (a warm one reached nothing until then). */
   network?: SessionNetwork;
+  /** Server shutdown around the sandboxes' close: `before` (the snapshot schedule stops), `after` (leftover mounts are reclaimed). */
+  onClose?: { before?: () => void; after?: () => Promise<void> };
 }) {
-  const live = new Map<string, Promise<LiveSession>>();
-  /** Sessions whose sandbox finished starting (the rest of `live` is still starting). */
-  const running = new Set<string>();
   /**
-   * Sessions whose last boot failed, with why. They stay failed until someone retries or changes the
-   * repo (restart): opening the page, a terminal or an agent run does not boot them again, so a
-   * failing setup script runs only when a person with the right asks for it.
+   * Each session's workspace in this process: starting, running, or failed (with why). A failed one
+   * stays failed until someone retries or changes the repo (restart): opening the page, a terminal or
+   * an agent run does not boot it again, so a failing setup script runs only when a person with the
+   * right asks for it. lifecycle.ts decides each step.
    */
-  const failed = new Map<string, Error>();
+  const live = new LiveWorkspaces<LiveSession>((sessionId, bootFailed) =>
+    deps.sessions.findById(sessionId).then(async (row) => {
+      if (!row) throw new Error(`session ${sessionId} is not in the store`);
+      if (row.endedAt) throw new SessionEndedError();
+      await deps.admit?.(sessionId, live.othersLive(sessionId));
+      return boot(row, bootFailed);
+    }),
+  );
   const meta = (sessionId: string, patch: Partial<SessionMeta>) =>
     deps.docHost.change(sessionId, (doc) => writeMeta(doc, patch, DocOrigin.Sandbox));
   const timing = (sessionId: string, stage: Parameters<typeof recordTiming>[1], reset = false) =>
@@ -124,8 +132,8 @@ export function createSessionRuntime(deps: {
     return { snapshot: saved, resumed: true };
   }
 
-  /** `forget` runs before the failure is written to the doc, so whoever sees it there can retry at once. */
-  async function boot(session: SessionRow, forget: (error: Error) => void): Promise<LiveSession> {
+  /** `bootFailed` runs before the failure is written to the doc, so whoever sees it there can retry at once. */
+  async function boot(session: SessionRow, bootFailed: (error: Error) => void): Promise<LiveSession> {
     const sessionId = session.id;
     // The store's repo, not a caller's copy: the owner may have changed it since that was read.
     const repo = session.repo;
@@ -163,7 +171,7 @@ export function createSessionRuntime(deps: {
       // A build that failed says what and where in its message (its log's tail is in the notice): one line, no stack.
       if (isBuildFailure(error)) deps.logger.error(`session ${sessionId}: sandbox failed to start: ${describeBuildFailure(error).summary}`);
       else deps.logger.error(`session ${sessionId}: sandbox failed to start`, error);
-      forget(error instanceof Error ? error : new Error(reason));
+      bootFailed(error instanceof Error ? error : new Error(reason));
       await deps.docHost.change(sessionId, (doc) => {
         writeMeta(doc, { sandboxState: 'failed', sandboxMessage: reason }, DocOrigin.Sandbox);
         appendTranscriptEntry(
@@ -191,79 +199,52 @@ export function createSessionRuntime(deps: {
     /**
      * Starts the session's sandbox and first terminal once; later calls share the same start. A session
      * the store says ended starts none; one whose boot failed stays failed until `restart`. The repo
-     * booted is the store's (`_repo` is the caller's copy, kept so callers need not change).
+     * booted is the store's, read as it starts.
      */
-    ensureStarted(sessionId: string, _repo?: string): Promise<LiveSession> {
-      const failure = failed.get(sessionId);
-      if (failure) return Promise.reject(failure);
-      let session = live.get(sessionId);
-      if (!session) {
-        const forget = (error: Error) => {
-          if (live.get(sessionId) === session) live.delete(sessionId);
-          failed.set(sessionId, error);
-        };
-        session = deps.sessions.findById(sessionId).then(async (row) => {
-          if (!row) throw new Error(`session ${sessionId} is not in the store`);
-          if (row.endedAt) throw new SessionEndedError();
-          await deps.admit?.(sessionId, [...live.keys()].filter((id) => id !== sessionId));
-          return boot(row, forget);
-        });
-        const started = session;
-        live.set(sessionId, started);
-        started.then(
-          () => {
-            if (live.get(sessionId) === started) running.add(sessionId);
-          },
-          // A start refused before booting (a cap, an end) is forgotten, so the next visit asks again.
-          () => {
-            if (live.get(sessionId) === started) live.delete(sessionId);
-          },
-        );
-      }
-      return session;
+    ensureStarted(sessionId: string): Promise<LiveSession> {
+      return live.ensure(sessionId);
     },
 
     /** Starts a sandbox whose last boot failed (or never ran) again, with the store's repo; a running or starting one is shared. */
     restart(sessionId: string): Promise<LiveSession> {
-      failed.delete(sessionId);
-      return this.ensureStarted(sessionId);
+      return live.ensure(sessionId, 'retry');
     },
 
     /** What this process knows of the session's sandbox, for the retry and repo-change decisions. */
     sandboxStatus(sessionId: string): LiveSandboxStatus {
-      if (running.has(sessionId)) return 'running';
-      if (live.has(sessionId)) return 'starting';
-      return failed.has(sessionId) ? 'failed' : 'none';
+      const phase = live.phase(sessionId);
+      // Nothing hibernates yet; a hibernated workspace has no sandbox in this process.
+      return phase === 'hibernated' ? 'none' : phase;
     },
 
-    /** The session's file sync, once its sandbox runs. */
     /** Where a running session's workspace is in its repo's history (undefined: resumed, or not running). */
-    workspaceOrigin: (sessionId: string) => (running.has(sessionId) ? snapshotNotices.origin(sessionId) : undefined),
+    workspaceOrigin: (sessionId: string) => (live.phase(sessionId) === 'running' ? snapshotNotices.origin(sessionId) : undefined),
     /** The repo's commits since `fromCommit`, for a running workspace to take in. */
     bundleSince: async (repo: string, fromCommit: string): Promise<RepoBundle> =>
       deps.snapshots.bundleSince ? deps.snapshots.bundleSince(repo, fromCommit) : { kind: 'refused', reason: `the ${deps.provider.name} sandboxes clone the repo themselves; start a new session` },
     /** Tells the session (meta and transcript) that its workspace is at `commit` now. */
     workspaceUpdated: (sessionId: string, commit: string, byName: string, text: string) => snapshotNotices.updated(sessionId, commit, byName, text),
 
-    async files(sessionId: string, repo: string): Promise<WorkspaceSync> {
-      return (await this.ensureStarted(sessionId, repo)).files;
+    /** The session's file sync, once its sandbox runs. */
+    async files(sessionId: string): Promise<WorkspaceSync> {
+      return (await this.ensureStarted(sessionId)).files;
     },
 
     /** A shell, or a service's read-only log. */
     async terminal(sessionId: string, terminalId: string): Promise<SharedTerminal | ServiceLog | undefined> {
-      const session = await live.get(sessionId);
+      const session = await live.current(sessionId);
       return session?.terminals.get(terminalId) ?? session?.services.services?.supervisor.logByTerminalId(terminalId);
     },
 
     /** Starts a declared service of the session's running sandbox again. */
     async restartService(sessionId: string, name: string): Promise<ServiceRestartOutcome> {
-      const session = await live.get(sessionId)?.catch(() => undefined);
+      const session = await live.current(sessionId)?.catch(() => undefined);
       if (!session) return 'no-sandbox';
       return session.services.services?.supervisor.restart(name) ? 'restarted' : 'unknown-service';
     },
 
-    async addTerminal(sessionId: string, repo: string): Promise<string> {
-      const session = await this.ensureStarted(sessionId, repo);
+    async addTerminal(sessionId: string): Promise<string> {
+      const session = await this.ensureStarted(sessionId);
       if (session.terminals.size >= MAX_TERMINALS_PER_SESSION) {
         throw new Error(`A session has at most ${MAX_TERMINALS_PER_SESSION} terminals; close one first`);
       }
@@ -278,7 +259,7 @@ export function createSessionRuntime(deps: {
      * (when the provider can), and the sandbox closes. Returns the snapshot, if one was made.
      */
     async end(sessionId: string): Promise<SnapshotRef | undefined> {
-      const session = await live.get(sessionId)?.catch(() => undefined);
+      const session = await live.current(sessionId)?.catch(() => undefined);
       if (!session) return undefined;
       const files = await session.files.catch(() => null);
       await files?.flushAll();
@@ -292,10 +273,7 @@ export function createSessionRuntime(deps: {
     },
 
     async stop(sessionId: string): Promise<void> {
-      const session = await live.get(sessionId)?.catch(() => undefined);
-      live.delete(sessionId);
-      running.delete(sessionId);
-      failed.delete(sessionId);
+      const session = await live.stop(sessionId);
       snapshotNotices.forget(sessionId);
       if (!session) return;
       session.services.detach();
@@ -312,10 +290,9 @@ export function createSessionRuntime(deps: {
 
     /** Server shutdown: closes every sandbox (they cannot outlive their server). */
     async close(): Promise<void> {
-      const sessions = await Promise.allSettled(live.values());
+      deps.onClose?.before?.();
+      const sessions = await Promise.allSettled(live.starts());
       live.clear();
-      running.clear();
-      failed.clear();
       snapshotNotices.clear();
       for (const result of sessions) {
         if (result.status !== 'fulfilled') continue;
@@ -324,6 +301,7 @@ export function createSessionRuntime(deps: {
         await result.value.sandbox.close().catch((error: unknown) => deps.logger.error('sandbox close failed', error));
       }
       await deps.pool.close();
+      await deps.onClose?.after?.();
     },
   };
 }

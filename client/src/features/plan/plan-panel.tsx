@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import type * as Y from 'yjs';
 import { addPlanStep, readPlan, removePlanStep, updatePlanStep } from '@tandem/shared/doc/accessors.js';
-import { personOrigin } from '@tandem/shared/doc/origins.js';
+import { personOrigin, type DocOrigin } from '@tandem/shared/doc/origins.js';
 import type { PlanStep, PlanStepStatus } from '@tandem/shared/doc/schema.js';
 import { MAX_PLAN_STEP_TITLE_CHARS } from '@tandem/shared/limits.js';
 import { useDocValue } from '../../lib/session-sync.js';
@@ -50,7 +50,7 @@ export function PlanPanelBody({ doc, canEdit, person }: { doc: Y.Doc; canEdit: b
       {steps.length === 0 && <p className="muted empty-line">No steps yet. {canEdit ? 'Add the first one below.' : 'The plan appears here as it is written.'}</p>}
       <ol className="plan-steps" data-testid="plan-steps">
         {steps.map((step, index) => (
-          <PlanStepRow key={step.id} doc={doc} step={step} index={index} canEdit={canEdit} />
+          <PlanStepRow key={step.id} doc={doc} step={step} index={index} canEdit={canEdit} origin={origin} />
         ))}
       </ol>
       {canEdit && (
@@ -71,7 +71,7 @@ export function PlanPanelBody({ doc, canEdit, person }: { doc: Y.Doc; canEdit: b
   );
 }
 
-function PlanStepRow({ doc, step, index, canEdit }: { doc: Y.Doc; step: PlanStep; index: number; canEdit: boolean }) {
+function PlanStepRow({ doc, step, index, canEdit, origin }: { doc: Y.Doc; step: PlanStep; index: number; canEdit: boolean; origin: DocOrigin }) {
   return (
     <li className={`plan-step status-${step.status}`} data-testid="plan-step">
       <button

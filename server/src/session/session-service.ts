@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { appendTranscriptEntry, appendUserMessage, clearMetaFields, readMeta, writeMeta } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin, personOrigin } from '@tandem/shared/doc/origins.js';
 import { sessionStatusSchema } from '@tandem/shared/doc/schema.js';
 import { CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS } from '@tandem/shared/limits.js';
 import { ErrorCode } from '@tandem/shared/protocol/errors.js';
@@ -116,9 +116,9 @@ export function createSessionService(deps: SessionServiceDeps) {
       const patch = decideMetaMirror(row, readMeta(doc), continuation);
       if (Object.keys(patch).length === 0) return;
       doc.transact(() => {
-        writeMeta(doc, patch, DocOrigin.User);
-        clearMetaFields(doc, metaKeysToClear(patch), DocOrigin.User);
-      }, DocOrigin.User);
+        writeMeta(doc, patch, Origin.server);
+        clearMetaFields(doc, metaKeysToClear(patch), Origin.server);
+      }, Origin.server);
     });
   }
 
@@ -153,7 +153,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (!row) throw new Error(`session ${id} vanished after insert`);
       if (resumedFrom) await resumeCarry.carry(resumedFrom.session, id, identity);
       await deps.docHost.change(id, (doc) =>
-        writeMeta(doc, { ...decideMetaMirror(row, readMeta(doc)), status: 'idle', timings: { requestedAt: nowMs() } }, DocOrigin.User),
+        writeMeta(doc, { ...decideMetaMirror(row, readMeta(doc)), status: 'idle', timings: { requestedAt: nowMs() } }, Origin.server),
       );
       // The ended session's open tabs learn where it continues.
       if (resumedFrom) await mirrorToDoc(resumedFrom.session.id);
@@ -190,7 +190,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         appendUserMessage(
           doc,
           { id: entryId, authorId: identity.id, authorName: identity.name, text, delivery: 'chat', createdAt: nowMs() },
-          DocOrigin.User,
+          personOrigin(identity),
         ),
       );
       return entryId;
@@ -208,7 +208,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     /** A line in the transcript saying what a person did to the session (written by the server, so its name is the signed one). */
     async notePersonAction(sessionId: string, text: string): Promise<void> {
       await deps.docHost.change(sessionId, (doc) =>
-        appendTranscriptEntry(doc, { kind: 'system-notice', id: newId('n', 9), level: 'info', text, createdAt: nowMs() }, DocOrigin.User),
+        appendTranscriptEntry(doc, { kind: 'system-notice', id: newId('n', 9), level: 'info', text, createdAt: nowMs() }, Origin.server),
       );
     },
 

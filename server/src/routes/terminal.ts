@@ -8,7 +8,7 @@ import type { AppEnv } from '../http/identity-middleware.js';
 import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
 import type { ServiceLog } from '../services/service-log.js';
-import type { SharedTerminal, TerminalViewer } from '../terminal/shared-terminal.js';
+import type { SharedTerminal, TerminalViewer } from '../workspace/terminals/shared-terminal.js';
 
 /**
  * GET /terminal/:sessionId/:terminalId — one shared PTY: output as binary frames to everyone,

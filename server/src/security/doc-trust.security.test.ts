@@ -16,7 +16,7 @@ import { CloseCode } from '@tandem/shared/protocol/errors.js';
 import type { EndSessionResponse, SessionResponse } from '@tandem/shared/protocol/http.js';
 import { terminalPath, type TerminalClientMessage, type TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
 import { createSessionsRepository } from '../db/repositories/sessions.js';
-import { DEFAULT_TERMINAL_SIZE } from '../terminal/size-policy.js';
+import { DEFAULT_TERMINAL_SIZE } from '../workspace/terminals/size-policy.js';
 import {
   addLiveFileKey,
   claimEndSnapshot,

@@ -8,7 +8,7 @@ import type { RepoBundle } from '../sandbox/local/repo-bundle.js';
 import type { SnapshotSource } from '../sandbox/snapshot-manager.js';
 import { describeBuildFailure, isBuildFailure } from '../sandbox/snapshot-build-error.js';
 import type { WarmPool } from '../sandbox/warm-pool.js';
-import { SharedTerminal } from '../terminal/shared-terminal.js';
+import { SharedTerminal } from './terminals/shared-terminal.js';
 import type { DocHost } from '../sync/doc-host.js';
 import { WorkspaceSync } from './files/workspace-sync.js';
 import type { ServiceRegistry } from '../services/sandbox-services.js';

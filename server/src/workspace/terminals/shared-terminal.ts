@@ -1,5 +1,5 @@
 import type { TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
-import type { Sandbox, SandboxPty } from '../sandbox/provider.js';
+import type { Sandbox, SandboxPty } from '../../sandbox/provider.js';
 import { Scrollback } from './scrollback.js';
 import { DEFAULT_TERMINAL_SIZE, decideTerminalSize, type TerminalSize } from './size-policy.js';
 

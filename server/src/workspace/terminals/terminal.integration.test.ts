@@ -3,9 +3,9 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readMeta } from '@tandem/shared/doc/accessors.js';
 import { MAX_TERMINAL_COLS, MIN_TERMINAL_ROWS, terminalPath, type TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
-import type { RunningServer } from '../server.js';
-import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';
-import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
+import type { RunningServer } from '../../server.js';
+import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForSync, type TestPeer } from '../../../test-support/test-server.js';
+import { EXAMPLE_REPO } from '../../../test-support/local-sandbox.js';
 
 let dataDir: string;
 let server: RunningServer;

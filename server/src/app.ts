@@ -6,7 +6,8 @@ import type { ServerAccess } from './auth/server-access.js';
 import type { UsersRepository } from './db/repositories/users.js';
 import type { ToolOutputsRepository } from './db/repositories/tool-outputs.js';
 import { clientAssetRoutes } from './http/client-assets.js';
-import { errorResponse, HttpError } from './http/http-error.js';
+import { errorResponse } from './http/http-error.js';
+import { createErrorHandler } from './http/error-handler.js';
 import { identityMiddleware, type AppEnv } from './http/identity-middleware.js';
 import { identityRoutes } from './routes/identity.js';
 import { authRoutes } from './routes/auth.js';
@@ -15,7 +16,7 @@ import { joinRoutes } from './routes/join.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { syncRoutes } from './routes/sync.js';
-import { SessionEndedError, type SessionRuntime } from './workspace/session-runtime.js';
+import type { SessionRuntime } from './workspace/session-runtime.js';
 import type { AgentService } from './agent/agent-service.js';
 import { createBlueprintService } from './blueprint/blueprint-service.js';
 import { createCommitStore } from './blueprint/ship/commit-store.js';
@@ -25,7 +26,6 @@ import type { Shipping } from './blueprint/ship/shipping.js';
 import type { BlueprintRunsRepository } from './db/repositories/blueprint-runs.js';
 import { runRoutes } from './routes/runs.js';
 import type { HealthResponse, ServerInfoResponse } from '@tandem/shared/protocol/http.js';
-import { SandboxUnavailableError } from './session/unavailable-runtime.js';
 import type { SessionService } from './session/session-service.js';
 import { terminalRoutes } from './routes/terminal.js';
 import { serviceRoutes } from './routes/services.js';
@@ -138,13 +138,7 @@ export function createApp(deps: AppDeps) {
     .route('/terminal', terminalRoutes({ service: deps.sessions, runtime: deps.runtime }))
     .route('/', clientAssetRoutes(deps.clientDir));
 
-  app.onError((error, c) => {
-    if (error instanceof HttpError) return errorResponse(c, error.status, error.code, error.message);
-    if (error instanceof SessionEndedError) return errorResponse(c, 409, ErrorCode.BadRequest, error.message);
-    if (error instanceof SandboxUnavailableError) return errorResponse(c, 503, ErrorCode.SandboxUnavailable, error.message);
-    deps.logger.error(`unhandled error on ${c.req.method} ${c.req.path}`, error);
-    return errorResponse(c, 500, ErrorCode.Internal, 'Something went wrong on the server; try again, and check the server log');
-  });
+  app.onError(createErrorHandler(deps.logger));
   // The server goes on with stored runs once it listens, and leaves them to the store when it stops.
   return Object.assign(app, { blueprintRuns: runs });
 }

@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { INVITE_CODE_TTL_MS } from '@tandem/shared/limits.js';
 import { invitePath, type NewInviteResponse, type RotateKeyResponse } from '@tandem/shared/protocol/http.js';
-import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import { hashSecret, newBearerSecret, secretsEqual } from '../auth/secret-hash.js';
 import { KeyRotationUnavailableError, type SigningKeyring } from '../auth/signing-keys.js';
 import type { InvitesRepository } from '../db/repositories/invites.js';
 import type { RotateSecretsKeyResponse } from '@tandem/shared/protocol/secrets.js';
 import type { SecretsStore } from '../secrets/secrets-store.js';
-import { HttpError, notFound } from '../http/http-error.js';
+import { ConflictError, DeniedError, NotFoundError } from '../domain/errors.js';
 import type { AppEnv } from '../http/identity-middleware.js';
 
 /**
@@ -20,11 +19,11 @@ export function adminRoutes(deps: { adminToken: string | undefined; invites: Inv
   const nowMs = deps.nowMs ?? Date.now;
   return new Hono<AppEnv>()
     .use('*', async (c, next) => {
-      if (!deps.adminToken) throw notFound('Admin API on this server (set TANDEM_ADMIN_TOKEN to enable it)');
+      if (!deps.adminToken) throw NotFoundError.of('Admin API on this server (set TANDEM_ADMIN_TOKEN to enable it)');
       const header = c.req.header('authorization');
       const given = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
       if (!secretsEqual(given, deps.adminToken)) {
-        throw new HttpError(403, ErrorCode.Forbidden, 'Admin calls need Authorization: Bearer <TANDEM_ADMIN_TOKEN>');
+        throw new DeniedError('Admin calls need Authorization: Bearer <TANDEM_ADMIN_TOKEN>');
       }
       await next();
     })
@@ -36,7 +35,7 @@ export function adminRoutes(deps: { adminToken: string | undefined; invites: Inv
       return c.json(body, 201);
     })
     .post('/rotate-secrets-key', async (c) => {
-      if (!deps.secrets) throw notFound('Environment secrets on this server');
+      if (!deps.secrets) throw NotFoundError.of('Environment secrets on this server');
       const report = await deps.secrets.rotate();
       const body: RotateSecretsKeyResponse = {
         ...report,
@@ -50,7 +49,7 @@ export function adminRoutes(deps: { adminToken: string | undefined; invites: Inv
       try {
         await deps.keyring.rotate();
       } catch (error) {
-        if (error instanceof KeyRotationUnavailableError) throw new HttpError(409, ErrorCode.BadRequest, error.message);
+        if (error instanceof KeyRotationUnavailableError) throw new ConflictError(error.message);
         throw error;
       }
       const body: RotateKeyResponse = {

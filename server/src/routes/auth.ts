@@ -17,7 +17,8 @@ import { newUserId, type IdentityTokens } from '../auth/identity-token.js';
 import { hashSecret, secretsEqual } from '../auth/secret-hash.js';
 import type { InvitesRepository } from '../db/repositories/invites.js';
 import type { UsersRepository } from '../db/repositories/users.js';
-import { HttpError, notFound } from '../http/http-error.js';
+import { NotFoundError } from '../domain/errors.js';
+import { HttpError } from '../http/http-error.js';
 import type { AppEnv } from '../http/identity-middleware.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { ServerRateLimits } from '../http/rate-limit.js';
@@ -71,7 +72,7 @@ export function authRoutes(deps: AuthRouteDeps) {
       return c.json(body);
     })
     .post('/invite', deps.rateLimits.guard('identity'), async (c) => {
-      if (!invitesEnabled) throw notFound('Invite codes on this server (its admin has not set TANDEM_ADMIN_TOKEN)');
+      if (!invitesEnabled) throw NotFoundError.of('Invite codes on this server (its admin has not set TANDEM_ADMIN_TOKEN)');
       const { code, name } = await parseJsonBody(c, redeemInviteBodySchema);
       const id = newUserId();
       const redemption = await deps.invites.redeem(hashSecret(code), id, nowMs());
@@ -79,7 +80,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         case 'redeemed':
           break;
         case 'unknown':
-          throw new HttpError(404, ErrorCode.NotFound, 'This invite code is not valid. Check it, or ask the admin for a new one.');
+          throw new NotFoundError('This invite code is not valid. Check it, or ask the admin for a new one.');
         case 'used':
           throw new HttpError(410, ErrorCode.Forbidden, 'This invite code was already used. Ask the admin for a new one.');
         case 'expired':
@@ -92,7 +93,7 @@ export function authRoutes(deps: AuthRouteDeps) {
       return c.json(body, 201);
     })
     .get('/github', (c) => {
-      if (!deps.github) throw notFound('GitHub sign-in on this server');
+      if (!deps.github) throw NotFoundError.of('GitHub sign-in on this server');
       const state = generateState();
       setCookie(c, STATE_COOKIE, state, cookieOptions(c));
       setCookie(c, RETURN_COOKIE, safeReturnPath(c.req.query('returnTo')), cookieOptions(c));
@@ -100,7 +101,7 @@ export function authRoutes(deps: AuthRouteDeps) {
     })
     .get('/github/callback', deps.rateLimits.guard('identity'), async (c) => {
       const github = deps.github;
-      if (!github) throw notFound('GitHub sign-in on this server');
+      if (!github) throw NotFoundError.of('GitHub sign-in on this server');
       const expectedState = getCookie(c, STATE_COOKIE);
       const returnTo = safeReturnPath(getCookie(c, RETURN_COOKIE));
       deleteCookie(c, STATE_COOKIE, { path: '/api/auth/github' });

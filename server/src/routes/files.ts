@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import { filePathBodySchema, renameFileBodySchema, type ChangesResponse } from '@tandem/shared/protocol/http.js';
 import { canEditSession } from '@tandem/shared/roles.js';
-import { forbidden, HttpError } from '../http/http-error.js';
+import { DeniedError, UnavailableError } from '../domain/errors.js';
+import { HttpError } from '../http/http-error.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import { createSessionRoles } from '../http/session-role.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
@@ -13,11 +15,15 @@ const STATUS_BY_REASON = { 'invalid-path': 400, 'not-found': 404, binary: 415, '
 
 /** /api/sessions/:id/files…: open a file into the live working set, list changes, delete and rename. */
 export function fileRoutes(service: SessionService, runtime: SessionRuntime | null) {
+  const requireSessionRole = createSessionRoles(service);
+  const liveFilesOf = (session: { id: string; repo: string }) => {
+    if (!runtime) throw new UnavailableError('This server runs without sandboxes');
+    return runtime.files(session.id);
+  };
   async function filesOf(sessionId: string, identity: ReturnType<typeof requireIdentity>, needsEditor: boolean) {
     const access = await service.requireAccess(sessionId, identity);
-    if (needsEditor && !canEditSession(access.role)) throw forbidden('Viewers cannot change files');
-    if (!runtime) throw new HttpError(503, ErrorCode.Internal, 'This server runs without sandboxes');
-    return runtime.files(access.session.id);
+    if (needsEditor && !canEditSession(access.role)) throw new DeniedError('Viewers cannot change files');
+    return liveFilesOf(access.session);
   }
   const run = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -47,8 +53,8 @@ export function fileRoutes(service: SessionService, runtime: SessionRuntime | nu
       await run(() => files.rename(from, to));
       return c.json({ path: to });
     })
-    .get('/:sessionId/changes', async (c) => {
-      const files = await filesOf(c.req.param('sessionId'), requireIdentity(c.get('identity')), false);
+    .get('/:sessionId/changes', requireSessionRole('viewer'), async (c) => {
+      const files = await liveFilesOf(c.var.session);
       const body: ChangesResponse = { changes: await files.changes() };
       return c.json(body);
     });

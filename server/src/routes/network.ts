@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { canEditSession, canManageSharing } from '@tandem/shared/roles.js';
-import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import { canManageSharing } from '@tandem/shared/roles.js';
 import { allowHostBodySchema, approveEnvironmentBodySchema, type AllowHostResponse, type NetworkAttemptsResponse } from '@tandem/shared/protocol/network.js';
-import { forbidden, HttpError } from '../http/http-error.js';
-import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import { ConflictError } from '../domain/errors.js';
+import type { AppEnv } from '../http/identity-middleware.js';
+import { createSessionRoles } from '../http/session-role.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { SessionNetwork } from '../network/session-network.js';
 import type { SessionService } from '../session/session-service.js';
@@ -16,44 +16,39 @@ import type { SessionService } from '../session/session-service.js';
  */
 export function networkRoutes(service: SessionService, network: SessionNetwork | null) {
   const requireNetwork = () => {
-    if (!network) throw new HttpError(409, ErrorCode.BadRequest, "This server's sandboxes control their network themselves (e2b); there is no Tandem policy to change");
+    if (!network) throw new ConflictError("This server's sandboxes control their network themselves (e2b); there is no Tandem policy to change");
     return network;
   };
+  const requireSessionRole = createSessionRoles(service);
   return new Hono<AppEnv>()
-    .get('/:sessionId/environment/approval', async (c) => {
-      const access = await service.requireAccess(c.req.param('sessionId'), requireIdentity(c.get('identity')));
-      return c.json(await requireNetwork().approval(access.session.id, canManageSharing(access.role)));
+    .get('/:sessionId/environment/approval', requireSessionRole('viewer'), async (c) => {
+      return c.json(await requireNetwork().approval(c.var.session.id, canManageSharing(c.var.role)));
     })
-    .post('/:sessionId/environment/approval', async (c) => {
-      const identity = requireIdentity(c.get('identity'));
-      const access = await service.requireAccess(c.req.param('sessionId'), identity);
-      if (!canManageSharing(access.role)) throw forbidden("Only the session's owner approves the repo's environment file");
+    .post('/:sessionId/environment/approval', requireSessionRole('owner', "Only the session's owner approves the repo's environment file"), async (c) => {
+      const { identity, session } = c.var;
       const body = await parseJsonBody(c, approveEnvironmentBodySchema);
-      const outcome = await requireNetwork().approve(access.session.id, identity.id, identity.name, body.hash);
+      const outcome = await requireNetwork().approve(session.id, identity.id, identity.name, body.hash);
       switch (outcome) {
         case 'approved':
-          return c.json(await requireNetwork().approval(access.session.id, true));
+          return c.json(await requireNetwork().approval(session.id, true));
         case 'changed':
-          throw new HttpError(409, ErrorCode.BadRequest, 'The environment file changed since you read it; read it again and approve what it says now');
+          throw new ConflictError('The environment file changed since you read it; read it again and approve what it says now');
         case 'no-file':
-          throw new HttpError(409, ErrorCode.BadRequest, 'This session has no environment file to approve (or its sandbox is not running)');
+          throw new ConflictError('This session has no environment file to approve (or its sandbox is not running)');
         default:
           return outcome satisfies never;
       }
     })
-    .post('/:sessionId/network/allow', async (c) => {
-      const identity = requireIdentity(c.get('identity'));
-      const access = await service.requireAccess(c.req.param('sessionId'), identity);
-      if (!canEditSession(access.role)) throw forbidden('Only editors can open a host for this session');
-      if (access.session.endedAt) throw new HttpError(409, ErrorCode.BadRequest, 'This session has ended');
+    .post('/:sessionId/network/allow', requireSessionRole('editor', 'Only editors can open a host for this session'), async (c) => {
+      const { identity, session } = c.var;
+      if (session.endedAt) throw new ConflictError('This session has ended');
       const body = await parseJsonBody(c, allowHostBodySchema);
-      await requireNetwork().allowHost(access.session.id, body.host, { id: identity.id, name: identity.name });
+      await requireNetwork().allowHost(session.id, body.host, { id: identity.id, name: identity.name });
       const response: AllowHostResponse = { host: body.host, openedBy: identity.name };
       return c.json(response, 201);
     })
-    .get('/:sessionId/network/attempts', async (c) => {
-      const access = await service.requireAccess(c.req.param('sessionId'), requireIdentity(c.get('identity')));
-      const { attempts, opened } = await requireNetwork().attempts(access.session.id);
+    .get('/:sessionId/network/attempts', requireSessionRole('viewer'), async (c) => {
+      const { attempts, opened } = await requireNetwork().attempts(c.var.session.id);
       const response: NetworkAttemptsResponse = {
         attempts: attempts.map((row) => ({ phase: row.phase, host: row.host, port: row.port, allowed: row.allowed, reason: row.reason, attempts: row.attempts, bytesOut: row.bytesOut, bytesIn: row.bytesIn, lastAt: row.lastAt.toISOString() })),
         opened: opened.map((row) => ({ host: row.host, openedBy: row.openedBy, openedAt: row.openedAt.toISOString() })),

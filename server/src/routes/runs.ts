@@ -2,18 +2,18 @@ import { Hono } from 'hono';
 import { canEditSession } from '@tandem/shared/roles.js';
 import { editRunNodeBodySchema, runNodeActionSchema, startRunBodySchema, type BlueprintListResponse, type RunResponse } from '@tandem/shared/protocol/runs.js';
 import type { BlueprintService } from '../blueprint/blueprint-service.js';
-import { forbidden, HttpError } from '../http/http-error.js';
+import { DeniedError, NotFoundError } from '../domain/errors.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import { createSessionRoles } from '../http/session-role.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { SessionService } from '../session/session-service.js';
-import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 
 /** /api/sessions/:id/runs and /blueprints: start a blueprint, act on its steps (editors only), stop it. */
 export function runRoutes(service: SessionService, runs: BlueprintService) {
+  const requireSessionRole = createSessionRoles(service);
   return new Hono<AppEnv>()
-    .get('/:sessionId/blueprints', async (c) => {
-      const access = await service.requireAccess(c.req.param('sessionId'), requireIdentity(c.get('identity')));
-      const body: BlueprintListResponse = await runs.list(access.session);
+    .get('/:sessionId/blueprints', requireSessionRole('viewer'), async (c) => {
+      const body: BlueprintListResponse = await runs.list(c.var.session);
       return c.json(body);
     })
     .post('/:sessionId/runs', async (c) => {
@@ -27,26 +27,20 @@ export function runRoutes(service: SessionService, runs: BlueprintService) {
     .post('/:sessionId/runs/current/nodes/:nodeId/:action', async (c) => {
       const identity = requireIdentity(c.get('identity'));
       const action = runNodeActionSchema.safeParse(c.req.param('action'));
-      if (!action.success) throw new HttpError(404, ErrorCode.NotFound, 'A step can be approved, skipped or retried');
+      if (!action.success) throw new NotFoundError('A step can be approved, skipped or retried');
       const access = await service.requireAccess(c.req.param('sessionId'), identity);
-      if (!canEditSession(access.role)) throw forbidden('Viewers cannot approve, skip or retry steps');
+      if (!canEditSession(access.role)) throw new DeniedError('Viewers cannot approve, skip or retry steps');
       const body: RunResponse = { run: await runs.act(access.session.id, identity, action.data, c.req.param('nodeId')) };
       return c.json(body);
     })
     // New parameters for a step that has not run yet (editors only); 409 once it has run.
-    .patch('/:sessionId/runs/current/nodes/:nodeId', async (c) => {
-      const identity = requireIdentity(c.get('identity'));
-      const access = await service.requireAccess(c.req.param('sessionId'), identity);
-      if (!canEditSession(access.role)) throw forbidden('Viewers cannot edit steps');
+    .patch('/:sessionId/runs/current/nodes/:nodeId', requireSessionRole('editor', 'Viewers cannot edit steps'), async (c) => {
       const edit = await parseJsonBody(c, editRunNodeBodySchema);
-      const body: RunResponse = { run: await runs.edit(access.session.id, identity, c.req.param('nodeId'), edit) };
+      const body: RunResponse = { run: await runs.edit(c.var.session.id, c.var.identity, c.req.param('nodeId'), edit) };
       return c.json(body);
     })
-    .post('/:sessionId/runs/current/stop', async (c) => {
-      const identity = requireIdentity(c.get('identity'));
-      const access = await service.requireAccess(c.req.param('sessionId'), identity);
-      if (!canEditSession(access.role)) throw forbidden('Viewers cannot stop a run');
-      const body: RunResponse = { run: await runs.stop(access.session.id, identity) };
+    .post('/:sessionId/runs/current/stop', requireSessionRole('editor', 'Viewers cannot stop a run'), async (c) => {
+      const body: RunResponse = { run: await runs.stop(c.var.session.id, c.var.identity) };
       return c.json(body);
     });
 }

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import { ADMIN_TOKEN_HEADER, putSecretBodySchema, secretNameSchema, type SecretListResponse, type SecretScope } from '@tandem/shared/protocol/secrets.js';
-import { canEditSession, canManageSharing } from '@tandem/shared/roles.js';
+import { canManageSharing } from '@tandem/shared/roles.js';
 import { secretsEqual } from '../auth/secret-hash.js';
-import { forbidden, HttpError } from '../http/http-error.js';
+import { BadInputError, DeniedError, NotFoundError } from '../domain/errors.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import { createSessionRoles } from '../http/session-role.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { SessionSecrets } from '../secrets/session-secrets.js';
 import type { SecretsStore } from '../secrets/secrets-store.js';
@@ -33,19 +33,19 @@ export function secretRoutes(deps: { service: SessionService; store: SecretsStor
   const isAdmin = (given: string | undefined) => Boolean(deps.adminToken && given && secretsEqual(given, deps.adminToken));
   const parseName = (raw: string) => {
     const parsed = secretNameSchema.safeParse(raw);
-    if (!parsed.success) throw new HttpError(400, ErrorCode.BadRequest, parsed.error.issues[0]?.message ?? 'bad secret name');
+    if (!parsed.success) throw new BadInputError(parsed.error.issues[0]?.message ?? 'bad secret name');
     return parsed.data;
   };
   async function requireChange(sessionId: string, identity: ReturnType<typeof requireIdentity>, scope: SecretScope, adminHeader: string | undefined) {
     const access = await deps.service.requireAccess(sessionId, identity);
     const decision = decideSecretChange(scope, { isOwner: canManageSharing(access.role), isAdmin: isAdmin(adminHeader) });
-    if (!decision.allowed) throw forbidden(decision.reason);
+    if (!decision.allowed) throw new DeniedError(decision.reason);
     return access.session;
   }
+  const requireSessionRole = createSessionRoles(deps.service);
   return new Hono<AppEnv>()
-    .get('/:sessionId/secrets', async (c) => {
-      const access = await deps.service.requireAccess(c.req.param('sessionId'), requireIdentity(c.get('identity')));
-      if (!canEditSession(access.role)) throw forbidden("Viewers cannot see a session's secrets");
+    .get('/:sessionId/secrets', requireSessionRole('editor', "Viewers cannot see a session's secrets"), async (c) => {
+      const access = c.var;
       const secrets = await deps.store.list(access.session.repo);
       const asked = deps.live.askedFor(access.session.id).filter((name) => !secrets.some((secret) => secret.name === name));
       const phases = deps.live.declaredFor(access.session.id);
@@ -66,7 +66,7 @@ export function secretRoutes(deps: { service: SessionService; store: SecretsStor
       const name = parseName(c.req.param('name'));
       const scope = c.req.query('scope') === 'server' ? 'server' : 'repo';
       const session = await requireChange(c.req.param('sessionId'), identity, scope, c.req.header(ADMIN_TOKEN_HEADER));
-      if (!(await deps.store.remove(scope, session.repo, name))) throw new HttpError(404, ErrorCode.NotFound, `No ${scope} secret ${name}`);
+      if (!(await deps.store.remove(scope, session.repo, name))) throw new NotFoundError(`No ${scope} secret ${name}`);
       await deps.live.changed(scope, session.repo);
       return c.body(null, 204);
     });

@@ -16,14 +16,13 @@ import {
   type NewShareLinkResponse,
 } from '@tandem/shared/protocol/http.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import { createSessionRoles } from '../http/session-role.js';
 import { parseJsonBody } from '../http/json-body.js';
 import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { AgentService } from '../agent/agent-service.js';
 import type { ToolOutputsRepository } from '../db/repositories/tool-outputs.js';
 import type { SessionService } from '../session/session-service.js';
-import { canEditSession } from '@tandem/shared/roles.js';
-import { forbidden, HttpError } from '../http/http-error.js';
-import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors.js';
 import { createSandboxRestarts, requireUsableRepo } from '../session/sandbox-restarts.js';
 
 /** /api/sessions: list, create, read, chat, and the owner's share links. */
@@ -34,6 +33,7 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
     void agents.reconcile(session.id).catch(() => {});
   };
   const restarts = createSandboxRestarts({ service, runtime });
+  const requireSessionRole = createSessionRoles(service);
   return new Hono<AppEnv>()
     .get('/', async (c) => {
       const body: SessionListResponse = { sessions: await service.list(requireIdentity(c.get('identity'))) };
@@ -48,8 +48,8 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
       warmUp(body.session);
       return c.json(body, 201);
     })
-    .get('/:sessionId', async (c) => {
-      const body: SessionResponse = { session: await service.get(c.req.param('sessionId'), requireIdentity(c.get('identity'))) };
+    .get('/:sessionId', requireSessionRole('viewer'), async (c) => {
+      const body: SessionResponse = { session: service.toSummary(c.var.session, c.var.role) };
       // The doc shows what the store says (a doc from before the store held it is set right here).
       await service.mirrorToDoc(body.session.id);
       warmUp(body.session);
@@ -66,15 +66,14 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
       const { status, body } = await restarts.retry(c.req.param('sessionId'), requireIdentity(c.get('identity')));
       return c.json(body, status);
     })
-    .post('/:sessionId/terminals', async (c) => {
-      const session = await service.get(c.req.param('sessionId'), requireIdentity(c.get('identity')));
-      if (!canEditSession(session.role)) throw forbidden('Viewers cannot open terminals');
-      if (!runtime) throw new HttpError(503, ErrorCode.Internal, 'This server runs without sandboxes');
+    .post('/:sessionId/terminals', requireSessionRole('editor', 'Viewers cannot open terminals'), async (c) => {
+      const { session } = c.var;
+      if (!runtime) throw new UnavailableError('This server runs without sandboxes');
       try {
         const body: OpenTerminalResponse = { terminalId: await runtime.addTerminal(session.id) };
         return c.json(body, 201);
       } catch (error) {
-        throw new HttpError(409, ErrorCode.BadRequest, error instanceof Error ? error.message : 'Could not open a terminal');
+        throw new ConflictError(error instanceof Error ? error.message : 'Could not open a terminal');
       }
     })
     .post('/:sessionId/messages', async (c) => {
@@ -97,24 +96,17 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
       const body: EndSessionResponse = { snapshotId: snapshot?.id ?? null };
       return c.json(body);
     })
-    .get('/:sessionId/tool-calls/:toolUseId/output', async (c) => {
-      const access = await service.requireAccess(c.req.param('sessionId'), requireIdentity(c.get('identity')));
-      const output = await toolOutputs.find(access.session.id, c.req.param('toolUseId'));
-      if (output === undefined) throw new HttpError(404, ErrorCode.NotFound, 'No stored output for this tool call (only cut outputs are stored)');
+    .get('/:sessionId/tool-calls/:toolUseId/output', requireSessionRole('viewer'), async (c) => {
+      const output = await toolOutputs.find(c.var.session.id, c.req.param('toolUseId'));
+      if (output === undefined) throw new NotFoundError('No stored output for this tool call (only cut outputs are stored)');
       return c.text(output);
     })
-    .post('/:sessionId/agent/stop', async (c) => {
-      const identity = requireIdentity(c.get('identity'));
-      const access = await service.requireAccess(c.req.param('sessionId'), identity);
-      if (!canEditSession(access.role)) throw forbidden('Viewers cannot stop the agent');
-      const body: StopAgentResponse = { stopped: await agents.stop(access.session.id, identity) };
+    .post('/:sessionId/agent/stop', requireSessionRole('editor', 'Viewers cannot stop the agent'), async (c) => {
+      const body: StopAgentResponse = { stopped: await agents.stop(c.var.session.id, c.var.identity) };
       return c.json(body);
     })
-    .delete('/:sessionId/queue/:messageId', async (c) => {
-      const identity = requireIdentity(c.get('identity'));
-      const access = await service.requireAccess(c.req.param('sessionId'), identity);
-      if (!canEditSession(access.role)) throw forbidden('Viewers cannot change the queue');
-      await agents.cancelQueued(access.session.id, identity, access.role === 'owner', c.req.param('messageId'));
+    .delete('/:sessionId/queue/:messageId', requireSessionRole('editor', 'Viewers cannot change the queue'), async (c) => {
+      await agents.cancelQueued(c.var.session.id, c.var.identity, c.var.role === 'owner', c.req.param('messageId'));
       return c.body(null, 204);
     })
     .get('/:sessionId/links', async (c) => {

@@ -17,9 +17,9 @@ describe('retrying a sandbox start', () => {
     expect(decideSandboxRestart({ action: 'retry', role: 'editor', sandbox: 'starting', ...open })).toEqual({ kind: 'already', sandbox: 'starting' });
   });
 
-  it('a viewer is refused (403); an ended session is a conflict (409), whoever asks', () => {
-    expect(decideSandboxRestart({ action: 'retry', role: 'viewer', sandbox: 'failed', ...open })).toMatchObject({ kind: 'refused', status: 403 });
-    expect(decideSandboxRestart({ action: 'retry', role: 'owner', sandbox: 'none', ...ended })).toMatchObject({ kind: 'refused', status: 409 });
+  it('a viewer is denied; an ended session is a conflict, whoever asks', () => {
+    expect(decideSandboxRestart({ action: 'retry', role: 'viewer', sandbox: 'failed', ...open })).toMatchObject({ kind: 'refused', reason: 'denied' });
+    expect(decideSandboxRestart({ action: 'retry', role: 'owner', sandbox: 'none', ...ended })).toMatchObject({ kind: 'refused', reason: 'conflict' });
   });
 });
 
@@ -27,10 +27,10 @@ describe('changing the repo', () => {
   it('only the owner, only while no sandbox runs or starts', () => {
     expect(decideSandboxRestart({ action: 'change-repo', role: 'owner', sandbox: 'failed', ...open })).toEqual({ kind: 'start' });
     expect(decideSandboxRestart({ action: 'change-repo', role: 'owner', sandbox: 'none', ...open })).toEqual({ kind: 'start' });
-    expect(decideSandboxRestart({ action: 'change-repo', role: 'editor', sandbox: 'failed', ...open })).toMatchObject({ kind: 'refused', status: 403 });
-    expect(decideSandboxRestart({ action: 'change-repo', role: 'viewer', sandbox: 'failed', ...open })).toMatchObject({ kind: 'refused', status: 403 });
-    expect(decideSandboxRestart({ action: 'change-repo', role: 'owner', sandbox: 'running', ...open })).toMatchObject({ kind: 'refused', status: 409 });
-    expect(decideSandboxRestart({ action: 'change-repo', role: 'owner', sandbox: 'starting', ...open })).toMatchObject({ kind: 'refused', status: 409 });
-    expect(decideSandboxRestart({ action: 'change-repo', role: 'owner', sandbox: 'failed', ...ended })).toMatchObject({ kind: 'refused', status: 409 });
+    expect(decideSandboxRestart({ action: 'change-repo', role: 'editor', sandbox: 'failed', ...open })).toMatchObject({ kind: 'refused', reason: 'denied' });
+    expect(decideSandboxRestart({ action: 'change-repo', role: 'viewer', sandbox: 'failed', ...open })).toMatchObject({ kind: 'refused', reason: 'denied' });
+    expect(decideSandboxRestart({ action: 'change-repo', role: 'owner', sandbox: 'running', ...open })).toMatchObject({ kind: 'refused', reason: 'conflict' });
+    expect(decideSandboxRestart({ action: 'change-repo', role: 'owner', sandbox: 'starting', ...open })).toMatchObject({ kind: 'refused', reason: 'conflict' });
+    expect(decideSandboxRestart({ action: 'change-repo', role: 'owner', sandbox: 'failed', ...ended })).toMatchObject({ kind: 'refused', reason: 'conflict' });
   });
 });

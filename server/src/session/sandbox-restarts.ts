@@ -1,18 +1,18 @@
 import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import type { ChangeSessionResponse, SandboxStartResponse } from '@tandem/shared/protocol/http.js';
 import type { Identity } from '../auth/identity-token.js';
-import { HttpError } from '../http/http-error.js';
+import { BadInputError, refusalError, UnavailableError } from '../domain/errors.js';
 import { RepoRefusedError } from '../sandbox/repo-location.js';
 import { decideSandboxRestart, type SandboxRestartAction } from './sandbox-restart.js';
 import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from './session-service.js';
 
-/** A repo the server may not use is a 400 that says what is allowed, before anything is stored. */
+/** A repo the server may not use is bad input that says what is allowed, before anything is stored. */
 export async function requireUsableRepo(runtime: Pick<SessionRuntime, 'checkRepo'> | null, repo: string): Promise<void> {
   try {
     await runtime?.checkRepo(repo);
   } catch (error) {
-    if (error instanceof RepoRefusedError) throw new HttpError(400, ErrorCode.BadRequest, error.message);
+    if (error instanceof RepoRefusedError) throw new BadInputError(error.message);
     throw error;
   }
 }
@@ -26,9 +26,9 @@ export function createSandboxRestarts(deps: { service: SessionService; runtime: 
   async function decide(sessionId: string, identity: Identity, action: SandboxRestartAction) {
     const access = await deps.service.requireAccess(sessionId, identity);
     const { runtime } = deps;
-    if (!runtime) throw new HttpError(503, ErrorCode.SandboxUnavailable, 'This server runs without sandboxes');
+    if (!runtime) throw new UnavailableError('This server runs without sandboxes', ErrorCode.SandboxUnavailable);
     const decision = decideSandboxRestart({ action, role: access.role, endedAt: access.session.endedAt, sandbox: runtime.sandboxStatus(sessionId) });
-    if (decision.kind === 'refused') throw new HttpError(decision.status, decision.status === 403 ? ErrorCode.Forbidden : ErrorCode.BadRequest, decision.message);
+    if (decision.kind === 'refused') throw refusalError(decision.reason, decision.message);
     return { access, runtime, decision };
   }
 

@@ -3,7 +3,6 @@ import { appendTranscriptEntry, appendUserMessage, clearMetaFields, readMeta, wr
 import { Origin, personOrigin } from '@tandem/shared/doc/origins.js';
 import { sessionStatusSchema } from '@tandem/shared/doc/schema.js';
 import { CHAT_RATE_LIMIT_COUNT, CHAT_RATE_LIMIT_WINDOW_MS } from '@tandem/shared/limits.js';
-import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import type { CreateSessionBody, JoinPreview, NewShareLink, SessionSummary, ShareLink } from '@tandem/shared/protocol/http.js';
 import { canEditSession, canManageSharing, type ShareRole } from '@tandem/shared/roles.js';
 import type { Identity } from '../auth/identity-token.js';
@@ -11,7 +10,7 @@ import { hashSecret, newBearerSecret } from '../auth/secret-hash.js';
 import type { SessionRow, SessionsRepository } from '../db/repositories/sessions.js';
 import type { ShareLinkRow, ShareLinksRepository } from '../db/repositories/share-links.js';
 import type { ToolOutputsRepository } from '../db/repositories/tool-outputs.js';
-import { forbidden, HttpError, notFound } from '../http/http-error.js';
+import { ConflictError, DeniedError, NotFoundError, RateLimitedError } from '../domain/errors.js';
 import type { DocHost } from '../sync/doc-host.js';
 import { decideSessionAccess, type SessionAccessDecision } from './decisions.js';
 import { createLinkSockets } from './link-sockets.js';
@@ -78,11 +77,11 @@ export function createSessionService(deps: SessionServiceDeps) {
     const decision = await decideAccess(sessionId, identity.id);
     switch (decision.kind) {
       case 'not-found':
-        throw notFound('Session');
+        throw NotFoundError.of('Session');
       case 'forbidden':
-        throw forbidden('You have no access to this session. Ask its owner for a share link.');
+        throw new DeniedError('You have no access to this session. Ask its owner for a share link.');
       case 'granted':
-        if (!decision.session) throw notFound('Session');
+        if (!decision.session) throw NotFoundError.of('Session');
         return { ...decision, session: decision.session };
       default:
         return decision satisfies never;
@@ -91,7 +90,7 @@ export function createSessionService(deps: SessionServiceDeps) {
 
   async function requireOwner(sessionId: string, identity: Identity, what = 'manages share links'): Promise<GrantedAccess> {
     const access = await requireAccess(sessionId, identity);
-    if (!canManageSharing(access.role)) throw forbidden(`Only the session owner ${what}`);
+    if (!canManageSharing(access.role)) throw new DeniedError(`Only the session owner ${what}`);
     return access;
   }
 
@@ -101,9 +100,9 @@ export function createSessionService(deps: SessionServiceDeps) {
    */
   async function savedWorkspaceOf(sessionId: string, identity: Identity) {
     const access = await requireAccess(sessionId, identity);
-    if (!canEditSession(access.role)) throw forbidden('Only editors of a session can resume it');
+    if (!canEditSession(access.role)) throw new DeniedError('Only editors of a session can resume it');
     const { endedAt, endSnapshotId } = access.session;
-    if (!endedAt || !endSnapshotId) throw new HttpError(409, ErrorCode.BadRequest, 'That session has no saved workspace; its owner must end it first');
+    if (!endedAt || !endSnapshotId) throw new ConflictError('That session has no saved workspace; its owner must end it first');
     return { session: access.session, snapshotId: endSnapshotId };
   }
 
@@ -175,9 +174,9 @@ export function createSessionService(deps: SessionServiceDeps) {
     /** An editor's message (to people or the agent), within the per-person rate limit. */
     async requireMessageRights(sessionId: string, identity: Identity): Promise<GrantedAccess> {
       const access = await requireAccess(sessionId, identity);
-      if (!canEditSession(access.role)) throw forbidden('Viewers cannot post or steer in this session; ask the owner for an editor link');
+      if (!canEditSession(access.role)) throw new DeniedError('Viewers cannot post or steer in this session; ask the owner for an editor link');
       if (!chatLimiter.tryTake(`${sessionId}:${identity.id}`, nowMs())) {
-        throw new HttpError(429, ErrorCode.RateLimited, 'Too many messages; wait a few seconds and send again');
+        throw new RateLimitedError('Too many messages; wait a few seconds and send again');
       }
       return access;
     },
@@ -201,7 +200,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       await deps.sessions.setRepo(sessionId, repo);
       await mirrorToDoc(sessionId);
       const row = await deps.sessions.findById(sessionId);
-      if (!row) throw notFound('Session');
+      if (!row) throw NotFoundError.of('Session');
       return row;
     },
 
@@ -238,7 +237,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     /** What an invite page shows before joining: title, who made the link, its role. Nothing else. */
     async previewLink(token: string): Promise<JoinPreview> {
       const preview = await deps.shareLinks.findPreviewByTokenHash(hashSecret(token));
-      if (!preview) throw notFound('Share link (it may have been revoked)');
+      if (!preview) throw NotFoundError.of('Share link (it may have been revoked)');
       return { sessionTitle: preview.sessionTitle, inviterName: preview.inviterName, role: preview.role };
     },
 
@@ -246,7 +245,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     async revokeLink(sessionId: string, identity: Identity, linkId: string): Promise<ShareLink> {
       await requireOwner(sessionId, identity);
       const row = await deps.shareLinks.revoke(sessionId, linkId, nowMs());
-      if (!row) throw notFound('Share link');
+      if (!row) throw NotFoundError.of('Share link');
       sockets.closeLink(sessionId, linkId);
       return toShareLink(row);
     },
@@ -254,9 +253,9 @@ export function createSessionService(deps: SessionServiceDeps) {
     /** Opens a share link: the person becomes a member with the link's role (the owner stays owner). */
     async join(identity: Identity, token: string): Promise<SessionSummary> {
       const link = await deps.shareLinks.findLiveByTokenHash(hashSecret(token));
-      if (!link) throw notFound('Share link (it may have been revoked)');
+      if (!link) throw NotFoundError.of('Share link (it may have been revoked)');
       const session = await deps.sessions.findById(link.sessionId);
-      if (!session) throw notFound('Session');
+      if (!session) throw NotFoundError.of('Session');
       if (session.ownerId === identity.id) return toSummary(session, 'owner');
       await deps.shareLinks.addMember({ sessionId: session.id, userId: identity.id, linkId: link.id });
       await deps.shareLinks.countJoin(link.id);

@@ -1,14 +1,16 @@
 import { writeMeta } from '@tandem/shared/doc/accessors.js';
 import { DocOrigin } from '@tandem/shared/doc/origins.js';
 import type { SandboxUnavailable } from '@tandem/shared/protocol/http.js';
+import { ErrorCode } from '@tandem/shared/protocol/errors.js';
+import { UnavailableError } from '../domain/errors.js';
 import { resolveRepo, type RepoPolicy } from '../sandbox/repo-location.js';
 import type { DocHost } from '../sync/doc-host.js';
 import type { SessionRuntime } from '../workspace/session-runtime.js';
 
 /** Asked for a sandbox on a server that cannot run any; the message ends with the command that fixes it. */
-export class SandboxUnavailableError extends Error {
+export class SandboxUnavailableError extends UnavailableError {
   constructor(readonly unavailable: SandboxUnavailable) {
-    super(unavailable.command ? `${unavailable.reason} Run this on the server, then restart it: ${unavailable.command}` : unavailable.reason);
+    super(unavailable.command ? `${unavailable.reason} Run this on the server, then restart it: ${unavailable.command}` : unavailable.reason, ErrorCode.SandboxUnavailable);
   }
 }
 

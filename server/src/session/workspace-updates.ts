@@ -1,10 +1,9 @@
-import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import type { UpdateWorkspaceResponse } from '@tandem/shared/protocol/http.js';
 import { canEditSession } from '@tandem/shared/roles.js';
 import type { Identity } from '../auth/identity-token.js';
 import { personEmail } from '../blueprint/commit-step.js';
 import { LAST_COMMIT_REF, recordBase, storedRef, type CommitStore } from '../blueprint/ship/commit-store.js';
-import { HttpError } from '../http/http-error.js';
+import { ConflictError, DeniedError, FailedError } from '../domain/errors.js';
 import { shortCommit } from '../workspace/snapshot-notices.js';
 import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from './session-service.js';
@@ -13,7 +12,7 @@ import { dependencyFilesAmong, namePaths, parseWorkspaceUpdate, WORKSPACE_UPDATE
 /** Why a session cannot take an update now, from what runs in it (null: nothing does). */
 export type BusyCheck = (sessionId: string) => string | null;
 
-const conflict = (message: string) => new HttpError(409, ErrorCode.BadRequest, message);
+const conflict = (message: string) => new ConflictError(message);
 
 /**
  * Executes "Update to <commit>" (workspace-update.ts): who may, when, and what the session is told.
@@ -25,7 +24,7 @@ export function createWorkspaceUpdates(deps: { service: SessionService; runtime:
   return {
     async update(sessionId: string, identity: Identity, commit: string): Promise<UpdateWorkspaceResponse> {
       const access = await deps.service.requireAccess(sessionId, identity);
-      if (!canEditSession(access.role)) throw new HttpError(403, ErrorCode.Forbidden, 'Viewers cannot update the workspace; ask the owner for an editor link');
+      if (!canEditSession(access.role)) throw new DeniedError('Viewers cannot update the workspace; ask the owner for an editor link');
       if (access.session.endedAt) throw conflict('This session has ended; start a new session from the repo');
       const { runtime } = deps;
       if (!runtime || runtime.sandboxStatus(sessionId) !== 'running') throw conflict("This session's sandbox is not running; open the session to start it, then update");
@@ -74,7 +73,7 @@ export function createWorkspaceUpdates(deps: { service: SessionService; runtime:
         case 'missing-target':
           throw conflict(`The repo's commits did not hold ${shortCommit(commit)} (its history was rewritten?); start a new session`);
         case 'failed':
-          throw new HttpError(500, ErrorCode.Internal, `The update failed in the sandbox: ${result.reason}${ran.timedOut ? ' (it ran out of time)' : ''}. Nothing was changed.`);
+          throw new FailedError(`The update failed in the sandbox: ${result.reason}${ran.timedOut ? ' (it ran out of time)' : ''}. Nothing was changed.`);
         default:
           return result satisfies never;
       }

@@ -25,7 +25,7 @@ import { createE2bSandboxProvider, E2B_SNAPSHOT_FORMAT_VERSION } from './sandbox
 import { createSnapshotManager, createTemplateSnapshotSource, type SnapshotManager } from './sandbox/snapshot-manager.js';
 import { RETIRED_SNAPSHOT_GRACE_MS } from './sandbox/snapshot-collection.js';
 import { createWarmPool } from './sandbox/warm-pool.js';
-import { createServiceRegistry } from './services/sandbox-services.js';
+import { createServiceRegistry } from './workspace/services/sandbox-services.js';
 import { createSessionRuntime, type SessionRuntime } from './workspace/session-runtime.js';
 import { createSessionService } from './session/session-service.js';
 import { createSandboxAdmission, DEFAULT_SANDBOX_CAPS, type SandboxAdmit } from './session/sandbox-admission.js';

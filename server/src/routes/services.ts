@@ -4,7 +4,7 @@ import { serviceNameSchema } from '../environment/repo-environment.js';
 import { ConflictError, NotFoundError, refusalError } from '../domain/errors.js';
 import type { AppEnv } from '../http/identity-middleware.js';
 import { createSessionRoles } from '../http/session-role.js';
-import { decideServiceRestart } from '../services/service-restart.js';
+import { decideServiceRestart } from '../workspace/services/service-restart.js';
 import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
 

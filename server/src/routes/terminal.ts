@@ -7,7 +7,7 @@ import { decideSocketAccess, refuseSocket, registerLinkSocket } from '../http/so
 import type { AppEnv } from '../http/identity-middleware.js';
 import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
-import type { ServiceLog } from '../services/service-log.js';
+import type { ServiceLog } from '../workspace/services/service-log.js';
 import type { SharedTerminal, TerminalViewer } from '../workspace/terminals/shared-terminal.js';
 
 /**

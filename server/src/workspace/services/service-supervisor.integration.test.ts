@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceStatus } from '@tandem/shared/doc/schema.js';
-import { createLocalSandboxHarness } from '../../test-support/local-sandbox.js';
-import { waitFor } from '../../test-support/test-server.js';
-import type { Sandbox, SnapshotRef } from '../sandbox/provider.js';
+import { createLocalSandboxHarness } from '../../../test-support/local-sandbox.js';
+import { waitFor } from '../../../test-support/test-server.js';
+import type { Sandbox, SnapshotRef } from '../../sandbox/provider.js';
 import { createServiceRegistry } from './sandbox-services.js';
 import { ServiceSupervisor } from './service-supervisor.js';
 

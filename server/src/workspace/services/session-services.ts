@@ -1,6 +1,6 @@
 import { appendTranscriptEntry, writeMeta } from '@tandem/shared/doc/accessors.js';
 import { DocOrigin } from '@tandem/shared/doc/origins.js';
-import type { DocHost } from '../sync/doc-host.js';
+import type { DocHost } from '../../sync/doc-host.js';
 import type { ServiceRegistry, SandboxServices } from './sandbox-services.js';
 
 /** A session's view of its sandbox's services: their states mirrored into the doc while it runs. */

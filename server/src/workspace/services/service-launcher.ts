@@ -1,5 +1,5 @@
-import { shellQuote } from '../sandbox/shell-quote.js';
-import type { ServiceReady } from '../environment/repo-environment.js';
+import { shellQuote } from '../../sandbox/shell-quote.js';
+import type { ServiceReady } from '../../environment/repo-environment.js';
 
 /** How often the ready check is tried while a service starts. */
 export const SERVICE_READY_PROBE_INTERVAL_MS = 200;

@@ -1,5 +1,5 @@
 import { canEditSession, type SessionRole } from '@tandem/shared/roles.js';
-import type { RefusalReason } from '../domain/errors.js';
+import type { RefusalReason } from '../../domain/errors.js';
 
 /** What the runtime did with a restart it was asked for. */
 export type ServiceRestartOutcome = 'restarted' | 'no-sandbox' | 'unknown-service';

@@ -7,8 +7,8 @@ import { afterAll, expect, it } from 'vitest';
 import { readMeta, readTranscript } from '@tandem/shared/doc/accessors.js';
 import type { ServiceStatus } from '@tandem/shared/doc/schema.js';
 import { serviceLogTerminalId, terminalPath, type TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
-import { serverForFile } from '../../test-support/server-per-file.js';
-import { connectPeer, waitFor, waitForSync } from '../../test-support/test-server.js';
+import { serverForFile } from '../../../test-support/server-per-file.js';
+import { connectPeer, waitFor, waitForSync } from '../../../test-support/test-server.js';
 
 /**
  * Issue 17, a real repo with zero configuration: a repo that keeps only Cursor's

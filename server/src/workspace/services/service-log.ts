@@ -1,6 +1,6 @@
 import type { TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
-import { Scrollback } from '../workspace/terminals/scrollback.js';
-import type { TerminalViewer } from '../workspace/terminals/shared-terminal.js';
+import { Scrollback } from '../terminals/scrollback.js';
+import type { TerminalViewer } from '../terminals/shared-terminal.js';
 
 /** How much of a service's log the server keeps (a ring: the oldest output goes first). */
 export const SERVICE_LOG_CHARS = 128 * 1024;

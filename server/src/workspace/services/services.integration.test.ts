@@ -4,8 +4,8 @@ import { afterAll, expect, it } from 'vitest';
 import { readMeta } from '@tandem/shared/doc/accessors.js';
 import type { ServiceStatus } from '@tandem/shared/doc/schema.js';
 import { serviceLogTerminalId, terminalPath, type TerminalServerMessage } from '@tandem/shared/protocol/terminal.js';
-import { serverForFile } from '../../test-support/server-per-file.js';
-import { connectPeer, waitFor, waitForSync, type TestPeer } from '../../test-support/test-server.js';
+import { serverForFile } from '../../../test-support/server-per-file.js';
+import { connectPeer, waitFor, waitForSync, type TestPeer } from '../../../test-support/test-server.js';
 
 /** initdb and the first start of PostgreSQL take a few seconds, more on a busy machine. */
 const POSTGRES_READY_TIMEOUT_MS = 60_000;

@@ -5,10 +5,10 @@ import {
   parseRepoEnvironment,
   RepoEnvironmentError,
   type SupervisedService,
-} from '../environment/repo-environment.js';
-import { CURSOR_ENVIRONMENT_PATH, parseCursorSessionServices } from '../environment/setup/environment-files.js';
-import { withSecrets, type SandboxSecrets } from '../secrets/secret-sandbox.js';
-import { SandboxError, type CallOptions, type Sandbox, type SandboxProvider, type SandboxSpec } from '../sandbox/provider.js';
+} from '../../environment/repo-environment.js';
+import { CURSOR_ENVIRONMENT_PATH, parseCursorSessionServices } from '../../environment/setup/environment-files.js';
+import { withSecrets, type SandboxSecrets } from '../../secrets/secret-sandbox.js';
+import { SandboxError, type CallOptions, type Sandbox, type SandboxProvider, type SandboxSpec } from '../../sandbox/provider.js';
 import { ServiceSupervisor, type SupervisorOptions } from './service-supervisor.js';
 
 /** A sandbox's services, or why the repo's environment file could not be used. */

@@ -1,8 +1,8 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ServiceStatus } from '@tandem/shared/doc/schema.js';
 import { serviceLogTerminalId } from '@tandem/shared/protocol/terminal.js';
-import type { SupervisedService } from '../environment/repo-environment.js';
-import type { Sandbox, SpawnedProcess } from '../sandbox/provider.js';
+import type { SupervisedService } from '../../environment/repo-environment.js';
+import type { Sandbox, SpawnedProcess } from '../../sandbox/provider.js';
 import { buildOneShotLauncher, buildServiceLauncher, SERVICE_READY_LINE } from './service-launcher.js';
 import { ServiceLog } from './service-log.js';
 import {

@@ -1,41 +1,21 @@
-/* Over 350 lines as it came to this change (which added 4): one run's loop, steering and tool calls share its state; splitting it into decisions, executor and adapters is issue 18's renovation. */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import type * as Y from 'yjs';
-import {
-  addPlanStep,
-  appendAssistantDelta,
-  appendAssistantText,
-  appendLiveToolOutput,
-  appendTranscriptEntry,
-  clearLiveToolOutput,
-  appendUserMessage,
-  finishAssistantText,
-  readMeta,
-  readPlan,
-  readTranscript,
-  removeTranscriptEntry,
-  takeQueuedMessages,
-  updatePlanStep,
-  updateToolCall,
-  writeAgentState,
-  writeMeta,
-} from '@tandem/shared/doc/accessors.js';
-import { Origin } from '@tandem/shared/doc/origins.js';
-import type { AgentState, PlanStep, QueuedMessage, SessionStatus, SystemNoticeEntry, TranscriptEntry } from '@tandem/shared/doc/schema.js';
-import { MAX_TOOL_INPUT_DOC_CHARS, MAX_TOOL_OUTPUT_DOC_CHARS } from '@tandem/shared/limits.js';
+import type { AgentState, SessionStatus } from '@tandem/shared/doc/schema.js';
 import { estimateCostUsd } from '../model/pricing.js';
 import { decideRetry, type RetryPolicy } from '../model/retry-policy.js';
 import { streamTurn, type TurnBlock, type TurnResult } from '../model/stream-turn.js';
-import { createTextBatcher, type TextBatcher } from '../model/text-batcher.js';
+import { createTextBatcher } from '../model/text-batcher.js';
 import type { Sandbox } from '../sandbox/provider.js';
 import { compactConversation, DEFAULT_CONTEXT_BUDGET } from './context-compaction.js';
 import { Conversation, toolResult, type PersonMessage } from './conversation.js';
-import { conversationFromTranscript, cutToolCallIds, describePlan } from './conversation-history.js';
+import { conversationFromTranscript, describePlan, readWholeOutputs } from './conversation-history.js';
 import { findMessageRuleViolation } from './message-rules.js';
+import { Steering } from './steering.js';
 import { buildSystemPrompt } from './system-prompt.js';
-import { capText, type AgentTool, type FileAccess } from './tools/tool.js';
+import type { AgentTool, FileAccess } from './tools/tool.js';
 import { AGENT_TOOLS, runToolCall, toolDefinitions } from './tools/index.js';
+import { TranscriptWriter } from './transcript-writer.js';
 import { decideAfterTurn, decideBudget, finishMessage, requestMaxTokens, sessionStatusFor, type RunBudget } from './agent-decisions.js';
 
 export type { RunBudget } from './agent-decisions.js';
@@ -44,8 +24,7 @@ export { sessionStatusFor } from './agent-decisions.js';
 /** A running tool's output reaches its card at most this often (a few updates a second, as token streams do). */
 export const DEFAULT_LIVE_OUTPUT_FLUSH_INTERVAL_MS = 250;
 
-/** Cut tool outputs of earlier runs whose whole text is read back from the store (the newest; older ones are excerpted anyway). */
-export const MAX_WHOLE_OUTPUTS_READ_FOR_HISTORY = 10;
+export { MAX_WHOLE_OUTPUTS_READ_FOR_HISTORY } from './conversation-history.js';
 
 export interface AgentRunDeps {
   sessionId: string;
@@ -92,8 +71,6 @@ class RunEnded extends Error {
   }
 }
 
-const noticeId = () => `n_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
@@ -106,25 +83,19 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function queuedToPerson(message: QueuedMessage): PersonMessage {
-  return { id: message.id, authorId: message.authorId, authorName: message.authorName, text: message.text, delivery: message.delivery };
-}
-
 /**
- * One agent run: streams turns from the model, runs the tools it asks for in the session's sandbox,
- * and writes everything to the doc as it happens. Steering: `steer` messages (in the doc's queue) are
- * delivered at the next tool boundary, `queue` messages after the turn ends, `interrupt()` cuts the
- * current stream or tool at once, `stop()` ends the run.
+ * One agent run: the model loop. Streams turns from the model and runs the tools it asks for in the
+ * session's sandbox; what people say reaches it through `Steering` (steer at the next tool boundary,
+ * queue after the turn, interrupt now, stop), and everything it shows goes through its
+ * `TranscriptWriter`.
  */
 export class AgentRun {
   private conversation = new Conversation();
   /** Whether this run has told everyone it compacted the conversation (said once per run). */
   private compactionNoticed = false;
   private readonly seen = new Map<string, string>();
-  private readonly runAbort = new AbortController();
-  private turnAbort = new AbortController();
-  private readonly interrupts: PersonMessage[] = [];
-  private stoppedBy: string | null = null;
+  private readonly writer: TranscriptWriter;
+  private readonly steering: Steering;
   /** Set in the same synchronous step that finds the queue empty, so no message slips in after. */
   private finished = false;
   private state: AgentState;
@@ -137,6 +108,8 @@ export class AgentRun {
     private readonly deps: AgentRunDeps,
     first: PersonMessage,
   ) {
+    this.writer = new TranscriptWriter(deps);
+    this.steering = new Steering(this.writer);
     this.state = {
       state: 'running',
       runId: deps.runId,
@@ -173,29 +146,22 @@ export class AgentRun {
 
   /** Cuts the current stream or tool call now; the message is delivered next. */
   interrupt(message: PersonMessage): void {
-    this.interrupts.push(message);
-    this.turnAbort.abort();
+    this.steering.interrupt(message);
   }
 
   stop(byName: string): void {
-    this.stoppedBy ??= byName;
-    this.runAbort.abort();
-    this.turnAbort.abort();
+    this.steering.stop(byName);
     void this.writeState({ state: 'stopping', message: `${byName} asked the agent to stop` });
   }
 
   private async execute(first: PersonMessage): Promise<void> {
     try {
       // The session so far, read in the same step that adds this run's first message.
-      const { earlier, plan } = await this.deps.change((doc) => {
-        const before = { earlier: readTranscript(doc), plan: readPlan(doc) };
-        appendUserMessage(doc, { ...first, createdAt: Date.now() }, Origin.agent);
-        return before;
-      });
+      const { earlier, plan } = await this.writer.open(first);
       await this.writeState({});
-      this.conversation = new Conversation(conversationFromTranscript(earlier, await this.readWholeOutputs(earlier)));
+      this.conversation = new Conversation(conversationFromTranscript(earlier, await readWholeOutputs(earlier, this.deps.readToolOutput, this.deps.logger)));
       const workspace = await this.deps.workspace();
-      const system = await buildSystemPrompt(workspace.sandbox, this.runAbort.signal);
+      const system = await buildSystemPrompt(workspace.sandbox, this.steering.runSignal);
       const planText = describePlan(plan);
       if (planText) this.conversation.addUser([{ type: 'text', text: planText }]);
       this.conversation.addPeople([first]);
@@ -208,28 +174,6 @@ export class AgentRun {
       if (!(error instanceof RunEnded)) this.deps.logger.error(`agent run ${this.deps.runId} failed`, error);
       await this.finish(ended.state, ended.message);
     }
-  }
-
-  /** The store's whole output of the newest earlier tool calls whose transcript copy was cut. */
-  private async readWholeOutputs(earlier: TranscriptEntry[]): Promise<Map<string, string>> {
-    const whole = new Map<string, string>();
-    const read = this.deps.readToolOutput;
-    if (!read) return whole;
-    const ids = cutToolCallIds(earlier).slice(0, MAX_WHOLE_OUTPUTS_READ_FOR_HISTORY);
-    const outputs = await Promise.all(
-      ids.map((id) =>
-        read(id).catch((error: unknown) => {
-          // The transcript's capped copy stands in.
-          this.deps.logger.error('could not read a stored tool output', error);
-          return undefined;
-        }),
-      ),
-    );
-    ids.forEach((id, index) => {
-      const output = outputs[index];
-      if (output !== undefined) whole.set(id, output);
-    });
-    return whole;
   }
 
   /** The conversation as this request sends it: compacted to the context budget, checked against the API's rules. */
@@ -246,7 +190,7 @@ export class AgentRun {
         compaction.summarisedToolTexts > 0 ? `${compaction.summarisedToolTexts} older tool output${compaction.summarisedToolTexts === 1 ? '' : 's'} cut to excerpts` : '',
         compaction.droppedMessages > 0 ? `the ${compaction.droppedMessages} oldest messages left out` : '',
       ].filter(Boolean);
-      await this.notice('info', `The conversation was compacted to fit the agent's context (about ${this.deps.budget.maxContextTokens} tokens): ${parts.join(', ')}.`);
+      await this.writer.notice('info', `The conversation was compacted to fit the agent's context (about ${this.deps.budget.maxContextTokens} tokens): ${parts.join(', ')}.`);
     }
     return compaction.messages;
   }
@@ -255,16 +199,16 @@ export class AgentRun {
     for (;;) {
       this.throwIfStopped();
       this.checkBudget();
-      this.turnAbort = new AbortController();
+      this.steering.startTurn();
       // Interrupts that arrived between turns (nothing to cut) are simply delivered now.
-      this.conversation.addPeople(this.interrupts.splice(0));
+      this.conversation.addPeople(this.steering.takeInterrupts());
       this.state.turns += 1;
       await this.writeState({ state: 'running', message: undefined });
       const turn = await this.requestTurn(system, await this.requestMessages());
       this.conversation.addAssistant(turn.blocks);
       const toolUses = turn.blocks.filter((block): block is Extract<TurnBlock, { type: 'tool_use' }> => block.type === 'tool_use');
-      if (this.runAbort.signal.aborted) {
-        await this.markNotRun(toolUses.map((toolUse) => toolUse.id), `Not run: ${this.stoppedBy ?? 'someone'} stopped the run.`);
+      if (this.steering.runSignal.aborted) {
+        await this.writer.markNotRun(toolUses.map((toolUse) => toolUse.id), `Not run: ${this.steering.stoppedBy ?? 'someone'} stopped the run.`);
         this.throwIfStopped();
       }
 
@@ -276,24 +220,24 @@ export class AgentRun {
       if (after.kind === 'run-tools') {
         const results = [];
         for (const [index, toolUse] of toolUses.entries()) {
-          if (this.turnAbort.signal.aborted) {
+          if (this.steering.turnSignal.aborted) {
             await this.closeInterruptedTurn(toolUses.slice(index).map((rest) => rest.id), results);
             break;
           }
           results.push(await this.runTool(workspace, toolUse));
         }
-        if (this.turnAbort.signal.aborted) {
+        if (this.steering.turnSignal.aborted) {
           if (results.length === toolUses.length) await this.closeInterruptedTurn([], results);
           continue;
         }
         // The tool boundary: steering messages join the tool results in the next user turn.
-        const steers = await this.takeFromQueue((message) => message.delivery === 'steer', false);
+        const steers = await this.steering.takeSteers();
         this.conversation.addUser(results);
         this.conversation.addPeople(steers);
         continue;
       }
       // The turn ended: deliver what people steered or queued meanwhile, or finish.
-      const next = await this.takeFromQueue(undefined, true);
+      const next = await this.steering.takeNext(() => (this.finished = true));
       if (next.length === 0) {
         await this.finish('done', finishMessage(turn.stopReason));
         return;
@@ -302,59 +246,21 @@ export class AgentRun {
     }
   }
 
-  /**
-   * Takes steering messages, plus (at the end of a turn) the first queued one, in queue order and
-   * writes them to the transcript where the agent receives them. With `finishIfEmpty`, an empty queue
-   * ends the run in the same step, so a message sent at that moment starts a new run instead.
-   */
-  private async takeFromQueue(pick: ((message: QueuedMessage) => boolean) | undefined, finishIfEmpty: boolean): Promise<PersonMessage[]> {
-    return this.deps.change((doc) => {
-      let tookQueued = false;
-      const taken = takeQueuedMessages(
-        doc,
-        pick ??
-          ((message) => {
-            if (message.delivery === 'steer') return true;
-            if (tookQueued) return false;
-            tookQueued = true;
-            return true;
-          }),
-        Origin.agent,
-      );
-      for (const message of taken) appendUserMessage(doc, { ...message, createdAt: Date.now() }, Origin.agent);
-      const delivered = taken.map(queuedToPerson);
-      if (finishIfEmpty) {
-        // An interrupt that came after the stream ended has nothing to cut: it is delivered like a follow-up.
-        delivered.push(...this.interrupts.splice(0));
-        if (delivered.length === 0) this.finished = true;
-      }
-      return delivered;
-    });
-  }
-
   /** Answers every dangling tool call with a result that says who interrupted, then delivers the interrupts. */
   private async closeInterruptedTurn(danglingIds: string[], earlierResults: ReturnType<typeof toolResult>[] = []): Promise<void> {
-    const messages = this.interrupts.splice(0);
+    const messages = this.steering.takeInterrupts();
     const names = [...new Set(messages.map((message) => message.authorName))].join(', ') || 'someone';
     const results = [...earlierResults, ...danglingIds.map((id) => toolResult(id, `Interrupted by ${names} before this tool call ran.`, true))];
-    await this.markNotRun(danglingIds, `Not run: interrupted by ${names}.`);
+    await this.writer.markNotRun(danglingIds, `Not run: interrupted by ${names}.`);
     this.conversation.addUser(results);
     this.conversation.addPeople(messages);
-  }
-
-  private async markNotRun(toolUseIds: string[], output: string): Promise<void> {
-    if (toolUseIds.length === 0) return;
-    await this.deps.change((doc) => {
-      for (const id of toolUseIds) updateToolCall(doc, id, { status: 'error', output }, Origin.agent);
-    });
   }
 
   /** One model turn, retried on transient failures within the budget; each retry is shown in the transcript. */
   private async requestTurn(system: string, messages: MessageParam[]): Promise<TurnResult> {
     for (let attempt = 1; ; attempt += 1) {
-      const signal = this.turnAbort.signal;
-      const written = new Set<string>();
-      const batchers = new Map<number, { entryId: string; batcher: TextBatcher }>();
+      const signal = this.steering.turnSignal;
+      const stream = this.writer.turnStream(this.deps.runId, this.state.turns, this.deps.textFlushIntervalMs);
       try {
         const turn = await streamTurn(
           this.deps.client,
@@ -365,30 +271,28 @@ export class AgentRun {
             tools: toolDefinitions(this.tools),
             messages,
           },
-          this.streamHandlers(batchers, written),
+          stream.handlers,
           signal,
           { idleTimeoutMs: this.deps.streamIdleTimeoutMs, redact: this.deps.redact },
         );
-        await this.finishTextEntries(batchers);
+        await stream.finish();
         this.state.inputTokens += turn.inputTokens;
         this.state.outputTokens += turn.outputTokens;
         this.state.costUsd = estimateCostUsd(this.deps.model, this.state.inputTokens, this.state.outputTokens);
         await this.writeState({});
         return turn;
       } catch (error) {
-        await this.finishTextEntries(batchers);
+        await stream.finish();
         if (signal.aborted) {
           // Interrupted or stopped while the request was being set up: nothing usable arrived.
           return { blocks: [], stopReason: null, inputTokens: 0, outputTokens: 0, aborted: true };
         }
         const decision = decideRetry(error, attempt, this.deps.retry);
         // A failed attempt's partial reply is discarded; the retry streams a fresh one.
-        await this.deps.change((doc) => {
-          for (const entryId of written) removeTranscriptEntry(doc, entryId, Origin.agent);
-        });
+        await this.writer.remove(stream.written);
         if (decision.kind === 'give-up') throw new RunEnded('failed', `The run stopped: ${decision.reason}.`);
         const seconds = (decision.delayMs / 1000).toFixed(1);
-        await this.notice('warning', `Model request failed: ${decision.reason}. Retrying in ${seconds} s (retry ${attempt} of ${this.deps.retry.budget}).`);
+        await this.writer.notice('warning', `Model request failed: ${decision.reason}. Retrying in ${seconds} s (retry ${attempt} of ${this.deps.retry.budget}).`);
         await this.writeState({ state: 'retrying', message: `${decision.reason}; retry ${attempt} of ${this.deps.retry.budget}` });
         await sleep(decision.delayMs, signal);
         if (signal.aborted) return { blocks: [], stopReason: null, inputTokens: 0, outputTokens: 0, aborted: true };
@@ -397,65 +301,22 @@ export class AgentRun {
     }
   }
 
-  private streamHandlers(batchers: Map<number, { entryId: string; batcher: TextBatcher }>, written: Set<string>) {
-    const { runId } = this.deps;
-    const turnNumber = this.state.turns;
-    return {
-      onTextStart: (blockIndex: number) => {
-        const entryId = `${runId}_${turnNumber}_${blockIndex}`;
-        written.add(entryId);
-        void this.deps.change((doc) => appendAssistantText(doc, { id: entryId, runId, turn: turnNumber, createdAt: Date.now() }, Origin.agent));
-        const batcher = createTextBatcher(
-          (text) => this.deps.change((doc) => void appendAssistantDelta(doc, entryId, text, Origin.agent)),
-          this.deps.textFlushIntervalMs,
-        );
-        batchers.set(blockIndex, { entryId, batcher });
-      },
-      onTextDelta: (blockIndex: number, text: string) => batchers.get(blockIndex)?.batcher.push(text),
-      onToolUseStart: (_blockIndex: number, toolUse: { id: string; name: string }) => {
-        written.add(toolUse.id);
-        void this.deps.change((doc) =>
-          appendTranscriptEntry(
-            doc,
-            { kind: 'tool-call', id: toolUse.id, runId, turn: turnNumber, name: toolUse.name, input: '', status: 'pending', createdAt: Date.now() },
-            Origin.agent,
-          ),
-        );
-      },
-      onToolUseComplete: (_blockIndex: number, toolUse: { id: string; inputJson: string }) => {
-        const input = capText(toolUse.inputJson, MAX_TOOL_INPUT_DOC_CHARS).text;
-        void this.deps.change((doc) => updateToolCall(doc, toolUse.id, { input }, Origin.agent));
-      },
-    };
-  }
-
-  private async finishTextEntries(batchers: Map<number, { entryId: string; batcher: TextBatcher }>): Promise<void> {
-    for (const { entryId, batcher } of batchers.values()) {
-      await batcher.flush();
-      await this.deps.change((doc) => finishAssistantText(doc, entryId, Origin.agent));
-    }
-    batchers.clear();
-  }
-
   private async runTool(
     { sandbox, files, redact }: { sandbox: Sandbox; files: FileAccess; redact?: (text: string) => string },
     toolUse: Extract<TurnBlock, { type: 'tool_use' }>,
   ) {
     const startedMs = Date.now();
-    await this.deps.change((doc) => updateToolCall(doc, toolUse.id, { status: 'running', startedAt: startedMs }, Origin.agent));
-    const signal = this.turnAbort.signal;
+    await this.writer.toolRunning(toolUse.id, startedMs);
+    const signal = this.steering.turnSignal;
     // A long command's output shows in its card as it arrives, a few updates a second, its tail capped as the final output is.
     let running = true;
-    const live = createTextBatcher(
-      (text) => this.deps.change((doc) => void appendLiveToolOutput(doc, toolUse.id, text, MAX_TOOL_OUTPUT_DOC_CHARS, Origin.agent)),
-      this.deps.liveOutputFlushIntervalMs ?? DEFAULT_LIVE_OUTPUT_FLUSH_INTERVAL_MS,
-    );
+    const live = createTextBatcher((text) => this.writer.liveOutput(toolUse.id, text), this.deps.liveOutputFlushIntervalMs ?? DEFAULT_LIVE_OUTPUT_FLUSH_INTERVAL_MS);
     const onOutput = (text: string) => {
       if (running) live.push(text);
     };
     let result;
     try {
-      result = await runToolCall(toolUse.name, toolUse.input, { sandbox, files, seen: this.seen, signal, updatePlan: (steps) => this.updatePlan(steps), onOutput }, this.tools);
+      result = await runToolCall(toolUse.name, toolUse.input, { sandbox, files, seen: this.seen, signal, updatePlan: (steps) => this.writer.updatePlan(steps), onOutput }, this.tools);
     } catch (error) {
       if (!signal.aborted) throw error;
       result = { output: '', isError: true };
@@ -464,44 +325,10 @@ export class AgentRun {
       await live.flush();
     }
     if (signal.aborted) {
-      const names = [...new Set(this.interrupts.map((message) => message.authorName))].join(', ') || this.stoppedBy || 'someone';
-      result = { output: `Interrupted by ${names} while ${toolUse.name} was running.`, isError: true };
+      result = { output: `Interrupted by ${this.steering.interrupterNames()} while ${toolUse.name} was running.`, isError: true };
     }
-    // Redacted here, before the doc's copy is capped: a cap through the middle of a value would leave a
-    // piece no later gate (the doc's, the store's, the model request's) recognises.
-    if (redact) result = { ...result, output: redact(result.output), fullOutput: result.fullOutput === undefined ? undefined : redact(result.fullOutput) };
-    const shown = capText(result.output, MAX_TOOL_OUTPUT_DOC_CHARS);
-    const whole = result.fullOutput ?? result.output;
-    if (shown.truncated || result.fullOutput) {
-      await this.deps.storeToolOutput?.(toolUse.id, whole).catch((error: unknown) => this.deps.logger.error('could not store a tool output', error));
-    }
-    await this.deps.change((doc) => {
-      updateToolCall(
-        doc,
-        toolUse.id,
-        {
-          status: result.isError ? 'error' : 'done',
-          durationMs: Date.now() - startedMs,
-          output: shown.text,
-          outputTruncated: shown.truncated || result.fullOutput !== undefined,
-          files: result.files,
-        },
-        Origin.agent,
-      );
-      clearLiveToolOutput(doc, toolUse.id, Origin.agent);
-    });
+    result = await this.writer.finishToolCall(toolUse.id, result, startedMs, redact);
     return toolResult(toolUse.id, result.output || '(no output)', result.isError);
-  }
-
-  private updatePlan(steps: Array<{ id?: string; title: string; status: PlanStep['status'] }>): Promise<PlanStep[]> {
-    return this.deps.change((doc) => {
-      for (const step of steps) {
-        const known = step.id !== undefined && readPlan(doc).some((existing) => existing.id === step.id);
-        if (known) updatePlanStep(doc, step.id!, { title: step.title, status: step.status }, Origin.agent);
-        else addPlanStep(doc, { id: `p_${Math.random().toString(36).slice(2, 10)}`, title: step.title, status: step.status }, Origin.agent);
-      }
-      return readPlan(doc);
-    });
   }
 
   private checkBudget(): void {
@@ -510,34 +337,23 @@ export class AgentRun {
   }
 
   private throwIfStopped(): void {
-    if (this.runAbort.signal.aborted) throw new RunEnded('stopped', `${this.stoppedBy ?? 'Someone'} stopped the run.`);
+    if (this.steering.runSignal.aborted) throw new RunEnded('stopped', `${this.steering.stoppedBy ?? 'Someone'} stopped the run.`);
   }
 
   private async finish(state: 'done' | 'failed' | 'stopped', message: string): Promise<void> {
     this.finished = true;
     this.ended = { state, message };
-    await this.notice(state === 'failed' ? 'error' : 'info', message);
+    await this.writer.notice(state === 'failed' ? 'error' : 'info', message);
     await this.writeState({ state, message });
-  }
-
-  private async notice(level: SystemNoticeEntry['level'], text: string): Promise<void> {
-    await this.deps.change((doc) =>
-      appendTranscriptEntry(doc, { kind: 'system-notice', id: noticeId(), level, text, createdAt: Date.now() }, Origin.agent),
-    );
   }
 
   private async writeState(patch: Partial<AgentState>): Promise<void> {
     this.state = { ...this.state, ...patch };
-    // A plain JSON copy: the doc stores no `undefined` fields.
-    const snapshot = JSON.parse(JSON.stringify(this.state)) as AgentState;
-    const status = sessionStatusFor(snapshot.state);
+    const status = sessionStatusFor(this.state.state);
     // Whether to record it is decided from what this run recorded, never from the doc.
     const changed = status !== this.recordedStatus;
     this.recordedStatus = status;
-    await this.deps.change((doc) => {
-      writeAgentState(doc, snapshot, Origin.agent);
-      if (readMeta(doc).status !== status) writeMeta(doc, { status }, Origin.agent);
-    });
+    await this.writer.writeState(this.state, status);
     if (changed) await this.deps.recordStatus?.(status).catch((error: unknown) => this.deps.logger.error('could not record the session status', error));
   }
 }

@@ -95,3 +95,30 @@ export function describePlan(plan: readonly PlanStep[]): string | null {
   const lines = plan.map((step) => `- [${step.status}] ${step.title} (id ${step.id})`);
   return `[The session's shared plan as it stands now; people may have edited it]\n${lines.join('\n')}`;
 }
+
+/** Cut tool outputs of earlier runs whose whole text is read back from the store (the newest; older ones are excerpted anyway). */
+export const MAX_WHOLE_OUTPUTS_READ_FOR_HISTORY = 10;
+
+/** The store's whole output of the newest earlier tool calls whose transcript copy was cut; where one cannot be read, the capped copy stands in. */
+export async function readWholeOutputs(
+  earlier: TranscriptEntry[],
+  read: ((toolUseId: string) => Promise<string | undefined>) | undefined,
+  logger: { error(message: string, error?: unknown): void },
+): Promise<Map<string, string>> {
+  const whole = new Map<string, string>();
+  if (!read) return whole;
+  const ids = cutToolCallIds(earlier).slice(0, MAX_WHOLE_OUTPUTS_READ_FOR_HISTORY);
+  const outputs = await Promise.all(
+    ids.map((id) =>
+      read(id).catch((error: unknown) => {
+        logger.error('could not read a stored tool output', error);
+        return undefined;
+      }),
+    ),
+  );
+  ids.forEach((id, index) => {
+    const output = outputs[index];
+    if (output !== undefined) whole.set(id, output);
+  });
+  return whole;
+}

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { TOKEN_QUERY_PARAM } from '@tandem/shared/protocol/http.js';
 import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import { decideIdentityAccepted, type AccessMode } from '../auth/access-policy.js';
@@ -37,3 +38,9 @@ export function requireIdentity(identity: Identity | undefined): Identity {
   }
   return identity;
 }
+
+/** A route for signed-in people only (401 otherwise, before its body is read); `c.var.identity` is theirs. */
+export const signedIn = createMiddleware<{ Variables: { identity: Identity } }>(async (c, next) => {
+  c.set('identity', requireIdentity(c.get('identity')));
+  await next();
+});

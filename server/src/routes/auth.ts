@@ -20,7 +20,7 @@ import type { UsersRepository } from '../db/repositories/users.js';
 import { NotFoundError } from '../domain/errors.js';
 import { HttpError } from '../http/http-error.js';
 import type { AppEnv } from '../http/identity-middleware.js';
-import { parseJsonBody } from '../http/json-body.js';
+import { jsonBody } from '../http/json-body.js';
 import type { ServerRateLimits } from '../http/rate-limit.js';
 
 const STATE_COOKIE = 'tandem_github_state';
@@ -71,9 +71,16 @@ export function authRoutes(deps: AuthRouteDeps) {
       const body: AuthOptionsResponse = { signInRequired: deps.mode === 'sign-in', github: deps.github !== null, invites: invitesEnabled };
       return c.json(body);
     })
-    .post('/invite', deps.rateLimits.guard('identity'), async (c) => {
-      if (!invitesEnabled) throw NotFoundError.of('Invite codes on this server (its admin has not set TANDEM_ADMIN_TOKEN)');
-      const { code, name } = await parseJsonBody(c, redeemInviteBodySchema);
+    .post(
+      '/invite',
+      deps.rateLimits.guard('identity'),
+      async (_c, next) => {
+        if (!invitesEnabled) throw NotFoundError.of('Invite codes on this server (its admin has not set TANDEM_ADMIN_TOKEN)');
+        await next();
+      },
+      ...jsonBody(redeemInviteBodySchema),
+      async (c) => {
+      const { code, name } = c.req.valid('json');
       const id = newUserId();
       const redemption = await deps.invites.redeem(hashSecret(code), id, nowMs());
       switch (redemption.kind) {

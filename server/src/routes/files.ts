@@ -1,16 +1,16 @@
 import { Hono } from 'hono';
 import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import { filePathBodySchema, renameFileBodySchema, type ChangesResponse } from '@tandem/shared/protocol/http.js';
-import { canEditSession } from '@tandem/shared/roles.js';
-import { DeniedError, UnavailableError } from '../domain/errors.js';
+import { UnavailableError } from '../domain/errors.js';
 import { HttpError } from '../http/http-error.js';
-import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import type { AppEnv } from '../http/identity-middleware.js';
 import { createSessionRoles } from '../http/session-role.js';
-import { parseJsonBody } from '../http/json-body.js';
+import { jsonBody } from '../http/json-body.js';
 import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { SessionService } from '../session/session-service.js';
 import { FileSyncError } from '../workspace/files/workspace-sync.js';
 
+const VIEWERS_CANNOT_CHANGE_FILES = 'Viewers cannot change files';
 const STATUS_BY_REASON = { 'invalid-path': 400, 'not-found': 404, binary: 415, 'too-large': 413 } as const;
 
 /** /api/sessions/:id/files…: open a file into the live working set, list changes, delete and rename. */
@@ -20,11 +20,6 @@ export function fileRoutes(service: SessionService, runtime: SessionRuntime | nu
     if (!runtime) throw new UnavailableError('This server runs without sandboxes');
     return runtime.files(session.id);
   };
-  async function filesOf(sessionId: string, identity: ReturnType<typeof requireIdentity>, needsEditor: boolean) {
-    const access = await service.requireAccess(sessionId, identity);
-    if (needsEditor && !canEditSession(access.role)) throw new DeniedError('Viewers cannot change files');
-    return liveFilesOf(access.session);
-  }
   const run = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -35,21 +30,21 @@ export function fileRoutes(service: SessionService, runtime: SessionRuntime | nu
   };
 
   return new Hono<AppEnv>()
-    .post('/:sessionId/files/open', async (c) => {
-      const { path } = await parseJsonBody(c, filePathBodySchema);
-      const files = await filesOf(c.req.param('sessionId'), requireIdentity(c.get('identity')), false);
+    .post('/:sessionId/files/open', ...jsonBody(filePathBodySchema), requireSessionRole('viewer'), async (c) => {
+      const { path } = c.req.valid('json');
+      const files = await liveFilesOf(c.var.session);
       await run(() => files.open(path));
       return c.json({ path });
     })
-    .post('/:sessionId/files/delete', async (c) => {
-      const { path } = await parseJsonBody(c, filePathBodySchema);
-      const files = await filesOf(c.req.param('sessionId'), requireIdentity(c.get('identity')), true);
+    .post('/:sessionId/files/delete', ...jsonBody(filePathBodySchema), requireSessionRole('editor', VIEWERS_CANNOT_CHANGE_FILES), async (c) => {
+      const { path } = c.req.valid('json');
+      const files = await liveFilesOf(c.var.session);
       await run(() => files.remove(path));
       return c.json({ path });
     })
-    .post('/:sessionId/files/rename', async (c) => {
-      const { from, to } = await parseJsonBody(c, renameFileBodySchema);
-      const files = await filesOf(c.req.param('sessionId'), requireIdentity(c.get('identity')), true);
+    .post('/:sessionId/files/rename', ...jsonBody(renameFileBodySchema), requireSessionRole('editor', VIEWERS_CANNOT_CHANGE_FILES), async (c) => {
+      const { from, to } = c.req.valid('json');
+      const files = await liveFilesOf(c.var.session);
       await run(() => files.rename(from, to));
       return c.json({ path: to });
     })

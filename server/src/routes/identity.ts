@@ -7,7 +7,7 @@ import { newUserId, type IdentityTokens } from '../auth/identity-token.js';
 import type { UsersRepository } from '../db/repositories/users.js';
 import { HttpError } from '../http/http-error.js';
 import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
-import { parseJsonBody } from '../http/json-body.js';
+import { jsonBody } from '../http/json-body.js';
 
 /**
  * GET /api/identity: who the token says you are. POST /api/identity: pick (or change) a display name;
@@ -21,12 +21,18 @@ export function identityRoutes(deps: { tokens: IdentityTokens; users: UsersRepos
       const body: CurrentIdentityResponse = { user: { id, name, color: colorForUserId(id) } };
       return c.json(body);
     })
-    .post('/', async (c) => {
+    .post(
+      '/',
+      async (c, next) => {
+        if (!c.get('identity') && deps.mode === 'sign-in') {
+          throw new HttpError(401, ErrorCode.Unauthenticated, 'This server requires sign-in: sign in with GitHub, or redeem an invite code from its admin');
+        }
+        await next();
+      },
+      ...jsonBody(createIdentityBodySchema),
+      async (c) => {
       const current = c.get('identity');
-      if (!current && deps.mode === 'sign-in') {
-        throw new HttpError(401, ErrorCode.Unauthenticated, 'This server requires sign-in: sign in with GitHub, or redeem an invite code from its admin');
-      }
-      const { name } = await parseJsonBody(c, createIdentityBodySchema);
+      const { name } = c.req.valid('json');
       const id = current?.id ?? newUserId();
       await deps.users.upsert({ id, name });
       const body: IdentityResponse = {

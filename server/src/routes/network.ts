@@ -4,7 +4,7 @@ import { allowHostBodySchema, approveEnvironmentBodySchema, type AllowHostRespon
 import { ConflictError } from '../domain/errors.js';
 import type { AppEnv } from '../http/identity-middleware.js';
 import { createSessionRoles } from '../http/session-role.js';
-import { parseJsonBody } from '../http/json-body.js';
+import { jsonBody } from '../http/json-body.js';
 import type { SessionNetwork } from '../network/session-network.js';
 import type { SessionService } from '../session/session-service.js';
 
@@ -24,9 +24,9 @@ export function networkRoutes(service: SessionService, network: SessionNetwork |
     .get('/:sessionId/environment/approval', requireSessionRole('viewer'), async (c) => {
       return c.json(await requireNetwork().approval(c.var.session.id, canManageSharing(c.var.role)));
     })
-    .post('/:sessionId/environment/approval', requireSessionRole('owner', "Only the session's owner approves the repo's environment file"), async (c) => {
+    .post('/:sessionId/environment/approval', requireSessionRole('owner', "Only the session's owner approves the repo's environment file"), ...jsonBody(approveEnvironmentBodySchema), async (c) => {
       const { identity, session } = c.var;
-      const body = await parseJsonBody(c, approveEnvironmentBodySchema);
+      const body = c.req.valid('json');
       const outcome = await requireNetwork().approve(session.id, identity.id, identity.name, body.hash);
       switch (outcome) {
         case 'approved':
@@ -39,10 +39,17 @@ export function networkRoutes(service: SessionService, network: SessionNetwork |
           return outcome satisfies never;
       }
     })
-    .post('/:sessionId/network/allow', requireSessionRole('editor', 'Only editors can open a host for this session'), async (c) => {
+    .post(
+      '/:sessionId/network/allow',
+      requireSessionRole('editor', 'Only editors can open a host for this session'),
+      async (c, next) => {
+        if (c.var.session.endedAt) throw new ConflictError('This session has ended');
+        await next();
+      },
+      ...jsonBody(allowHostBodySchema),
+      async (c) => {
       const { identity, session } = c.var;
-      if (session.endedAt) throw new ConflictError('This session has ended');
-      const body = await parseJsonBody(c, allowHostBodySchema);
+      const body = c.req.valid('json');
       await requireNetwork().allowHost(session.id, body.host, { id: identity.id, name: identity.name });
       const response: AllowHostResponse = { host: body.host, openedBy: identity.name };
       return c.json(response, 201);

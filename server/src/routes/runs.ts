@@ -3,9 +3,9 @@ import { canEditSession } from '@tandem/shared/roles.js';
 import { editRunNodeBodySchema, runNodeActionSchema, startRunBodySchema, type BlueprintListResponse, type RunResponse } from '@tandem/shared/protocol/runs.js';
 import type { BlueprintService } from '../blueprint/blueprint-service.js';
 import { DeniedError, NotFoundError } from '../domain/errors.js';
-import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import { requireIdentity, signedIn, type AppEnv } from '../http/identity-middleware.js';
 import { createSessionRoles } from '../http/session-role.js';
-import { parseJsonBody } from '../http/json-body.js';
+import { jsonBody } from '../http/json-body.js';
 import type { SessionService } from '../session/session-service.js';
 
 /** /api/sessions/:id/runs and /blueprints: start a blueprint, act on its steps (editors only), stop it. */
@@ -16,9 +16,9 @@ export function runRoutes(service: SessionService, runs: BlueprintService) {
       const body: BlueprintListResponse = await runs.list(c.var.session);
       return c.json(body);
     })
-    .post('/:sessionId/runs', async (c) => {
-      const identity = requireIdentity(c.get('identity'));
-      const { blueprint, goal } = await parseJsonBody(c, startRunBodySchema);
+    .post('/:sessionId/runs', signedIn, ...jsonBody(startRunBodySchema), async (c) => {
+      const { identity } = c.var;
+      const { blueprint, goal } = c.req.valid('json');
       // The same rights (and rate limit) as sending the agent a message.
       const access = await service.requireMessageRights(c.req.param('sessionId'), identity);
       const body: RunResponse = { run: await runs.start(access.session, identity, blueprint, goal, new URL(c.req.url).origin) };
@@ -34,8 +34,8 @@ export function runRoutes(service: SessionService, runs: BlueprintService) {
       return c.json(body);
     })
     // New parameters for a step that has not run yet (editors only); 409 once it has run.
-    .patch('/:sessionId/runs/current/nodes/:nodeId', requireSessionRole('editor', 'Viewers cannot edit steps'), async (c) => {
-      const edit = await parseJsonBody(c, editRunNodeBodySchema);
+    .patch('/:sessionId/runs/current/nodes/:nodeId', requireSessionRole('editor', 'Viewers cannot edit steps'), ...jsonBody(editRunNodeBodySchema), async (c) => {
+      const edit = c.req.valid('json');
       const body: RunResponse = { run: await runs.edit(c.var.session.id, c.var.identity, c.req.param('nodeId'), edit) };
       return c.json(body);
     })

@@ -3,9 +3,9 @@ import { ADMIN_TOKEN_HEADER, putSecretBodySchema, secretNameSchema, type SecretL
 import { canManageSharing } from '@tandem/shared/roles.js';
 import { secretsEqual } from '../auth/secret-hash.js';
 import { BadInputError, DeniedError, NotFoundError } from '../domain/errors.js';
-import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import { requireIdentity, signedIn, type AppEnv } from '../http/identity-middleware.js';
 import { createSessionRoles } from '../http/session-role.js';
-import { parseJsonBody } from '../http/json-body.js';
+import { jsonBody } from '../http/json-body.js';
 import type { SessionSecrets } from '../secrets/session-secrets.js';
 import type { SecretsStore } from '../secrets/secrets-store.js';
 import type { SessionService } from '../session/session-service.js';
@@ -52,10 +52,18 @@ export function secretRoutes(deps: { service: SessionService; store: SecretsStor
       const body: SecretListResponse = { repo: access.session.repo, secrets, canManage: canManageSharing(access.role), asked, phases };
       return c.json(body);
     })
-    .put('/:sessionId/secrets/:name', async (c) => {
-      const identity = requireIdentity(c.get('identity'));
+    .put(
+      '/:sessionId/secrets/:name',
+      signedIn,
+      async (c, next) => {
+        parseName(c.req.param('name'));
+        await next();
+      },
+      ...jsonBody(putSecretBodySchema),
+      async (c) => {
+      const { identity } = c.var;
       const name = parseName(c.req.param('name'));
-      const { value, scope } = await parseJsonBody(c, putSecretBodySchema);
+      const { value, scope } = c.req.valid('json');
       const session = await requireChange(c.req.param('sessionId'), identity, scope, c.req.header(ADMIN_TOKEN_HEADER));
       await deps.store.put({ scope, repo: session.repo, name, value, by: identity.id });
       await deps.live.changed(scope, session.repo);

@@ -15,9 +15,9 @@ import {
   type ShareLinkResponse,
   type NewShareLinkResponse,
 } from '@tandem/shared/protocol/http.js';
-import { requireIdentity, type AppEnv } from '../http/identity-middleware.js';
+import { requireIdentity, signedIn, type AppEnv } from '../http/identity-middleware.js';
 import { createSessionRoles } from '../http/session-role.js';
-import { parseJsonBody } from '../http/json-body.js';
+import { jsonBody } from '../http/json-body.js';
 import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { AgentService } from '../agent/agent-service.js';
 import type { ToolOutputsRepository } from '../db/repositories/tool-outputs.js';
@@ -39,9 +39,9 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
       const body: SessionListResponse = { sessions: await service.list(requireIdentity(c.get('identity'))) };
       return c.json(body);
     })
-    .post('/', async (c) => {
-      const identity = requireIdentity(c.get('identity'));
-      const request = await parseJsonBody(c, createSessionBodySchema);
+    .post('/', signedIn, ...jsonBody(createSessionBodySchema), async (c) => {
+      const { identity } = c.var;
+      const request = c.req.valid('json');
       // A resumed session keeps the repo of the session it resumes; any other repo is checked up front.
       if (!request.resumeFrom) await requireUsableRepo(runtime, request.repo);
       const body: SessionResponse = { session: await service.create(identity, request) };
@@ -56,8 +56,8 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
       return c.json(body);
     })
     // The owner points the session at another repo (while no sandbox runs), which starts it there.
-    .patch('/:sessionId', async (c) => {
-      const { repo } = await parseJsonBody(c, changeSessionBodySchema);
+    .patch('/:sessionId', ...jsonBody(changeSessionBodySchema), async (c) => {
+      const { repo } = c.req.valid('json');
       const body: ChangeSessionResponse = await restarts.changeRepo(c.req.param('sessionId'), requireIdentity(c.get('identity')), repo);
       return c.json(body);
     })
@@ -76,10 +76,10 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
         throw new ConflictError(error instanceof Error ? error.message : 'Could not open a terminal');
       }
     })
-    .post('/:sessionId/messages', async (c) => {
-      const identity = requireIdentity(c.get('identity'));
+    .post('/:sessionId/messages', signedIn, ...jsonBody(postMessageBodySchema), async (c) => {
+      const { identity } = c.var;
       const sessionId = c.req.param('sessionId');
-      const { text, delivery } = await parseJsonBody(c, postMessageBodySchema);
+      const { text, delivery } = c.req.valid('json');
       if (delivery === 'chat') {
         const body: PostMessageResponse = { entryId: await service.postMessage(sessionId, identity, text), outcome: 'posted' };
         return c.json(body, 201);
@@ -115,9 +115,9 @@ export function sessionRoutes(service: SessionService, runtime: SessionRuntime |
       };
       return c.json(body);
     })
-    .post('/:sessionId/links', async (c) => {
-      const identity = requireIdentity(c.get('identity'));
-      const { role } = await parseJsonBody(c, createShareLinkBodySchema);
+    .post('/:sessionId/links', signedIn, ...jsonBody(createShareLinkBodySchema), async (c) => {
+      const { identity } = c.var;
+      const { role } = c.req.valid('json');
       const body: NewShareLinkResponse = { link: await service.createLink(c.req.param('sessionId'), identity, role) };
       return c.json(body, 201);
     })

@@ -59,6 +59,8 @@ export interface AgentRunDeps {
 export interface AgentRunOutcome {
   state: 'done' | 'failed' | 'stopped';
   message: string;
+  /** Who stopped the run, when a person did (not set when its budget stopped it). */
+  stoppedBy?: string;
 }
 
 /** Ends the run with a message for everyone (budget spent, model unreachable, sandbox gone). */
@@ -342,7 +344,8 @@ export class AgentRun {
 
   private async finish(state: 'done' | 'failed' | 'stopped', message: string): Promise<void> {
     this.finished = true;
-    this.ended = { state, message };
+    const stoppedBy = state === 'stopped' ? this.steering.stoppedBy : null;
+    this.ended = stoppedBy ? { state, message, stoppedBy } : { state, message };
     await this.writer.notice(state === 'failed' ? 'error' : 'info', message);
     await this.writeState({ state, message });
   }

@@ -71,6 +71,14 @@ const fill = (template: string, goal: string) => template.replaceAll('{goal}', g
  * action it returns (run a node in the sandbox, wait at a gate, end), and shows everything in the
  * doc's `run` root. Events are handled one at a time, in order.
  */
+/** The queue goes on after a failed step; the step's caller gets its error from the step's own promise. */
+function settled(step: Promise<unknown>): Promise<void> {
+  return step.then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 export class BlueprintRunner {
   readonly id: string;
   private state: EngineState;
@@ -83,6 +91,8 @@ export class BlueprintRunner {
   private readonly abort = new AbortController();
   /** Where the run started and what each check failed on, so checks that run again look at what changed. */
   private readonly checksMemory = new ChecksMemory();
+  /** A failed write of the run's state to the doc and the store is logged; the run goes on (the next publish writes it whole). */
+  private readonly logPublishFailure = (error: unknown): void => this.deps.logger.error(`blueprint run ${this.id}: could not publish its state`, error);
   private commit: RunView['commit'];
   /** Where the session started (the push's prerequisite, the PR's base branch). */
   private base: CommitBase = {};
@@ -136,7 +146,7 @@ export class BlueprintRunner {
       if (decision.notice) await this.notice('warning', decision.notice);
       await this.execute(decision.action);
     });
-    this.queue = next.catch(() => {});
+    this.queue = settled(next);
     return next;
   }
 
@@ -152,7 +162,7 @@ export class BlueprintRunner {
       await this.notice('info', `${person.name} edited “${decision.node.title}”: ${decision.changes.join('; ')}.`);
       return decision;
     });
-    this.queue = next.catch(() => {});
+    this.queue = settled(next);
     return next;
   }
 
@@ -179,7 +189,7 @@ export class BlueprintRunner {
     const outcome = await this.dispatch({ type: action, nodeId, by: person.name });
     if (outcome.kind === 'done') {
       this.actors.set(person.id, person);
-      await this.queue.then(() => this.publish()).catch(() => {});
+      await this.queue.then(() => this.publish()).catch(this.logPublishFailure);
       const title = this.nodeSpec(nodeId)?.title ?? nodeId;
       const verb = { approve: 'approved', skip: 'skipped', retry: 'retried' }[action];
       await this.notice('info', `${person.name} ${verb} “${title}”.`);
@@ -245,7 +255,7 @@ export class BlueprintRunner {
       await this.execute(decision.action);
       return { kind: 'done' as const };
     });
-    this.queue = next.catch(() => {});
+    this.queue = settled(next);
     return next;
   }
 
@@ -282,7 +292,7 @@ export class BlueprintRunner {
     const spec = this.nodeSpec(nodeId)!;
     const startedAt = Date.now();
     this.records.set(nodeId, { startedAt });
-    await this.queue.then(() => this.publish()).catch(() => {});
+    await this.queue.then(() => this.publish()).catch(this.logPublishFailure);
     let event: EngineEvent;
     try {
       event = await this.executeNode(spec, attempt);
@@ -293,7 +303,7 @@ export class BlueprintRunner {
     const record = this.records.get(nodeId)!;
     record.durationMs = Date.now() - startedAt;
     if (this.abort.signal.aborted) {
-      await this.queue.then(() => this.publish()).catch(() => {});
+      await this.queue.then(() => this.publish()).catch(this.logPublishFailure);
       return;
     }
     await this.dispatch(event);
@@ -399,7 +409,7 @@ export class BlueprintRunner {
           onProgress: (text) => {
             if (this.records.get(spec.id)?.excerpt === text) return;
             this.setExcerpt(spec.id, text);
-            void this.queue.then(() => this.publish()).catch(() => {});
+            void this.queue.then(() => this.publish()).catch(this.logPublishFailure);
           },
         });
         if (result.kind === 'failed' && result.failures) this.setExcerpt(spec.id, result.message);
@@ -417,7 +427,7 @@ export class BlueprintRunner {
     this.setExcerpt(nodeId, outcome.message);
     if (outcome.state === 'stopped' && !this.abort.signal.aborted) {
       // Someone pressed stop on the agent: that stops the whole run, as it did before blueprints.
-      void this.stop({ name: outcome.message.replace(/ stopped the run\.$/, '') || 'Someone' });
+      void this.stop({ name: outcome.stoppedBy ?? outcome.message });
     }
     return { type: 'node-finished', nodeId, passed: outcome.state === 'done', message: outcome.state === 'done' ? undefined : outcome.message };
   }

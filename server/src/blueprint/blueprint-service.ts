@@ -4,7 +4,7 @@ import type { BlueprintListResponse, EditRunNodeBody } from '@tandem/shared/prot
 import type { RunView } from '@tandem/shared/doc/run-schema.js';
 import type { AgentService } from '../agent/agent-service.js';
 import type { Identity } from '../auth/identity-token.js';
-import { HttpError, notFound } from '../http/http-error.js';
+import { BadInputError, ConflictError, NotFoundError, UnavailableError } from '../domain/errors.js';
 import type { Sandbox } from '../sandbox/provider.js';
 import type { BlueprintRunsRepository } from '../db/repositories/blueprint-runs.js';
 import { BlueprintRunner } from './blueprint-runner.js';
@@ -84,7 +84,7 @@ export function createBlueprintService(deps: BlueprintServiceDeps) {
 
   async function current(sessionId: string): Promise<BlueprintRunner> {
     const runner = await runnerFor(sessionId);
-    if (!runner) throw notFound('Blueprint run (none has started in this session)');
+    if (!runner) throw NotFoundError.of('Blueprint run (none has started in this session)');
     return runner;
   }
 
@@ -123,7 +123,7 @@ export function createBlueprintService(deps: BlueprintServiceDeps) {
     return runner;
   }
 
-  const conflict = (reason: string) => new HttpError(409, ErrorCode.BadRequest, reason);
+  const conflict = (reason: string) => new ConflictError(reason);
 
   return {
     /** The built-ins and the session's repo blueprints (read from its workspace now), and the repo files that could not be used. */
@@ -135,13 +135,13 @@ export function createBlueprintService(deps: BlueprintServiceDeps) {
     async start(session: { id: string; repo: string }, identity: Identity, blueprintName: string, goal: string, origin: string): Promise<RunView> {
       if ((await runnerFor(session.id))?.isActive) throw conflict('A blueprint run is going in this session; stop it first');
       if (deps.agents.isRunning(session.id)) throw conflict('The agent is running in this session; stop it or wait for it to finish');
-      if (!deps.agents.info().configured) throw new HttpError(503, ErrorCode.AgentUnavailable, 'The agent is off on this server (no ANTHROPIC_API_KEY)');
+      if (!deps.agents.info().configured) throw new UnavailableError('The agent is off on this server (no ANTHROPIC_API_KEY)', ErrorCode.AgentUnavailable);
       // Read now, from the workspace as it is: a repo blueprint may have been added or fixed since the list was shown.
       const catalog = await readCatalog(() => deps.sandboxFor(session.id, session.repo));
       const entry = catalog.entries.find((candidate) => candidate.blueprint.name === blueprintName);
       if (!entry) {
         const broken = catalog.problems.length > 0 ? ` (${catalog.problems.length} repo blueprint file problem${catalog.problems.length === 1 ? '' : 's'}: ${catalog.problems.map((problem) => `${problem.file}:${problem.line}`).join(', ')})` : '';
-        throw new HttpError(400, ErrorCode.BadRequest, `No blueprint named "${blueprintName}"; there are ${catalog.entries.map((known) => known.blueprint.name).join(', ')}${broken}`);
+        throw new BadInputError(`No blueprint named "${blueprintName}"; there are ${catalog.entries.map((known) => known.blueprint.name).join(', ')}${broken}`);
       }
       const runner = createRunner({
         session,
@@ -172,7 +172,8 @@ export function createBlueprintService(deps: BlueprintServiceDeps) {
     async edit(sessionId: string, identity: Identity, nodeId: string, edit: EditRunNodeBody): Promise<RunView> {
       const runner = await current(sessionId);
       const decision = await runner.editNode(nodeId, edit, { id: identity.id, name: identity.name });
-      if (decision.kind === 'refused') throw new HttpError(decision.status, decision.status === 404 ? ErrorCode.NotFound : ErrorCode.BadRequest, decision.reason);
+      // node-edits.ts still answers in statuses (its owner's to change): 404 not found, 409 conflict, 400 bad input.
+      if (decision.kind === 'refused') throw decision.status === 404 ? new NotFoundError(decision.reason) : decision.status === 409 ? new ConflictError(decision.reason) : new BadInputError(decision.reason);
       return runner.view();
     },
 

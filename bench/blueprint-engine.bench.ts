@@ -77,6 +77,7 @@ async function timeRun(sandbox: Sandbox, nodes: number, persist: BlueprintRunner
     runAgent: () => Promise.reject(new Error('no agent node in this blueprint')),
     stopAgent: async () => {},
     change: async (apply) => doc.transact(() => apply(doc)),
+    read: async (read) => read(doc),
     shipPlace: async () => ({ kind: 'unreachable', reason: 'bench' }),
     commitStore: () => Promise.reject(new Error('no commit node in this blueprint')),
     sessionUrl: 'http://localhost/bench',

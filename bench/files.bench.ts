@@ -39,7 +39,7 @@ async function benchOpen(server: Awaited<ReturnType<typeof startTestServer>>, to
   const repo = await makeOpenRepo(reposDir);
   const api = apiClient(server.url);
   const sessionId = await api.createSession(token, 'Open bench', repo.dir);
-  const live = await server.runtime!.ensureStarted(sessionId, repo.dir);
+  const live = await server.runtime!.ensureStarted(sessionId);
   await live.files;
   const second = connectPeer(server.url, sessionId, token);
   try {
@@ -112,7 +112,7 @@ export async function benchFiles(): Promise<void> {
     const api = apiClient(server.url);
     const ada = await api.identity('Bench');
     const sessionId = await api.createSession(ada.token, 'Files bench', EXAMPLE_REPO);
-    const live = await server.runtime!.ensureStarted(sessionId, EXAMPLE_REPO);
+    const live = await server.runtime!.ensureStarted(sessionId);
     await live.files;
     for (let index = 0; index < EDITORS; index += 1) clients.push(connectPeer(server.url, sessionId, ada.token));
     await waitFor(() => clients.every((client) => client.provider.synced), 'clients synced', 10_000);

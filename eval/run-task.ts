@@ -82,7 +82,7 @@ export async function runTask(context: TaskRunContext, task: EvalTask, blueprint
     result.outputTokens = spent.reduce((total, agent) => total + agent.outputTokens, 0);
     result.costUsd = estimateCostUsd(context.modelName, result.inputTokens, result.outputTokens);
 
-    const live = await context.server.runtime!.ensureStarted(sessionId, repoDir);
+    const live = await context.server.runtime!.ensureStarted(sessionId);
     const acceptance = await runAcceptance(live.sandbox, task);
     result.acceptance = acceptance.tests;
     result.success = acceptance.passed && result.error === undefined;

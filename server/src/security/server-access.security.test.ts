@@ -276,6 +276,9 @@ describe('rate limits per identity and per address', () => {
   }, 120_000);
 });
 
+/** Each test starts a server of its own and floods it: on a loaded 2-core machine that is more than the default 20 s. */
+const SERVER_TEST_TIMEOUT_MS = 120_000;
+
 describe('rate limits behind a reverse proxy on this machine without TANDEM_TRUST_PROXY', () => {
   const servers: Array<{ server: RunningServer; dataDir: string }> = [];
   let warnings: MockInstance<typeof console.warn>;
@@ -308,7 +311,7 @@ describe('rate limits behind a reverse proxy on this machine without TANDEM_TRUS
     expect(result.statuses.slice(limit).every((status) => status === 429), `statuses ${result.statuses.join(', ')}`).toBe(true);
     expect(proxyWarnings()).toHaveLength(1);
     expect(proxyWarnings()[0]).toMatch(/reverse proxy here forwards to Tandem, but TANDEM_TRUST_PROXY is not set.*Set TANDEM_TRUST_PROXY=1/);
-  });
+  }, SERVER_TEST_TIMEOUT_MS);
 
   it('bound to loopback: a loopback peer that forwards for others is counted too; the person at the machine itself is not', async () => {
     const url = await serverWith('access-proxy-loopback', (config) => ({ ...config, access: { requireSignIn: false, trustProxy: false } }));
@@ -321,7 +324,7 @@ describe('rate limits behind a reverse proxy on this machine without TANDEM_TRUS
     // The person at the machine (no forwarding header) is one person, never limited by the proxy's traffic.
     const local = await Promise.all(Array.from({ length: 3 }, (_, index) => apiClient(url).call('POST', '/identity', undefined, { name: `Local ${index}` })));
     expect(local.map(({ status }) => status)).toEqual([201, 201, 201]);
-  });
+  }, SERVER_TEST_TIMEOUT_MS);
 
   it('with TANDEM_TRUST_PROXY each person behind the proxy has their own budget, and nothing is warned', async () => {
     const url = await serverWith('access-proxy-trusted', (config) => ({ ...config, host: '0.0.0.0', access: { requireSignIn: false, trustProxy: true, adminToken: ADMIN_TOKEN } }));
@@ -330,7 +333,7 @@ describe('rate limits behind a reverse proxy on this machine without TANDEM_TRUS
     );
     expect(result.statuses.every((status) => status === 401)).toBe(true);
     expect(proxyWarnings()).toHaveLength(0);
-  });
+  }, SERVER_TEST_TIMEOUT_MS);
 });
 
 describe('live sandboxes are capped per person and per server', () => {
@@ -363,7 +366,7 @@ describe('live sandboxes are capped per person and per server', () => {
   afterAll(async () => {
     await server?.close();
     await rm(dataDir, { recursive: true, force: true });
-  });
+  }, SERVER_TEST_TIMEOUT_MS);
 
   it('a person past their cap gets a message saying to end a session; the server past its cap says so; ending one frees a place', async () => {
     const [ada, bob, cid] = await Promise.all(['Ada', 'Bob', 'Cid'].map((name) => api.identity(name)));
@@ -413,7 +416,7 @@ describe('share-link tokens are stored hashed', () => {
   afterAll(async () => {
     await server?.close();
     await rm(dataDir, { recursive: true, force: true });
-  });
+  }, SERVER_TEST_TIMEOUT_MS);
 
   it('a database dump holds no token that opens a session; the link shown once still works', async () => {
     const [ada, bob, thief] = await Promise.all(['Ada', 'Bob', 'Thief'].map((name) => api.identity(name)));
@@ -432,7 +435,7 @@ describe('share-link tokens are stored hashed', () => {
     // What the thief can read in the dump does not open the session.
     expect((await api.join(thief!.token, hashSecret(link.token))).status).toBe(404);
     expect((await api.join(bob!.token, link.token)).status).toBe(200);
-  });
+  }, SERVER_TEST_TIMEOUT_MS);
 
   it('links made before the upgrade still work: migration 0003 hashes the raw tokens in place', async () => {
     const ada = await api.identity('Ada');
@@ -448,5 +451,5 @@ describe('share-link tokens are stored hashed', () => {
 
     expect(await dumpDatabaseText(server.database.db)).not.toContain(link.token);
     expect((await api.join(bob.token, link.token)).status).toBe(200);
-  });
+  }, SERVER_TEST_TIMEOUT_MS);
 });

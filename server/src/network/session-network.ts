@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { appendTranscriptEntry, markNetworkHostAllowed, recordNetworkDenial } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import type { EnvironmentApprovalResponse } from '@tandem/shared/protocol/network.js';
 import type { NetworkRepository } from '../db/repositories/network.js';
 import { sessionScope, setupScope } from '../db/repositories/network.js';
@@ -72,7 +72,7 @@ export function createSessionNetwork(deps: SessionNetworkDeps) {
       .catch((error: unknown) => deps.logger.error(`session ${sessionId}: a network attempt could not be recorded`, error));
     if (attempt.allowed) return;
     deps.docHost
-      .apply(sessionId, (doc) => recordNetworkDenial(doc, { host: attempt.host, port: attempt.port, phase: attempt.phase, reason: attempt.reason, lastAt: attempt.atMs }, DocOrigin.Sandbox))
+      .apply(sessionId, (doc) => recordNetworkDenial(doc, { host: attempt.host, port: attempt.port, phase: attempt.phase, reason: attempt.reason, lastAt: attempt.atMs }, Origin.sandbox))
       .catch((error: unknown) => deps.logger.error(`session ${sessionId}: a network refusal could not be shown`, error));
   }
 
@@ -139,7 +139,7 @@ export function createSessionNetwork(deps: SessionNetworkDeps) {
             text: `${ownerName} approved the repo's ${ENVIRONMENT_FILE_PATH}: the sandbox may now reach ${hosts.length ? hosts.join(', ') : 'nothing more'} for this session.${setupNote}`,
             createdAt: Date.now(),
           },
-          DocOrigin.Sandbox,
+          Origin.sandbox,
         ),
       );
       return 'approved';
@@ -151,12 +151,12 @@ export function createSessionNetwork(deps: SessionNetworkDeps) {
       await refresh(sessionId);
       const hostName = host.replace(/:\d+$/, '');
       await deps.docHost.change(sessionId, (doc) => {
-        markNetworkHostAllowed(doc, hostName, user.name, DocOrigin.Sandbox);
+        markNetworkHostAllowed(doc, hostName, user.name, Origin.sandbox);
         if (!added) return;
         appendTranscriptEntry(
           doc,
           { kind: 'system-notice', id: `n_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`, level: 'info', text: `${user.name} allowed the sandbox to reach ${host} for the rest of this session.`, createdAt: Date.now() },
-          DocOrigin.Sandbox,
+          Origin.sandbox,
         );
       });
     },

@@ -10,7 +10,7 @@ import {
   readQueue,
   readTranscript,
 } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { personOrigin } from '@tandem/shared/doc/origins.js';
 import { metaMap } from '@tandem/shared/doc/schema.js';
 import { CloseCode } from '@tandem/shared/protocol/errors.js';
 import type { EndSessionResponse, SessionResponse } from '@tandem/shared/protocol/http.js';
@@ -37,6 +37,9 @@ import { FAKE_API_KEY, startFakeAnthropic, textReply, toolReply, userTexts, type
 import { EXAMPLE_REPO } from '../../test-support/local-sandbox.js';
 import { serverForFile, sessionWithPeople, type SessionWithPeople } from '../../test-support/server-per-file.js';
 import { connectPeer, waitFor, waitForSync, withModelAt, type TestPeer } from '../../test-support/test-server.js';
+
+/** A client writing its own copy of the doc (the server never sees a client's origins, only its updates). */
+const ATTACKER_ORIGIN = personOrigin({ id: 'attacker', name: 'Mallory' });
 
 /**
  * Past a role, through the shared doc (issue 9). Editors and viewers hold a synced copy of the doc
@@ -361,7 +364,7 @@ describe('what people may change still goes through', () => {
     const bobTab = await tabOf(people.sessionId, people.bob.token);
     expect((await shared.api.call('POST', `/sessions/${people.sessionId}/files/open`, people.bob.token, { path: 'README.md' })).status).toBe(200);
     await waitFor(() => liveFileText(bobTab.doc, 'README.md') !== undefined, 'README.md live', SANDBOX_START_MS);
-    addPlanStep(bobTab.doc, { id: 'bob-step', title: 'Bob’s step' }, DocOrigin.User);
+    addPlanStep(bobTab.doc, { id: 'bob-step', title: 'Bob’s step' }, ATTACKER_ORIGIN);
     const text = liveFileText(bobTab.doc, 'README.md')!;
     bobTab.doc.transact(() => text.insert(0, 'Typed by Bob.\n'), 'monaco-binding');
     await waitFor(() => readPlan(people.tab.doc).some((step) => step.id === 'bob-step'), 'the plan step at the owner');

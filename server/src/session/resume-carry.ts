@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { appendTranscriptEntry, readPlan, readTranscript } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import { carryHistory } from '@tandem/shared/doc/session-history.js';
 import type { ShareRole } from '@tandem/shared/roles.js';
 import type { Identity } from '../auth/identity-token.js';
@@ -52,7 +52,7 @@ export function createResumeCarry(deps: ResumeCarryDeps) {
       await deps.toolOutputs?.copySession(from.id, toSessionId);
       const history = await deps.docHost.read(from.id, (doc) => ({ transcript: readTranscript(doc), plan: readPlan(doc) }));
       await deps.docHost.change(toSessionId, (doc) => {
-        carryHistory(doc, history, DocOrigin.Agent);
+        carryHistory(doc, history, Origin.agent);
         appendTranscriptEntry(
           doc,
           {
@@ -62,7 +62,7 @@ export function createResumeCarry(deps: ResumeCarryDeps) {
             level: 'info',
             createdAt: deps.nowMs(),
           },
-          DocOrigin.Agent,
+          Origin.agent,
         );
       });
     },

@@ -1,5 +1,5 @@
 import { writeMeta } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import { DEFAULT_MAX_LIVE_SANDBOXES_PER_PERSON, DEFAULT_MAX_LIVE_SANDBOXES_PER_SERVER } from '@tandem/shared/limits.js';
 import type { DocHost } from '../sync/doc-host.js';
 
@@ -72,7 +72,7 @@ export function createSandboxAdmission(deps: { caps: SandboxCaps; ownerOf: (sess
         return;
       case 'refused':
         // The session page shows the sandbox message; a notice per reload would flood the transcript.
-        await deps.docHost.change(sessionId, (doc) => writeMeta(doc, { sandboxState: 'failed', sandboxMessage: decision.message }, DocOrigin.Sandbox));
+        await deps.docHost.change(sessionId, (doc) => writeMeta(doc, { sandboxState: 'failed', sandboxMessage: decision.message }, Origin.sandbox));
         throw new SandboxCapError(decision.message);
       default:
         return decision satisfies never;

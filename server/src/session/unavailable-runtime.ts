@@ -1,5 +1,5 @@
 import { writeMeta } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import type { SandboxUnavailable } from '@tandem/shared/protocol/http.js';
 import { ErrorCode } from '@tandem/shared/protocol/errors.js';
 import { UnavailableError } from '../domain/errors.js';
@@ -25,7 +25,7 @@ export function createUnavailableRuntime(deps: { docHost: DocHost; provider: str
       writeMeta(
         doc,
         { sandbox: deps.provider, sandboxState: 'unavailable', sandboxMessage: deps.unavailable.reason, sandboxFix: deps.unavailable.command ?? '', terminals: [] },
-        DocOrigin.Sandbox,
+        Origin.sandbox,
       ),
     );
     throw new SandboxUnavailableError(deps.unavailable);

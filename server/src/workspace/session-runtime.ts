@@ -1,5 +1,5 @@
 import { appendTranscriptEntry, recordTiming, writeMeta } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import type { SessionMeta } from '@tandem/shared/doc/schema.js';
 import { DEFAULT_TERMINAL_ID } from '@tandem/shared/protocol/terminal.js';
 import type { SessionRow, SessionsRepository } from '../db/repositories/sessions.js';
@@ -89,9 +89,9 @@ export function createSessionRuntime(deps: {
     }),
   );
   const meta = (sessionId: string, patch: Partial<SessionMeta>) =>
-    deps.docHost.change(sessionId, (doc) => writeMeta(doc, patch, DocOrigin.Sandbox));
+    deps.docHost.change(sessionId, (doc) => writeMeta(doc, patch, Origin.sandbox));
   const timing = (sessionId: string, stage: Parameters<typeof recordTiming>[1], reset = false) =>
-    deps.docHost.change(sessionId, (doc) => recordTiming(doc, stage, Date.now(), DocOrigin.Sandbox, reset));
+    deps.docHost.change(sessionId, (doc) => recordTiming(doc, stage, Date.now(), Origin.sandbox, reset));
   const snapshotNotices = createSnapshotNotices({ docHost: deps.docHost, logger: deps.logger });
   deps.snapshots.subscribe?.((event) => snapshotNotices.onEvent(event));
 
@@ -173,7 +173,7 @@ export function createSessionRuntime(deps: {
       else deps.logger.error(`session ${sessionId}: sandbox failed to start`, error);
       bootFailed(error instanceof Error ? error : new Error(reason));
       await deps.docHost.change(sessionId, (doc) => {
-        writeMeta(doc, { sandboxState: 'failed', sandboxMessage: reason }, DocOrigin.Sandbox);
+        writeMeta(doc, { sandboxState: 'failed', sandboxMessage: reason }, Origin.sandbox);
         appendTranscriptEntry(
           doc,
           {
@@ -183,7 +183,7 @@ export function createSessionRuntime(deps: {
             text: sandboxFailedNotice(reason),
             createdAt: Date.now(),
           },
-          DocOrigin.Sandbox,
+          Origin.sandbox,
         );
       });
       throw error;

@@ -1,5 +1,5 @@
 import { appendTranscriptEntry, clearMetaFields, writeMeta } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import type { SessionMeta } from '@tandem/shared/doc/schema.js';
 import type { SnapshotRef } from '../sandbox/provider.js';
 import type { RebuildFailure, SnapshotEvent, SnapshotNote } from '../sandbox/snapshot-manager.js';
@@ -40,10 +40,10 @@ export interface WorkspaceOrigin {
 export function createSnapshotNotices(deps: { docHost: DocHost; logger: { error(message: string, error?: unknown): void } }) {
   /** The repo and commit each running (or starting) session started from (or was updated to), and the commit its repo moved to since. */
   const origins = new Map<string, WorkspaceOrigin>();
-  const meta = (sessionId: string, patch: Partial<SessionMeta>) => deps.docHost.change(sessionId, (doc) => writeMeta(doc, patch, DocOrigin.Sandbox));
+  const meta = (sessionId: string, patch: Partial<SessionMeta>) => deps.docHost.change(sessionId, (doc) => writeMeta(doc, patch, Origin.sandbox));
   const notice = (sessionId: string, level: 'info' | 'warning', text: string) =>
     deps.docHost.change(sessionId, (doc) =>
-      appendTranscriptEntry(doc, { kind: 'system-notice', id: `n_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`, level, text, createdAt: Date.now() }, DocOrigin.Sandbox),
+      appendTranscriptEntry(doc, { kind: 'system-notice', id: `n_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`, level, text, createdAt: Date.now() }, Origin.sandbox),
     );
 
   async function showFailure(sessionId: string, failure: RebuildFailure, keptBuiltAtMs: number): Promise<void> {
@@ -56,7 +56,7 @@ export function createSnapshotNotices(deps: { docHost: DocHost; logger: { error(
       if (origin.repo !== event.repo) continue;
       switch (event.kind) {
         case 'rebuilt':
-          await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['snapshotFailure'], DocOrigin.Sandbox));
+          await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['snapshotFailure'], Origin.sandbox));
           if (event.snapshot.commit === 'none' || event.snapshot.commit === origin.commit) break;
           origins.set(sessionId, { ...origin, movedTo: event.snapshot.commit });
           await meta(sessionId, { repoMoved: { commit: event.snapshot.commit, snapshotBuiltAtMs: event.snapshot.builtAtMs } });
@@ -75,7 +75,7 @@ export function createSnapshotNotices(deps: { docHost: DocHost; logger: { error(
     /** A boot begins: what the last one said of its snapshot is not true of this one. */
     async reset(sessionId: string): Promise<void> {
       origins.delete(sessionId);
-      await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['startedFrom', 'snapshotUpdate', 'repoMoved', 'snapshotFailure', 'updatedTo'], DocOrigin.Sandbox));
+      await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['startedFrom', 'snapshotUpdate', 'repoMoved', 'snapshotFailure', 'updatedTo'], Origin.sandbox));
     },
 
     /** What a session's start hears from `ensure`, written to its doc; `settled` resolves once all of it is. */
@@ -113,7 +113,7 @@ export function createSnapshotNotices(deps: { docHost: DocHost; logger: { error(
     async updated(sessionId: string, commit: string, byName: string, text: string): Promise<void> {
       const origin = origins.get(sessionId);
       if (origin) origins.set(sessionId, { repo: origin.repo, commit });
-      await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['repoMoved'], DocOrigin.Sandbox));
+      await deps.docHost.change(sessionId, (doc) => clearMetaFields(doc, ['repoMoved'], Origin.sandbox));
       await meta(sessionId, { updatedTo: { commit, byName, atMs: Date.now() } });
       await notice(sessionId, 'info', text);
     },

@@ -30,8 +30,11 @@ import {
   writeFileInfo,
   writeMeta,
 } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { personOrigin } from '@tandem/shared/doc/origins.js';
 import { metaMap, transcriptArray, type SessionMeta } from '@tandem/shared/doc/schema.js';
+
+/** A client writing its own copy of the doc (the server never sees a client's origins, only its updates). */
+const ATTACKER_ORIGIN = personOrigin({ id: 'attacker', name: 'Mallory' });
 
 export interface Impersonated {
   id: string;
@@ -41,25 +44,25 @@ export interface Impersonated {
 /** A steering message queued as `as` (e.g. the owner): the agent would read it as theirs. */
 export function forgeQueuedSteer(doc: Y.Doc, as: Impersonated, text: string): string {
   const id = `m_forged_${Math.random().toString(36).slice(2, 10)}`;
-  enqueueMessage(doc, { id, authorId: as.id, authorName: as.name, text, delivery: 'steer', createdAt: Date.now() }, DocOrigin.User);
+  enqueueMessage(doc, { id, authorId: as.id, authorName: as.name, text, delivery: 'steer', createdAt: Date.now() }, ATTACKER_ORIGIN);
   return id;
 }
 
 /** A chat message in the transcript posing as `as`. */
 export function forgeChatMessage(doc: Y.Doc, as: Impersonated, text: string): string {
   const id = `m_forged_${Math.random().toString(36).slice(2, 10)}`;
-  appendUserMessage(doc, { id, authorId: as.id, authorName: as.name, text, delivery: 'chat', createdAt: Date.now() }, DocOrigin.User);
+  appendUserMessage(doc, { id, authorId: as.id, authorName: as.name, text, delivery: 'chat', createdAt: Date.now() }, ATTACKER_ORIGIN);
   return id;
 }
 
 /** Deletes a real queued message before the agent gets it. */
 export function eraseQueuedMessage(doc: Y.Doc, messageId: string): void {
-  takeQueuedMessages(doc, (message) => message.id === messageId, DocOrigin.User);
+  takeQueuedMessages(doc, (message) => message.id === messageId, ATTACKER_ORIGIN);
 }
 
 /** Rewrites meta fields every screen shows (owner name, status, sandbox message, spend). */
 export function rewriteMeta(doc: Y.Doc, patch: Partial<SessionMeta>): void {
-  writeMeta(doc, patch, DocOrigin.User);
+  writeMeta(doc, patch, ATTACKER_ORIGIN);
 }
 
 /** The sandbox message phishing every viewer. */
@@ -70,32 +73,32 @@ export function reviveEndedSession(doc: Y.Doc): void {
   doc.transact(() => {
     metaMap(doc).delete('endedAt');
     metaMap(doc).set('status', 'idle');
-  }, DocOrigin.User);
+  }, ATTACKER_ORIGIN);
 }
 
 /** Points this session at another session's saved workspace (its snapshot id is visible to that session's viewers). */
 export function pointResumeAt(doc: Y.Doc, target: { sessionId: string; snapshotId: string }): void {
-  writeMeta(doc, { resumedFrom: target }, DocOrigin.User);
+  writeMeta(doc, { resumedFrom: target }, ATTACKER_ORIGIN);
 }
 
 /** Claims another session's saved workspace as this session's own end snapshot. */
 export function claimEndSnapshot(doc: Y.Doc, snapshotId: string): void {
-  writeMeta(doc, { endSnapshot: { id: snapshotId, builtAtMs: Date.now() }, endedAt: Date.now() }, DocOrigin.User);
+  writeMeta(doc, { endSnapshot: { id: snapshotId, builtAtMs: Date.now() }, endedAt: Date.now() }, ATTACKER_ORIGIN);
 }
 
 /** Adds an entry to the file tree the sandbox does not have. */
 export function forgeFileInfo(doc: Y.Doc, path: string): void {
-  writeFileInfo(doc, path, { size: 1, kind: 'text', changedInSession: true, lastWriter: 'Claude' }, DocOrigin.User);
+  writeFileInfo(doc, path, { size: 1, kind: 'text', changedInSession: true, lastWriter: 'Claude' }, ATTACKER_ORIGIN);
 }
 
 /** Adds a key to the live working set: the server's file sync would write it to the sandbox as a file. */
 export function addLiveFileKey(doc: Y.Doc, path: string, content: string): void {
-  addLiveFile(doc, path, content, DocOrigin.User);
+  addLiveFile(doc, path, content, ATTACKER_ORIGIN);
 }
 
 /** Drops a file from the live working set behind the server's back. */
 export function dropLiveFileKey(doc: Y.Doc, path: string): void {
-  removeLiveFile(doc, path, DocOrigin.User);
+  removeLiveFile(doc, path, ATTACKER_ORIGIN);
 }
 
 /** Types into the agent's streamed reply (a Y.Text inside the transcript), as if Claude said it. */
@@ -103,7 +106,7 @@ export function typeIntoAgentReply(doc: Y.Doc, text: string): boolean {
   for (const entry of transcriptArray(doc)) {
     const reply = entry.get('text');
     if (reply instanceof Y.Text) {
-      doc.transact(() => reply.insert(reply.length, text), DocOrigin.User);
+      doc.transact(() => reply.insert(reply.length, text), ATTACKER_ORIGIN);
       return true;
     }
   }
@@ -113,7 +116,7 @@ export function typeIntoAgentReply(doc: Y.Doc, text: string): boolean {
 /** Writes a root the session doc does not have. */
 export function writeUnknownRoot(doc: Y.Doc): void {
   // Deliberately outside the typed accessors: this is the attack.
-  doc.transact(() => doc.getMap('attacker').set('planted', true), DocOrigin.User);
+  doc.transact(() => doc.getMap('attacker').set('planted', true), ATTACKER_ORIGIN);
 }
 
 // --- Raw updates, encoded by hand (Yjs update format v1), for changes no Yjs API would make. ---

@@ -56,16 +56,3 @@ export function isOrigin<K extends DocOriginKind>(origin: unknown, ...kinds: K[]
   const kind = originKind(origin);
   return kind !== undefined && (kinds as DocOriginKind[]).includes(kind);
 }
-
-/**
- * @deprecated The string-era names, now the typed origins (same meaning, same objects): use `Origin`
- * and `personOrigin`. Kept only for call sites in folders being moved (issue 18); `User` is a person
- * with no id, as it was.
- */
-export const DocOrigin = {
-  User: Object.freeze({ kind: 'person', userId: '', name: '' }),
-  Agent: Origin.agent,
-  Sandbox: Origin.sandbox,
-  Persistence: Origin.persistence,
-  RemoteNode: Origin.remoteNode,
-} as const satisfies Record<string, DocOrigin>;

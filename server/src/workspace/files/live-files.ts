@@ -1,9 +1,8 @@
 import type * as Y from 'yjs';
 import { addLiveFile, liveFilePaths, liveFileText, writeFileInfo } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { isOrigin, Origin } from '@tandem/shared/doc/origins.js';
 import { filesMap } from '@tandem/shared/doc/schema.js';
 import { MAX_LIVE_FILE_BYTES } from '@tandem/shared/limits.js';
-import { SyncConnection } from '../../sync/sync-connection.js';
 import { classifyContent, normalizeWorkspacePath } from './file-kind.js';
 import {
   AGENT_WRITER,
@@ -54,12 +53,12 @@ export class LiveFiles {
       throw error;
     }
     const kind = classifyContent(bytes);
-    this.doc.transact(() => writeFileInfo(this.doc, path, { ...state.infoFor(path, bytes.byteLength), kind }, DocOrigin.Sandbox), DocOrigin.Sandbox);
+    this.doc.transact(() => writeFileInfo(this.doc, path, { ...state.infoFor(path, bytes.byteLength), kind }, Origin.sandbox), Origin.sandbox);
     if (kind === 'binary') throw new FileSyncError(`${path} is a binary file; it can’t be edited here`, 'binary');
     if (kind === 'too-large') throw new FileSyncError(`${path} is too large to edit live; open it in the terminal`, 'too-large');
     if (!liveFileText(this.doc, path)) {
       const text = decoder.decode(bytes);
-      addLiveFile(this.doc, path, text, DocOrigin.Sandbox);
+      addLiveFile(this.doc, path, text, Origin.sandbox);
       state.shadow.set(path, text);
     }
     touchOpened(state, path);
@@ -86,13 +85,13 @@ export class LiveFiles {
     let live = liveFileText(this.doc, path);
     if (!live) {
       const existing = await state.sandbox.readFile(path, LIVE_READ).then((bytes) => decoder.decode(bytes), () => null);
-      live = liveFileText(this.doc, path) ?? addLiveFile(this.doc, path, existing ?? '', DocOrigin.Sandbox);
+      live = liveFileText(this.doc, path) ?? addLiveFile(this.doc, path, existing ?? '', Origin.sandbox);
       if (existing !== null) state.shadow.set(path, existing);
     }
     const edits = computeEdits(live.toString(), content);
     state.writers.set(path, writer);
     const target = live;
-    this.doc.transact(() => applyEditsToYText(target, edits), DocOrigin.Agent);
+    this.doc.transact(() => applyEditsToYText(target, edits), Origin.agent);
     await state.enqueue(path, () => this.pushToSandbox(path, true));
   }
 
@@ -140,7 +139,7 @@ export class LiveFiles {
       state.shadow.set(path, text);
       await state.sandbox.writeFile(path, text);
     }
-    this.doc.transact(() => writeFileInfo(this.doc, path, { ...state.infoFor(path, byteLength(text), true), kind: 'text' }, DocOrigin.Sandbox), DocOrigin.Sandbox);
+    this.doc.transact(() => writeFileInfo(this.doc, path, { ...state.infoFor(path, byteLength(text), true), kind: 'text' }, Origin.sandbox), Origin.sandbox);
     state.removed.delete(path);
   }
 
@@ -160,8 +159,9 @@ export class LiveFiles {
   readonly onDocFilesChanged = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction): void => {
     const state = this.state;
     const origin: unknown = transaction.origin;
-    if (origin === DocOrigin.Sandbox || origin === DocOrigin.Persistence || origin === DocOrigin.RemoteNode || state.stopped) return;
-    const writer = origin instanceof SyncConnection ? origin.access.identity.name : origin === DocOrigin.Agent ? AGENT_WRITER : undefined;
+    if (isOrigin(origin, 'sandbox', 'persistence', 'remote-node') || state.stopped) return;
+    // Who wrote, from the origin alone (a person's connection is their origin): never from the wire's classes.
+    const writer = isOrigin(origin, 'person') ? origin.name : isOrigin(origin, 'agent') ? AGENT_WRITER : undefined;
     const paths = new Set<string>();
     for (const event of events) {
       if (event.target === filesMap(this.doc)) {

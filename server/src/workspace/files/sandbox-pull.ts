@@ -1,5 +1,5 @@
 import { addLiveFile, appendTranscriptEntry, liveFileText, readFileInfo, removeFile, removeLiveFile, writeFileInfo } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import { fileInfoMap } from '@tandem/shared/doc/schema.js';
 import { MAX_FILE_INFO_ENTRIES, MAX_LIVE_FILE_BYTES } from '@tandem/shared/limits.js';
 import { classifyContent, normalizeWorkspacePath } from './file-kind.js';
@@ -76,7 +76,7 @@ export class SandboxPull {
       const prefix = `${path}/`;
       for (const waiting of [...state.pendingListings.keys()]) if (waiting.startsWith(prefix)) state.pendingListings.delete(waiting);
       const gone = [...fileInfoMap(doc).keys()].filter((known) => known === path || known.startsWith(prefix));
-      doc.transact(() => gone.forEach((known) => removeFile(doc, known, DocOrigin.Sandbox)), DocOrigin.Sandbox);
+      doc.transact(() => gone.forEach((known) => removeFile(doc, known, Origin.sandbox)), Origin.sandbox);
       for (const known of gone) {
         state.shadow.delete(known);
         state.removed.add(known);
@@ -87,9 +87,9 @@ export class SandboxPull {
     const live = liveFileText(doc, path);
     if (kind !== 'text') {
       doc.transact(() => {
-        writeFileInfo(doc, path, { ...state.infoFor(path, bytes.byteLength, true), kind, lastWriter: SANDBOX_WRITER }, DocOrigin.Sandbox);
-        if (live) removeLiveFile(doc, path, DocOrigin.Sandbox);
-      }, DocOrigin.Sandbox);
+        writeFileInfo(doc, path, { ...state.infoFor(path, bytes.byteLength, true), kind, lastWriter: SANDBOX_WRITER }, Origin.sandbox);
+        if (live) removeLiveFile(doc, path, Origin.sandbox);
+      }, Origin.sandbox);
       state.shadow.delete(path);
       return;
     }
@@ -110,9 +110,9 @@ export class SandboxPull {
     }
     let conflicted = false;
     doc.transact(() => {
-      writeFileInfo(doc, path, { ...state.infoFor(path, bytes.byteLength, true), kind: 'text', lastWriter: SANDBOX_WRITER }, DocOrigin.Sandbox);
+      writeFileInfo(doc, path, { ...state.infoFor(path, bytes.byteLength, true), kind: 'text', lastWriter: SANDBOX_WRITER }, Origin.sandbox);
       if (!live) {
-        addLiveFile(doc, path, text, DocOrigin.Sandbox);
+        addLiveFile(doc, path, text, Origin.sandbox);
         return;
       }
       const current = live.toString();
@@ -121,7 +121,7 @@ export class SandboxPull {
       conflicted = rebased.conflicted;
       applyEditsToYText(live, rebased.edits);
       if (applyEdits(current, rebased.edits) !== text) this.writeMergedNow(path); // people's pending edits go back out merged
-    }, DocOrigin.Sandbox);
+    }, Origin.sandbox);
     state.shadow.set(path, text);
     state.removed.delete(path);
     touchOpened(state, path);
@@ -136,7 +136,7 @@ export class SandboxPull {
           text: `${who} and a change in the sandbox edited the same part of ${path} at once; both edits were kept. Check the merged lines.`,
           createdAt: Date.now(),
         },
-        DocOrigin.Sandbox,
+        Origin.sandbox,
       );
     }
   }

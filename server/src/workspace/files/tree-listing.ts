@@ -1,5 +1,5 @@
 import { liveFileText, readFileInfo, removeLiveFile, writeFileInfo } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import { fileInfoMap, type FileInfo } from '@tandem/shared/doc/schema.js';
 import { MAX_FILE_INFO_ENTRIES } from '@tandem/shared/limits.js';
 import { guessKind } from './file-kind.js';
@@ -28,10 +28,10 @@ export function writeListedTree(state: FileSyncState, listed: Map<string, number
         doc,
         path,
         { size, kind: known?.kind ?? guessKind(path, size), changedInSession: known?.changedInSession ?? false, lastWriter: known?.lastWriter },
-        DocOrigin.Sandbox,
+        Origin.sandbox,
       );
     }
-  }, DocOrigin.Sandbox);
+  }, Origin.sandbox);
 }
 
 /** Records a file as too large to be live (with the size seen), and drops it from the working set. */
@@ -40,9 +40,9 @@ export function markTooLarge(state: FileSyncState, path: string, sizeBytes: numb
   state.pendingListings.delete(path);
   const info = changedBySandbox ? { ...state.infoFor(path, sizeBytes, true), lastWriter: SANDBOX_WRITER } : state.infoFor(path, sizeBytes);
   doc.transact(() => {
-    writeFileInfo(doc, path, { ...info, kind: 'too-large' }, DocOrigin.Sandbox);
-    if (liveFileText(doc, path)) removeLiveFile(doc, path, DocOrigin.Sandbox);
-  }, DocOrigin.Sandbox);
+    writeFileInfo(doc, path, { ...info, kind: 'too-large' }, Origin.sandbox);
+    if (liveFileText(doc, path)) removeLiveFile(doc, path, Origin.sandbox);
+  }, Origin.sandbox);
   state.shadow.delete(path);
 }
 
@@ -57,7 +57,7 @@ export function listLater(state: FileSyncState, path: string, info: FileInfo): v
     const doc = state.doc;
     doc.transact(() => {
       // A file that became live meanwhile has its own, newer entry.
-      for (const [listed, entry] of batch) if (!liveFileText(doc, listed)) writeFileInfo(doc, listed, entry, DocOrigin.Sandbox);
-    }, DocOrigin.Sandbox);
+      for (const [listed, entry] of batch) if (!liveFileText(doc, listed)) writeFileInfo(doc, listed, entry, Origin.sandbox);
+    }, Origin.sandbox);
   }, LISTING_BATCH_MS);
 }

@@ -1,5 +1,5 @@
 import { liveFilePaths, liveFileText, readFileInfo, removeLiveFile } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import { MAX_LIVE_FILES } from '@tandem/shared/limits.js';
 import type { FileSyncState } from './file-sync-state.js';
 
@@ -21,7 +21,7 @@ export function touchOpened(state: FileSyncState, path: string): void {
   for (const candidate of [...openedOrder]) {
     if (live <= MAX_LIVE_FILES) break;
     if (candidate === path || readFileInfo(doc, candidate)?.changedInSession) continue;
-    removeLiveFile(doc, candidate, DocOrigin.Sandbox);
+    removeLiveFile(doc, candidate, Origin.sandbox);
     state.shadow.delete(candidate);
     openedOrder.splice(openedOrder.indexOf(candidate), 1);
     live -= 1;

@@ -1,5 +1,5 @@
 import { appendTranscriptEntry, writeMeta } from '@tandem/shared/doc/accessors.js';
-import { DocOrigin } from '@tandem/shared/doc/origins.js';
+import { Origin } from '@tandem/shared/doc/origins.js';
 import type { DocHost } from '../../sync/doc-host.js';
 import type { ServiceRegistry, SandboxServices } from './sandbox-services.js';
 
@@ -17,17 +17,17 @@ export interface SessionServices {
 export async function attachSessionServices(deps: { docHost: DocHost; registry: ServiceRegistry | undefined; sessionId: string; sandboxId: string }): Promise<SessionServices> {
   const services = (await deps.registry?.of(deps.sandboxId)?.catch(() => null)) ?? null;
   if (!services) return { services: null, detach: () => {} };
-  const write = () => void deps.docHost.change(deps.sessionId, (doc) => writeMeta(doc, { services: services.supervisor.statuses() }, DocOrigin.Sandbox));
+  const write = () => void deps.docHost.change(deps.sessionId, (doc) => writeMeta(doc, { services: services.supervisor.statuses() }, Origin.sandbox));
   write();
   if (services.problem) {
     const text = `No services were started: ${services.problem}`;
     await deps.docHost.change(deps.sessionId, (doc) =>
-      appendTranscriptEntry(doc, { kind: 'system-notice', id: `n_services_${Date.now().toString(36)}`, level: 'warning', text, createdAt: Date.now() }, DocOrigin.Sandbox),
+      appendTranscriptEntry(doc, { kind: 'system-notice', id: `n_services_${Date.now().toString(36)}`, level: 'warning', text, createdAt: Date.now() }, Origin.sandbox),
     );
   }
   for (const [index, note] of (services.notes ?? []).entries()) {
     await deps.docHost.change(deps.sessionId, (doc) =>
-      appendTranscriptEntry(doc, { kind: 'system-notice', id: `n_services_${Date.now().toString(36)}_${index}`, level: 'warning', text: note, createdAt: Date.now() }, DocOrigin.Sandbox),
+      appendTranscriptEntry(doc, { kind: 'system-notice', id: `n_services_${Date.now().toString(36)}_${index}`, level: 'warning', text: note, createdAt: Date.now() }, Origin.sandbox),
     );
   }
   return { services, detach: services.supervisor.onChange(write) };

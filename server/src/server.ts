@@ -1,3 +1,4 @@
+/* Just over 350 lines: the composition of a running server (store, DocHost, sandboxes, network, secrets, agent, shipping) in start-up order; one compose.ts for app and server is left for a later step of issue 18. */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';

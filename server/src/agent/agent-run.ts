@@ -1,3 +1,4 @@
+/* Just over 350 lines: the model loop alone (steering, the transcript writer and history have files of their own since issue 18); its turn, tool and budget steps read best together. */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import type * as Y from 'yjs';

@@ -1,4 +1,4 @@
-/* Over 350 lines as it came to this change (which added the redaction of what leaves the server): its node executors are to move into one file each with issue 18. */
+/* Over 350 lines: its node executors (a switch over every node kind) are still to move into one module per kind in a registry, the part of issue 18 not done yet. */
 import { randomBytes } from 'node:crypto';
 import type * as Y from 'yjs';
 import { appendTranscriptEntry, readPlan, readTranscript } from '@tandem/shared/doc/accessors.js';

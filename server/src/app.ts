@@ -18,12 +18,8 @@ import { sessionRoutes } from './routes/sessions.js';
 import { syncRoutes } from './routes/sync.js';
 import type { SessionRuntime } from './workspace/session-runtime.js';
 import type { AgentService } from './agent/agent-service.js';
-import { createBlueprintService } from './blueprint/blueprint-service.js';
-import { createCommitStore } from './blueprint/ship/commit-store.js';
 import { workspaceUpdateRoutes } from './routes/workspace-update.js';
-import { createWorkspaceUpdates } from './session/workspace-updates.js';
-import type { Shipping } from './blueprint/ship/shipping.js';
-import type { BlueprintRunsRepository } from './db/repositories/blueprint-runs.js';
+import type { SessionWork } from './compose.js';
 import { runRoutes } from './routes/runs.js';
 import type { HealthResponse, ServerInfoResponse } from '@tandem/shared/protocol/http.js';
 import type { SessionService } from './session/session-service.js';
@@ -57,10 +53,8 @@ export interface AppDeps {
   network?: SessionNetwork | null;
   /** Environment secrets (absent: no secrets API). */
   secrets?: { store: SecretsStore; live: SessionSecrets };
-  /** Where blueprint runs push and open PRs (absent: push steps say pushing is off). */
-  shipping?: Shipping;
-  /** Blueprint runs' state across restarts (absent: runs live in this process only). */
-  blueprintRuns?: BlueprintRunsRepository;
+  /** The session's work the routes drive: blueprint runs and workspace updates (compose.ts makes them). */
+  sessionWork: SessionWork;
   clientDir: string;
   logger: AppLogger;
 }
@@ -68,35 +62,7 @@ export interface AppDeps {
 /** The whole HTTP surface: /api, /sync and the web app. Dependencies come in; nothing is global. */
 export function createApp(deps: AppDeps) {
   const { access } = deps;
-  // Commits are made by the server even where nothing is pushed; one store for runs and updates.
-  const commits = deps.shipping?.commits ?? createCommitStore();
-  // Blueprint runs drive the agent service's runs in the session's sandbox.
-  const runs = createBlueprintService({
-    agents: deps.agents,
-    commits,
-    change: (sessionId, apply) => deps.docHost.change(sessionId, apply),
-    read: (sessionId, read) => deps.docHost.read(sessionId, read),
-    sandboxFor: async (sessionId) => {
-      if (!deps.runtime) throw new Error('this server runs without sandboxes, so a blueprint has nowhere to run');
-      return (await deps.runtime.ensureStarted(sessionId)).sandbox;
-    },
-    shipping: deps.shipping,
-    publicUrl: access.access.publicUrl,
-    runStore: deps.blueprintRuns,
-    redact: deps.secrets && ((sessionId, text) => deps.secrets!.live.redactorFor(sessionId).redact(text)),
-    logger: deps.logger,
-  });
-  const workspaceUpdates = createWorkspaceUpdates({
-    service: deps.sessions,
-    runtime: deps.runtime,
-    commits,
-    busy: (sessionId) =>
-      runs.isActive(sessionId)
-        ? 'A blueprint run is going in this session; update once it has ended'
-        : deps.agents.isRunning(sessionId)
-          ? 'The agent is working in this session; update once it has finished (or stop it)'
-          : null,
-  });
+  const { runs, workspaceUpdates } = deps.sessionWork;
   const api = new Hono<AppEnv>()
     .use(
       bodyLimit({
@@ -140,5 +106,5 @@ export function createApp(deps: AppDeps) {
 
   app.onError(createErrorHandler(deps.logger));
   // The server goes on with stored runs once it listens, and leaves them to the store when it stops.
-  return Object.assign(app, { blueprintRuns: runs });
+  return app;
 }

@@ -1,8 +1,9 @@
-/* Just over 350 lines: the composition of a running server (store, DocHost, sandboxes, network, secrets, agent, shipping) in start-up order; one compose.ts for app and server is left for a later step of issue 18. */
+/* Over 350 lines: the composition of a running server (store, DocHost, sandboxes, network, secrets, agent, shipping) in start-up order; compose.ts makes the session work (blueprint runs, workspace updates), and the rest moving there is what issue 18 leaves. */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { MAX_SYNC_MESSAGE_BYTES } from '@tandem/shared/limits.js';
+import { composeSessionWork } from './compose.js';
 import { createApp, type AppLogger } from './app.js';
 import { createServerAccess } from './auth/server-access.js';
 import path from 'node:path';
@@ -299,6 +300,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     readToolOutput: (sessionId, toolUseId) => toolOutputs.find(sessionId, toolUseId),
     logger,
   });
+  // The session's work that outlives a request: blueprint runs (restored below, closed on close) and workspace updates.
+  const sessionWork = composeSessionWork({
+    sessions,
+    docHost,
+    runtime,
+    agents,
+    secrets: sessionSecrets,
+    shipping: createShipping({
+      // A local repo is pushed into only where it could have been snapshotted from.
+      repoPolicy: { roots: config.sandbox.repoRoots, protectedDirs: [serverDataDir(config), ...(sandboxes?.sandboxDir ? [sandboxes.sandboxDir] : [])] },
+      github: config.github ?? { webUrl: GITHUB_DEFAULT_WEB_URL, apiUrl: GITHUB_DEFAULT_API_URL, gitUrl: GITHUB_DEFAULT_WEB_URL },
+      // The commits the server makes for sessions, kept across restarts until pushed (and after).
+      commitsDir: path.join(serverDataDir(config), 'commits'),
+    }),
+    blueprintRuns: createBlueprintRunsRepository(database.db),
+    publicUrl: access.access.publicUrl,
+    logger,
+  });
   const app = createApp({
     access,
     users: createUsersRepository(database.db),
@@ -311,14 +330,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     secrets: { store: secretsStore, live: sessionSecrets },
     // e2b sandboxes control their network themselves: no Tandem policy to approve or widen there.
     network: sandboxes && config.sandbox.provider === 'local' ? sessionNetwork : null,
-    shipping: createShipping({
-      // A local repo is pushed into only where it could have been snapshotted from.
-      repoPolicy: { roots: config.sandbox.repoRoots, protectedDirs: [serverDataDir(config), ...(sandboxes?.sandboxDir ? [sandboxes.sandboxDir] : [])] },
-      github: config.github ?? { webUrl: GITHUB_DEFAULT_WEB_URL, apiUrl: GITHUB_DEFAULT_API_URL, gitUrl: GITHUB_DEFAULT_WEB_URL },
-      // The commits the server makes for sessions, kept across restarts until pushed (and after).
-      commitsDir: path.join(serverDataDir(config), 'commits'),
-    }),
-    blueprintRuns: createBlueprintRunsRepository(database.db),
+    sessionWork,
     clientDir: config.clientDir,
     logger,
   });
@@ -332,7 +344,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const port = (server.address() as AddressInfo).port;
   // Runs that were running or waiting when the server last stopped go on (a gate waits, a deterministic step reruns).
-  const restoring = app.blueprintRuns.restoreActive().catch((error: unknown) => logger.error('blueprint runs could not be restored', error));
+  const restoring = sessionWork.runs.restoreActive().catch((error: unknown) => logger.error('blueprint runs could not be restored', error));
 
   return {
     url: `http://${config.host}:${port}`,
@@ -345,7 +357,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sandboxDir: sandboxes?.sandboxDir ?? null,
     async close() {
       await restoring;
-      await app.blueprintRuns.close();
+      await sessionWork.runs.close();
       await agents.close();
       await runtime?.close();
       await docHost.close();

@@ -35,6 +35,8 @@ import type { DocHost } from './sync/doc-host.js';
 
 export interface AppLogger {
   error(message: string, error?: unknown): void;
+  /** One line of what happened (absent in tests that only collect errors). */
+  info?(message: string): void;
 }
 
 export interface AppDeps {
@@ -87,7 +89,7 @@ export function createApp(deps: AppDeps) {
     .route('/identity', identityRoutes({ tokens: access.tokens, users: deps.users, mode: access.mode }))
     .route('/auth', authRoutes({ ...access, users: deps.users, logger: deps.logger }))
     .route('/admin', adminRoutes({ adminToken: access.access.adminToken, invites: access.invites, keyring: access.keyring, secrets: deps.secrets?.store }))
-    .route('/sessions', sessionRoutes(deps.sessions, deps.runtime, deps.agents, deps.toolOutputs))
+    .route('/sessions', sessionRoutes(deps.sessions, deps.runtime, deps.agents, deps.toolOutputs, deps.logger))
     .route('/sessions', fileRoutes(deps.sessions, deps.runtime))
     .route('/sessions', runRoutes(deps.sessions, runs))
     .route('/sessions', serviceRoutes(deps.sessions, deps.runtime))

@@ -20,17 +20,19 @@ import { createSessionRoles } from '../http/session-role.js';
 import { jsonBody } from '../http/json-body.js';
 import type { SessionRuntime } from '../workspace/session-runtime.js';
 import type { AgentService } from '../agent/agent-service.js';
+import type { AppLogger } from '../app.js';
 import type { ToolOutputsRepository } from '../db/repositories/tool-outputs.js';
 import type { SessionService } from '../session/session-service.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors.js';
 import { createSandboxRestarts, requireUsableRepo } from '../session/sandbox-restarts.js';
 
 /** /api/sessions: list, create, read, chat, and the owner's share links. */
-export function sessionRoutes(service: SessionService, runtime: SessionRuntime | null, agents: AgentService, toolOutputs: ToolOutputsRepository) {
-  // Opening a session starts its sandbox in the background; progress and failures land in the doc.
+export function sessionRoutes(service: SessionService, runtime: SessionRuntime | null, agents: AgentService, toolOutputs: ToolOutputsRepository, logger: AppLogger) {
+  // Opening a session starts its sandbox in the background; progress and failures land in the doc
+  // (a failed boot is logged where it fails): here only one line says the open did not start it.
   const warmUp = (session: { id: string; repo: string }) => {
-    void runtime?.ensureStarted(session.id).catch(() => {});
-    void agents.reconcile(session.id).catch(() => {});
+    void runtime?.ensureStarted(session.id).catch((error: unknown) => logger.info?.(`session ${session.id}: opening it did not start its sandbox: ${error instanceof Error ? error.message : String(error)}`));
+    void agents.reconcile(session.id).catch((error: unknown) => logger.error(`session ${session.id}: could not reconcile the agent's state on open`, error));
   };
   const restarts = createSandboxRestarts({ service, runtime });
   const requireSessionRole = createSessionRoles(service);

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
+import { commitFiles, git, makeGitRepo } from '../../test-support/git-repo.js';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readMeta, readTranscript } from '@tandem/shared/doc/accessors.js';
@@ -10,8 +10,6 @@ import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForS
 /** Long: within a test nothing but a session's own start can explain a rebuild. */
 const REBUILD_INTERVAL_MS = 60 * 60_000;
 const TEST_TIMEOUT_MS = 120_000;
-
-const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=Origin', '-c', 'user.email=origin@example.com', '-C', dir, ...args], { encoding: 'utf8' }).trim();
 
 let server: RunningServer;
 let dataDir = '';
@@ -35,24 +33,7 @@ afterAll(async () => {
   await rm(reposDir, { recursive: true, force: true });
 });
 
-async function makeRepo(name: string, files: Record<string, string>): Promise<string> {
-  const dir = path.join(reposDir, name);
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-    await writeFile(path.join(dir, file), text);
-  }
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'start');
-  return dir;
-}
-
-async function commit(dir: string, files: Record<string, string>, message: string): Promise<string> {
-  for (const [file, text] of Object.entries(files)) await writeFile(path.join(dir, file), text);
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', message);
-  return git(dir, 'rev-parse', 'HEAD');
-}
+const makeRepo = (name: string, files: Record<string, string>) => makeGitRepo(path.join(reposDir, name), files);
 
 async function startSession(token: string, title: string, repo: string) {
   const api = apiClient(server.url);
@@ -74,7 +55,7 @@ it('a commit to a local repo reaches the next session at once: its start waits f
   // The warm pool holds a sandbox of the old snapshot: it must not be the one the next session gets.
   await server.runtime!.warmPoolSettled();
 
-  const moved = await commit(repo, { 'added.txt': 'from the new commit\n' }, 'add a file');
+  const moved = await commitFiles(repo, { 'added.txt': 'from the new commit\n' }, 'add a file');
   const second = await startSession(ada.token, 'Right after the commit', repo);
   expect((await second.live.sandbox.exec('cat added.txt')).stdout).toBe('from the new commit\n');
   expect(second.meta().startedFrom).toMatchObject({ commit: moved });
@@ -95,7 +76,7 @@ it('a rebuild whose setup starts failing keeps the old snapshot: the sessions on
   const goodBuiltAtMs = running.meta().startedFrom!.snapshotBuiltAtMs;
   errorLines.length = 0;
 
-  const broken = await commit(repo, { '.tandem/setup.sh': 'echo installing dependencies\necho "npm ERR! 404 Not Found: left-pad@9.9.9" >&2\nexit 3\n' }, 'break the setup');
+  const broken = await commitFiles(repo, { '.tandem/setup.sh': 'echo installing dependencies\necho "npm ERR! 404 Not Found: left-pad@9.9.9" >&2\nexit 3\n' }, 'break the setup');
   const next = await startSession(ada.token, 'After the setup broke', repo);
 
   // The new session runs on the last good snapshot, and says so.
@@ -121,7 +102,7 @@ it('a rebuild whose setup starts failing keeps the old snapshot: the sessions on
   expect(errorLines.filter((line) => line.error !== undefined)).toEqual([]);
 
   // Fixed and committed: the next session starts from it, and the failure leaves the running session.
-  const fixed = await commit(repo, { '.tandem/setup.sh': 'echo fixed\n' }, 'fix the setup');
+  const fixed = await commitFiles(repo, { '.tandem/setup.sh': 'echo fixed\n' }, 'fix the setup');
   const after = await startSession(ada.token, 'After the fix', repo);
   expect(after.meta().startedFrom).toMatchObject({ commit: fixed });
   expect(after.meta().snapshotFailure).toBeUndefined();

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { commitFiles, git, makeGitRepo } from '../../test-support/git-repo.js';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readMeta, readTranscript } from '@tandem/shared/doc/accessors.js';
@@ -17,8 +17,6 @@ import { apiClient, connectPeer, makeTempDir, startTestServer, waitFor, waitForS
 /** Long: within a test nothing but a session's own start can explain a rebuild. */
 const REBUILD_INTERVAL_MS = 60 * 60_000;
 const TEST_TIMEOUT_MS = 150_000;
-
-const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=Origin', '-c', 'user.email=origin@example.com', '-C', dir, ...args], { encoding: 'utf8' }).trim();
 
 let server: RunningServer;
 let dataDir = '';
@@ -40,22 +38,7 @@ afterAll(async () => {
   await rm(reposDir, { recursive: true, force: true });
 });
 
-async function makeRepo(name: string, files: Record<string, string>): Promise<string> {
-  const dir = path.join(reposDir, name);
-  await commitFiles(dir, files, 'start', true);
-  return dir;
-}
-
-async function commitFiles(dir: string, files: Record<string, string>, message: string, init = false): Promise<string> {
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-    await writeFile(path.join(dir, file), text);
-  }
-  if (init) git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', message);
-  return git(dir, 'rev-parse', 'HEAD');
-}
+const makeRepo = (name: string, files: Record<string, string>) => makeGitRepo(path.join(reposDir, name), files);
 
 async function startSession(token: string, title: string, repo: string) {
   const api = apiClient(server.url);
